@@ -1,0 +1,440 @@
+// Process history: every finished process, across runs ("boots"), in a SQLite file that survives restarts.
+// The shell records a row when a process finishes; `history [N]` reads the latest rows back.
+// Interface:
+//   - openHistoryStore(path) opens lazily: nothing touches the disk (or loads SQLite) until rows are
+//     written or read, so a run that finishes no process never creates the file.
+//   - record() buffers; flush() writes the buffer in one transaction; recent() and summary() flush first.
+//   - close() flushes and closes; call it on exit, or the rows still buffered are lost.
+
+import fs from 'node:fs';
+import {createRequire} from 'node:module';
+import nodePath from 'node:path'; // `path` is the database file's path throughout
+import type BetterSqlite3 from 'better-sqlite3';
+
+export interface FinishedProcess {
+  pid: number;
+  name: string;
+  // virtual ticks
+  arrival: number;
+  firstRun: number | null;
+  completion: number;
+  burst: number;
+  cpuTime: number;
+  waiting: number;
+  turnaround: number;
+  response: number | null;
+  // how it ended
+  exitStatus: number;
+  /** e.g. 'exited', 'killed by SIGTERM', 'deadlock recovery' */
+  reason: string;
+}
+
+export interface HistoryRow extends FinishedProcess {
+  /** The run that finished the process; boots are numbered 1, 2, ... across restarts. */
+  boot: number;
+  /** The order the process finished in within its boot, from 1. */
+  seq: number;
+}
+
+/** Figures over every stored row; each average is 0 when there is nothing to average. */
+export interface HistorySummary {
+  processes: number;
+  boots: number;
+  avgTurnaround: number;
+  avgWaiting: number;
+  /** Over the processes that ran at least once (response is null for the others). */
+  avgResponse: number;
+  /** Processes with a nonzero exit status. */
+  failed: number;
+}
+
+export interface HistoryStore {
+  /**
+   * Buffer one finished process for this boot; written in batches (a transaction per flush) so recording 100k processes stays fast.
+   * Every 1,000 rows it flushes, and throws as flush() does if that fails (the row stays buffered). Throws EINVAL for a
+   * non-finite tick count.
+   */
+  record(process: FinishedProcess): void;
+  /** Write buffered rows now. On failure throws a HistoryStoreError naming the file and keeps the rows buffered. */
+  flush(): void;
+  /** The last `limit` rows (all boots), oldest first; flushes first. */
+  recent(limit: number): HistoryRow[];
+  summary(): HistorySummary;
+  /** Flush and close; later calls throw a clear error (a second close() does nothing). */
+  close(): void;
+}
+
+export type HistoryStoreErrorCode =
+  | 'EINVAL' // a bad argument: negative limit, a non-finite tick count
+  | 'EBADF' // the store is closed
+  | 'ENOTDB' // the file is not a SQLite database, or is corrupt
+  | 'ENOTSUP' // the file was written by a newer p2pos (a schema version this one does not know)
+  | 'ENOSPC' // disk full
+  | 'EROFS' // the file or its directory cannot be written
+  | 'EBUSY' // another p2pos held the database longer than BUSY_TIMEOUT_MS
+  | 'EIO'; // anything else SQLite or the file system reported
+
+/** A history store failure; callers branch on `code`. The message is one line naming the file. */
+export class HistoryStoreError extends Error {
+  readonly code: HistoryStoreErrorCode;
+  readonly path: string;
+
+  constructor(code: HistoryStoreErrorCode, path: string, message: string) {
+    super(message);
+    this.name = 'HistoryStoreError';
+    this.code = code;
+    this.path = path;
+  }
+}
+
+const AUTO_FLUSH_ROWS = 1_000; // one transaction per thousand rows: fast, and a crash loses at most this many
+const BUSY_TIMEOUT_MS = 2_000; // another p2pos sharing the data dir holds the write lock only for one flush
+const DATA_DIR_MODE = 0o700; // history is the user's own business
+const SCHEMA_VERSION = 1; // PRAGMA user_version once MIGRATIONS have run
+
+// MIGRATIONS[n] takes the schema from version n to n + 1.
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE boots (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     started_at TEXT NOT NULL -- wall-clock ISO time; never printed, so scripted output stays deterministic
+   );
+   CREATE TABLE processes (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, -- insertion order across boots
+     boot INTEGER NOT NULL REFERENCES boots(id),
+     seq INTEGER NOT NULL,
+     pid INTEGER NOT NULL,
+     name TEXT NOT NULL,
+     arrival INTEGER NOT NULL,
+     first_run INTEGER,
+     completion INTEGER NOT NULL,
+     burst INTEGER NOT NULL,
+     cpu_time INTEGER NOT NULL,
+     waiting INTEGER NOT NULL,
+     turnaround INTEGER NOT NULL,
+     response INTEGER,
+     exit_status INTEGER NOT NULL,
+     reason TEXT NOT NULL,
+     UNIQUE (boot, seq)
+   );`,
+];
+
+const ROW_COLUMNS = `boot, seq, pid, name, arrival, first_run AS firstRun, completion, burst,
+  cpu_time AS cpuTime, waiting, turnaround, response, exit_status AS exitStatus, reason`;
+
+const TICK_FIELDS = ['arrival', 'completion', 'burst', 'cpuTime', 'waiting', 'turnaround'] as const;
+const OPTIONAL_TICK_FIELDS = ['firstRun', 'response'] as const;
+
+type InsertParams = [
+  boot: number,
+  seq: number,
+  pid: number,
+  name: string,
+  arrival: number,
+  firstRun: number | null,
+  completion: number,
+  burst: number,
+  cpuTime: number,
+  waiting: number,
+  turnaround: number,
+  response: number | null,
+  exitStatus: number,
+  reason: string,
+];
+
+interface SummaryResult {
+  processes: number;
+  boots: number;
+  avgTurnaround: number | null;
+  avgWaiting: number | null;
+  avgResponse: number | null;
+  failed: number | null;
+}
+
+interface Connection {
+  db: BetterSqlite3.Database;
+  insertBoot: BetterSqlite3.Statement<[startedAt: string]>;
+  insertProcess: BetterSqlite3.Statement<InsertParams>;
+  selectRecent: BetterSqlite3.Statement<[limit: number], HistoryRow>;
+  selectSummary: BetterSqlite3.Statement<[], SummaryResult>;
+}
+
+interface BufferedRow {
+  seq: number;
+  process: FinishedProcess;
+}
+
+// Loaded on first use, not at import: `p2pos -c exit` should not pay for the native module.
+// A local name other than `require` keeps bundlers from trying to inline the package.
+const requireCommonJs = createRequire(import.meta.url);
+let sqlite: typeof BetterSqlite3 | undefined;
+
+function loadSqlite(): typeof BetterSqlite3 {
+  sqlite ??= requireCommonJs('better-sqlite3') as typeof BetterSqlite3;
+  return sqlite;
+}
+
+/**
+ * Open (creating if needed) the history database at `path` (a file path, or ':memory:').
+ * Nothing is loaded, read or written until rows are flushed or read (recent, summary); errors from
+ * opening (a corrupt file, an unwritable directory) surface there as a HistoryStoreError. Throws EINVAL
+ * at once for an empty path.
+ */
+export function openHistoryStore(path: string): HistoryStore {
+  if (path === '') {
+    throw new HistoryStoreError(
+      'EINVAL',
+      path,
+      'History database path is empty. Expected a file path or :memory:.',
+    );
+  }
+  const isMemory = path === ':memory:';
+
+  let connection: Connection | undefined;
+  let isClosed = false;
+  let boot: number | undefined; // created by the first flush that has rows
+  let finishedThisBoot = 0;
+  let buffer: BufferedRow[] = [];
+  let autoFlushAt = AUTO_FLUSH_ROWS;
+
+  function assertOpen(): void {
+    if (isClosed) throw new HistoryStoreError('EBADF', path, `History store ${path} is closed.`);
+  }
+
+  function connect(): Connection {
+    assertOpen();
+    if (connection) return connection;
+
+    let db: BetterSqlite3.Database | undefined;
+    try {
+      if (!isMemory) fs.mkdirSync(nodePath.dirname(path), {recursive: true, mode: DATA_DIR_MODE});
+      const Database = loadSqlite();
+      db = new Database(path, {timeout: BUSY_TIMEOUT_MS});
+      // The first statement reads the header, so a file that is not SQLite fails here.
+      if (!isMemory) db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      migrate(db, path);
+      connection = {
+        db,
+        insertBoot: db.prepare<[string]>('INSERT INTO boots (started_at) VALUES (?)'),
+        insertProcess: db.prepare<InsertParams>(
+          `INSERT INTO processes (boot, seq, pid, name, arrival, first_run, completion, burst,
+             cpu_time, waiting, turnaround, response, exit_status, reason)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ),
+        selectRecent: db.prepare<[number], HistoryRow>(
+          `SELECT ${ROW_COLUMNS} FROM (SELECT * FROM processes ORDER BY id DESC LIMIT ?) ORDER BY id`,
+        ),
+        selectSummary: db.prepare<[], SummaryResult>(
+          `SELECT COUNT(*) AS processes,
+             (SELECT COUNT(*) FROM boots) AS boots,
+             AVG(turnaround) AS avgTurnaround,
+             AVG(waiting) AS avgWaiting,
+             AVG(response) AS avgResponse,
+             SUM(exit_status <> 0) AS failed
+           FROM processes`,
+        ),
+      };
+      return connection;
+    } catch (error) {
+      db?.close();
+      if (error instanceof HistoryStoreError) throw error;
+      throw toStoreError(error, path, (reason) => `Cannot open history database ${path}: ${reason}.`);
+    }
+  }
+
+  function flush(): void {
+    assertOpen();
+    // Nothing to write: don't open the database (a run that finishes no process never touches the disk).
+    if (buffer.length === 0) return;
+    const {db, insertBoot, insertProcess} = connect();
+    const rows = buffer;
+    try {
+      // IMMEDIATE takes the write lock up front, so a second p2pos waits (busy_timeout) instead of failing.
+      boot = db
+        .transaction((): number => {
+          const bootId = boot ?? Number(insertBoot.run(new Date().toISOString()).lastInsertRowid);
+          for (const {seq, process: p} of rows) {
+            insertProcess.run(
+              bootId,
+              seq,
+              p.pid,
+              p.name,
+              p.arrival,
+              p.firstRun,
+              p.completion,
+              p.burst,
+              p.cpuTime,
+              p.waiting,
+              p.turnaround,
+              p.response,
+              p.exitStatus,
+              p.reason,
+            );
+          }
+          return bootId;
+        })
+        .immediate();
+    } catch (error) {
+      // The transaction rolled back (boot row included), so the rows stay buffered for the next flush.
+      throw toStoreError(
+        error,
+        path,
+        (reason) =>
+          `Cannot save process history to ${path}: ${reason} (${rows.length} finished processes still buffered).`,
+      );
+    }
+    buffer = [];
+    autoFlushAt = AUTO_FLUSH_ROWS;
+  }
+
+  return {
+    record(process) {
+      assertOpen();
+      checkTicks(process, path);
+      finishedThisBoot += 1;
+      // Copy, so a caller reusing its object cannot change a buffered row.
+      buffer.push({seq: finishedThisBoot, process: {...process}});
+      if (buffer.length >= autoFlushAt) {
+        // After a failed flush, try again a batch later rather than throwing on every record.
+        autoFlushAt = buffer.length + AUTO_FLUSH_ROWS;
+        flush();
+      }
+    },
+
+    flush,
+
+    recent(limit) {
+      if (!Number.isSafeInteger(limit) || limit < 0) {
+        throw new HistoryStoreError(
+          'EINVAL',
+          path,
+          `History limit ${limit} is not allowed. Expected a whole number of rows, 0 or more.`,
+        );
+      }
+      flush();
+      const {selectRecent} = connect();
+      return readOrThrow(path, () => selectRecent.all(limit));
+    },
+
+    summary() {
+      flush();
+      const {selectSummary} = connect();
+      const result = readOrThrow(path, () => selectSummary.get());
+      return {
+        processes: result?.processes ?? 0,
+        boots: result?.boots ?? 0,
+        avgTurnaround: result?.avgTurnaround ?? 0,
+        avgWaiting: result?.avgWaiting ?? 0,
+        avgResponse: result?.avgResponse ?? 0,
+        failed: result?.failed ?? 0,
+      };
+    },
+
+    close() {
+      // Idempotent, so an exit path and a signal handler can both call it.
+      if (isClosed) return;
+      try {
+        flush(); // a store that never opened and has nothing buffered stays off the disk
+      } finally {
+        // Close even when the last flush failed: the process is going away, and the rows with it.
+        isClosed = true;
+        buffer = [];
+        connection?.db.close();
+        connection = undefined;
+      }
+    },
+  };
+}
+
+/** Run a query; a failure (a corrupt page, a lock held too long) becomes a one-line HistoryStoreError. */
+function readOrThrow<T>(path: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw toStoreError(error, path, (reason) => `Cannot read process history from ${path}: ${reason}.`);
+  }
+}
+
+/** Bring the schema to SCHEMA_VERSION, one step per version, inside one IMMEDIATE transaction. */
+function migrate(db: BetterSqlite3.Database, path: string): void {
+  db.transaction(() => {
+    // Read inside the write lock: two p2pos starting together must not both create the tables.
+    const version = db.pragma('user_version', {simple: true}) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new HistoryStoreError(
+        'ENOTSUP',
+        path,
+        `History database ${path} has schema version ${version}; this p2pos understands up to ${SCHEMA_VERSION}. Upgrade p2pos or move the file away.`,
+      );
+    }
+    for (let step = version; step < SCHEMA_VERSION; step += 1) {
+      const migration = MIGRATIONS[step];
+      if (migration === undefined) throw new Error(`No migration from schema version ${step}.`);
+      db.exec(migration);
+    }
+    if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/** Reject what SQLite would store as NULL or junk, before it can poison a whole batch at flush time. */
+function checkTicks(process: FinishedProcess, path: string): void {
+  for (const field of TICK_FIELDS) {
+    if (!Number.isFinite(process[field])) {
+      throw badField(process, field, path, 'a finite number of ticks');
+    }
+  }
+  for (const field of OPTIONAL_TICK_FIELDS) {
+    const value = process[field];
+    if (value !== null && !Number.isFinite(value)) {
+      throw badField(process, field, path, 'a finite number of ticks, or null');
+    }
+  }
+  if (!Number.isSafeInteger(process.pid)) throw badField(process, 'pid', path, 'an integer');
+  if (!Number.isSafeInteger(process.exitStatus)) throw badField(process, 'exitStatus', path, 'an integer');
+  if (typeof process.name !== 'string') throw badField(process, 'name', path, 'a string');
+  if (typeof process.reason !== 'string') throw badField(process, 'reason', path, 'a string');
+}
+
+function badField(
+  process: FinishedProcess,
+  field: keyof FinishedProcess,
+  path: string,
+  expected: string,
+): HistoryStoreError {
+  return new HistoryStoreError(
+    'EINVAL',
+    path,
+    `Process ${String(process.pid)} has ${field} ${String(process[field])}. Expected ${expected}.`,
+  );
+}
+
+// SQLite primary result codes (better-sqlite3 puts the extended code, e.g. SQLITE_READONLY_DBMOVED, in
+// `code`) and fs errno codes, mapped to ours.
+const ERROR_CODES: Readonly<Record<string, HistoryStoreErrorCode>> = {
+  SQLITE_NOTADB: 'ENOTDB',
+  SQLITE_CORRUPT: 'ENOTDB',
+  SQLITE_FULL: 'ENOSPC',
+  SQLITE_READONLY: 'EROFS',
+  SQLITE_CANTOPEN: 'EROFS',
+  SQLITE_PERM: 'EROFS',
+  SQLITE_BUSY: 'EBUSY',
+  SQLITE_LOCKED: 'EBUSY',
+  ENOSPC: 'ENOSPC',
+  EACCES: 'EROFS',
+  EPERM: 'EROFS',
+  EROFS: 'EROFS',
+  ENOTDIR: 'EROFS',
+  EEXIST: 'EROFS',
+};
+
+/** Wrap a SQLite or fs error as one line naming the file, e.g. "Cannot open history database /x: file is not a database." */
+function toStoreError(error: unknown, path: string, describe: (reason: string) => string): HistoryStoreError {
+  const cause = error instanceof Error ? error.message : String(error);
+  const rawCode = (error as {code?: unknown} | null)?.code;
+  const primaryCode = typeof rawCode === 'string' ? rawCode.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1') : '';
+  const code = ERROR_CODES[primaryCode] ?? 'EIO';
+  const reason = cause.replace(/\s+/g, ' ').replace(/\.$/, '');
+  const storeError = new HistoryStoreError(code, path, describe(reason));
+  storeError.cause = error;
+  return storeError;
+}
