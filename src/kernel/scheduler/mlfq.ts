@@ -1,0 +1,69 @@
+// Multilevel Feedback Queue: run the first process of the highest non-empty level, round robin
+// within a level. A new process enters the top level; one that uses its whole quantum drops a
+// level; one that blocks first keeps its level. A process preempted by a higher level goes back
+// to the head of its own level with the rest of its quantum. Every `boost` ticks all processes
+// return to the top level so long jobs cannot starve.
+
+import type {Process} from '../process.js';
+import type {SchedulerOptions, SchedulerPolicy} from './policy.js';
+import {FifoQueue} from './ready-queue.js';
+
+export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
+  const levels = options.levels;
+  const quanta = Array.from({length: levels}, (_, i) => options.quanta[i] ?? options.quantum * 2 ** i);
+  const queues = Array.from({length: levels}, () => new FifoQueue());
+  // A boost moves everyone to level 0 lazily: a level recorded before the latest boost reads as 0,
+  // so a boost costs O(levels) and not O(processes).
+  let epoch = 0;
+  let size = 0;
+
+  const levelOf = (process: Process) => (process.levelEpoch === epoch ? process.level : 0);
+  const setLevel = (process: Process, level: number) => {
+    process.level = level;
+    process.levelEpoch = epoch;
+  };
+  const topLevel = () => queues.findIndex((queue) => queue.size > 0);
+
+  return {
+    name: 'mlfq',
+    isPreemptive: true,
+    get size() {
+      return size;
+    },
+    enqueue: (process, reason) => {
+      let level = levelOf(process);
+      if (reason === 'arrive' || reason === 'policy') level = 0;
+      else if (reason === 'expire') level = Math.min(level + 1, levels - 1);
+      setLevel(process, level);
+      if (reason === 'preempt') queues[level]!.unshift(process);
+      else queues[level]!.push(process);
+      size++;
+    },
+    remove: (process) => {
+      queues[levelOf(process)]!.remove(process);
+      size--;
+    },
+    pop: () => {
+      const level = topLevel();
+      if (level < 0) return undefined;
+      size--;
+      return queues[level]!.pop();
+    },
+    peek: () => queues[topLevel()]?.peek(),
+    quantumOf: (process) => quanta[levelOf(process)]!,
+    shouldPreempt: (running) => {
+      const level = topLevel();
+      return level >= 0 && level < levelOf(running);
+    },
+    reprioritize: () => {},
+    order: (): Process[] => queues.flatMap((queue) => [...queue]),
+    onBoundary: (now) => {
+      if (options.boost <= 0 || now % options.boost !== 0) return;
+      epoch++;
+      for (let level = 1; level < levels; level++) queues[0]!.append(queues[level]!);
+    },
+    onDispatch: () => {},
+    describe: () => `mlfq (${levels} levels, quanta ${quanta.join(',')}, boost ${options.boost || 'off'})`,
+    tagOf: (process) => `L${levelOf(process)}`,
+  };
+}
