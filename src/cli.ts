@@ -1,0 +1,184 @@
+// p2pos: boot a kernel and run commands. With a terminal on stdin and stdout it starts the
+// interactive shell; otherwise (a piped file, `p2pos run FILE`, `p2pos -c '…'`) it runs the
+// commands as a script and exits 0, or 1 when a command failed, or 2 for bad flags.
+
+import {createInterface} from 'node:readline';
+import {createReadStream} from 'node:fs';
+import {join} from 'node:path';
+import chalk, {Chalk, type ChalkInstance} from 'chalk';
+import meow from 'meow';
+import {
+  createKernel,
+  FIT_POLICY_NAMES,
+  isSchedulerName,
+  MAX_HEAP_UNITS,
+  MAX_TICKS,
+  parseCount,
+  parseSize,
+  SCHEDULER_NAMES,
+  type FitPolicyName,
+  type Kernel,
+} from './kernel/index.js';
+import {createScriptContext} from './shell/context.js';
+import {defaultDataDir, HISTORY_DB_FILE} from './shell/data-dir.js';
+import {openHistoryStore} from './shell/history-store.js';
+import {runScript, type Output} from './shell/plain.js';
+
+const cli = meow(
+  `
+  Usage
+    $ p2pos                      interactive shell (when stdin and stdout are a terminal)
+    $ p2pos < lab.txt            run a command file
+    $ p2pos run lab.txt          run a command file
+    $ p2pos -c 'spawn a --burst 5; wait all; ps'
+
+  Options
+    --json            One JSON line per command: {"cmd", "ok", "data"} or {"cmd", "ok", "error"}
+    --sched ALG       Scheduler at boot: ${SCHEDULER_NAMES.join(', ')} (default fcfs)
+    --quantum N       Round-robin quantum in ticks (default 4)
+    --heap SIZE       Heap size, K/M suffixes allowed (default 1M)
+    --fit ALG         Allocation policy: ${FIT_POLICY_NAMES.join(', ')} (default first)
+    --data DIR        Where history.sqlite lives (default $P2POS_DATA or the per-user data dir)
+    -c, --command STR Run STR as a script (';' separates commands)
+    --help, --version
+
+  Environment
+    NO_COLOR, FORCE_COLOR   colour control; P2POS_DATA   default for --data
+`,
+  {
+    importMeta: import.meta,
+    allowUnknownFlags: false,
+    flags: {
+      json: {type: 'boolean', default: false},
+      sched: {type: 'string'},
+      quantum: {type: 'string'},
+      heap: {type: 'string'},
+      fit: {type: 'string'},
+      data: {type: 'string'},
+      command: {type: 'string', shortFlag: 'c'},
+    },
+  },
+);
+
+/** Print a flag error with the usage and exit 2. */
+function usageError(message: string): never {
+  process.stderr.write(`p2pos: ${message}\n${cli.help}\n`);
+  process.exit(2);
+}
+
+function bootKernel(): Kernel {
+  const {sched, quantum, heap, fit} = cli.flags;
+  if (sched !== undefined && !isSchedulerName(sched)) {
+    return usageError(`Unknown scheduler \`${sched}\`. Expected one of: ${SCHEDULER_NAMES.join(', ')}.`);
+  }
+  const quantumTicks = quantum === undefined ? undefined : parseCount(quantum);
+  if (quantum !== undefined && (quantumTicks === undefined || quantumTicks < 1 || quantumTicks > MAX_TICKS)) {
+    usageError(`Bad --quantum \`${quantum}\`: expected a whole number of ticks from 1 to ${MAX_TICKS}.`);
+  }
+  const heapUnits = heap === undefined ? undefined : parseSize(heap);
+  if (heap !== undefined && (heapUnits === undefined || heapUnits < 1 || heapUnits > MAX_HEAP_UNITS)) {
+    usageError(`Bad --heap \`${heap}\`: expected a size such as 64K or 1M, at most 4G.`);
+  }
+  if (fit !== undefined && !(FIT_POLICY_NAMES as readonly string[]).includes(fit)) {
+    usageError(`Unknown --fit \`${fit}\`. Expected one of: ${FIT_POLICY_NAMES.join(', ')}.`);
+  }
+  return createKernel({
+    scheduler: sched,
+    schedulerOptions: quantumTicks === undefined ? {} : {quantum: quantumTicks},
+    heapSize: heapUnits,
+    fit: fit as FitPolicyName | undefined,
+  });
+}
+
+/** Colour only for a terminal, never with NO_COLOR or --json; FORCE_COLOR forces it on. */
+function chooseStyle(isJson: boolean): ChalkInstance {
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  const level = isJson || noColor ? 0 : (chalk.level ?? 0);
+  return new Chalk({level});
+}
+
+/** stdout is buffered in large writes (scripts print a lot); stderr flushes stdout first so order holds. */
+function createOutput(): Output & {flush(): void} {
+  let buffered = '';
+  const flush = () => {
+    if (buffered) process.stdout.write(buffered);
+    buffered = '';
+  };
+  return {
+    stdout(text) {
+      buffered += text;
+      if (buffered.length > 64 * 1024) flush();
+    },
+    stderr(text) {
+      flush();
+      process.stderr.write(text);
+    },
+    flush,
+  };
+}
+
+async function main(): Promise<number> {
+  const [verb, ...rest] = cli.input;
+  if (verb !== undefined && verb !== 'run') usageError(`Unknown command \`${verb}\`. Did you mean \`p2pos run FILE\` or \`p2pos -c '…'\`?`);
+  if (verb === 'run' && rest.length !== 1) usageError('`p2pos run` takes exactly one FILE.');
+  if (verb === 'run' && cli.flags.command !== undefined) usageError('Give either `run FILE` or `-c`, not both.');
+
+  const kernel = bootKernel();
+  const dataDir = cli.flags.data ?? defaultDataDir();
+  const history = openHistoryStore(join(dataDir, HISTORY_DB_FILE));
+  const isInteractive = verb === undefined && cli.flags.command === undefined && process.stdin.isTTY && process.stdout.isTTY;
+  const style = chooseStyle(cli.flags.json);
+  const context = createScriptContext(kernel, history, style);
+
+  let status: number;
+  if (isInteractive) {
+    const {runRepl} = await import('./shell/repl.js');
+    status = await runRepl(context);
+  } else {
+    const output = createOutput();
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0); // the reader went away (| head)
+      throw error;
+    });
+    let lines: AsyncIterable<string> | Iterable<string>;
+    let source: string;
+    if (cli.flags.command !== undefined) {
+      lines = cli.flags.command.split(/\r?\n/);
+      source = '-c';
+    } else if (verb === 'run') {
+      source = rest[0]!;
+      const stream = createReadStream(source, {encoding: 'utf8'});
+      const opened = await new Promise<Error | undefined>((resolve) => {
+        stream.once('open', () => resolve(undefined));
+        stream.once('error', resolve);
+      });
+      if (opened) {
+        process.stderr.write(`p2pos: cannot read ${source}: ${(opened as NodeJS.ErrnoException).code ?? opened.message}\n`);
+        return 1;
+      }
+      lines = createInterface({input: stream, crlfDelay: Infinity});
+    } else {
+      source = '<stdin>';
+      lines = createInterface({input: process.stdin, crlfDelay: Infinity});
+    }
+    status = await runScript(lines, context, output, {source, json: cli.flags.json});
+    output.flush();
+  }
+  try {
+    history.close();
+  } catch (error) {
+    process.stderr.write(`p2pos: ${(error as Error).message}\n`);
+    status = status || 1;
+  }
+  return status;
+}
+
+main().then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    process.stderr.write(`p2pos: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,45 @@
+// kill: send TERM, KILL, STOP or CONT to a process (and, for TERM and KILL, its descendants) or a group.
+
+import type {Signal} from '../../kernel/index.js';
+import {toChoice, toPid} from '../args.js';
+import type {Command} from '../command.js';
+import {ShellError} from '../errors.js';
+import {listPids} from '../format.js';
+
+const SIGNALS: readonly Signal[] = ['TERM', 'KILL', 'STOP', 'CONT'];
+const VERBS: Record<Signal, string> = {TERM: 'terminated', KILL: 'killed', STOP: 'stopped', CONT: 'continued'};
+
+export const kill: Command = {
+  name: 'kill',
+  usage: ['kill [-TERM|-KILL|-STOP|-CONT] PID', 'kill [-SIGNAL] -g GROUP'],
+  summary: 'Signal a process or a process group',
+  details: [
+    'TERM (the default) and KILL end the process and all its descendants (exit status 143 and 137).',
+    'STOP parks a process in WAITING(stopped) until CONT. init (pid 1) cannot be signalled.',
+  ],
+  rawWords: true,
+  run(args, {kernel}) {
+    const words = [...args.positionals];
+    let signal: Signal = 'TERM';
+    let group: string | undefined;
+    let target: string | undefined;
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i]!;
+      if (word === '-g' || word === '--group') {
+        group = words[++i];
+        if (group === undefined) throw new ShellError('EUSAGE', 'Option -g needs a group.');
+      } else if (word.startsWith('-') && !/^-\d/.test(word)) {
+        const name = word.replace(/^--?/, '').replace(/^SIG/i, '').toUpperCase();
+        signal = toChoice(name === '9' ? 'KILL' : name === '15' ? 'TERM' : name, 'signal', SIGNALS);
+      } else if (target === undefined) {
+        target = word;
+      } else {
+        throw new ShellError('EUSAGE', `Too many arguments: \`${word}\`.`);
+      }
+    }
+    if ((group === undefined) === (target === undefined)) throw new ShellError('EUSAGE', 'Give a PID or -g GROUP.');
+    const pids = group !== undefined ? kernel.killGroup(group, signal) : kernel.kill(toPid(target!), signal);
+    const lines = pids.length === 0 ? [`nothing to do (already ${signal === 'STOP' ? 'stopped' : 'running'})`] : [`${VERBS[signal]} ${listPids(pids)}`];
+    return {lines, data: {signal, pids, group: group ?? null}};
+  },
+};

@@ -1,0 +1,55 @@
+// The script runner: reads command lines (a file, stdin or -c), runs each through runCommand,
+// and prints plain text or one JSON line per command. Errors go to stderr as FILE:LINE: message.
+// Returns the exit status: 0, or 1 when any command failed.
+
+import type {Context} from './command.js';
+import {parseLine, type CommandLine} from './parse.js';
+import {runCommand, type Outcome} from './run-line.js';
+
+export interface ScriptOptions {
+  /** Name used in error messages: a path, '<stdin>' or '-c'. */
+  source: string;
+  json: boolean;
+}
+
+export interface Output {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** Run every line from `lines` in order. Stops early on `exit` or, with `set -e`, on a failure. */
+export async function runScript(lines: AsyncIterable<string> | Iterable<string>, context: Context, output: Output, options: ScriptOptions): Promise<number> {
+  let hasFailed = false;
+  let lineNumber = 0;
+  for await (const text of lines) {
+    lineNumber++;
+    let commands: CommandLine[];
+    try {
+      commands = parseLine(text, lineNumber);
+    } catch (error) {
+      report({ok: false, cmd: '', code: 'EPARSE', error: (error as Error).message}, lineNumber, output, options);
+      hasFailed = true;
+      if (context.session.errexit) break;
+      continue;
+    }
+    for (const command of commands) {
+      const outcome = await runCommand(command, context);
+      report(outcome, lineNumber, output, options);
+      if (!outcome.ok) hasFailed = true;
+      const status = context.session.exitStatus;
+      if (status !== undefined) return status === 0 && hasFailed ? 1 : status;
+      if (!outcome.ok && context.session.errexit) return 1;
+    }
+  }
+  return hasFailed ? 1 : 0;
+}
+
+function report(outcome: Outcome, line: number, output: Output, options: ScriptOptions): void {
+  if (options.json) {
+    const record = outcome.ok ? {cmd: outcome.cmd, ok: true, data: outcome.data} : {cmd: outcome.cmd, ok: false, error: outcome.error, code: outcome.code};
+    output.stdout(JSON.stringify(record) + '\n');
+  } else if (outcome.ok && outcome.lines.length > 0) {
+    output.stdout(outcome.lines.join('\n') + '\n');
+  }
+  if (!outcome.ok) output.stderr(`${options.source}:${line}: ${outcome.error}\n`);
+}

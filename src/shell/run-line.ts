@@ -1,0 +1,64 @@
+// Run one command line against the command table. Both front ends call this; the only difference
+// between them is how they show the outcome. Errors from any layer become a one-line failure,
+// and a KernelBug is reported without taking the session down.
+
+import {KernelBug, KernelError} from '../kernel/index.js';
+import {parseArgs} from './args.js';
+import type {Context, Result} from './command.js';
+import {commands, findCommand, suggestCommand} from './commands/index.js';
+import {ShellError} from './errors.js';
+import type {CommandLine} from './parse.js';
+
+export type Outcome =
+  | {ok: true; cmd: string; lines: string[]; data: Record<string, unknown>}
+  | {ok: false; cmd: string; error: string; code: string; usage?: string[]};
+
+/** Run a parsed command. Never throws: every failure comes back as an Outcome with ok false. */
+export async function runCommand(line: CommandLine, context: Context): Promise<Outcome> {
+  const [name, ...words] = line.words;
+  const cmd = name ?? '';
+  const command = findCommand(cmd);
+  if (!command) {
+    const suggestion = suggestCommand(cmd);
+    const hint = suggestion ? ` Did you mean \`${suggestion}\`?` : ' Type `help` for the list.';
+    return {ok: false, cmd, code: 'ENOCMD', error: `Unknown command \`${cmd}\`.${hint}`};
+  }
+  const eventsBefore = context.session.trace ? lastEventSeq(context) : 0;
+  try {
+    const args = command.rawWords ? {positionals: words, flags: new Map()} : parseArgs(words, command.flags);
+    const result: Result = await command.run(args, context);
+    const outcome: Outcome = {ok: true, cmd: command.name, lines: result.lines, data: result.data ?? {}};
+    if (context.session.trace) addTrace(outcome, context, eventsBefore);
+    return outcome;
+  } catch (error) {
+    if (error instanceof ShellError && error.code === 'EUSAGE') {
+      return {ok: false, cmd: command.name, code: error.code, error: `${error.message} Usage: ${command.usage.join(' | ')}`, usage: command.usage};
+    }
+    if (error instanceof ShellError || error instanceof KernelError) {
+      return {ok: false, cmd: command.name, code: error.code, error: error.message};
+    }
+    if (error instanceof KernelBug) {
+      return {ok: false, cmd: command.name, code: 'EBUG', error: `Kernel bug (please report): ${error.message}`};
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return {ok: false, cmd: command.name, code: 'EINTERNAL', error: `Internal error: ${message}`};
+  }
+}
+
+function lastEventSeq(context: Context): number {
+  return context.kernel.recentEvents(1)[0]?.seq ?? 0;
+}
+
+function addTrace(outcome: Outcome & {ok: true}, context: Context, after: number): void {
+  const events = context.kernel.recentEvents().filter((event) => event.seq > after);
+  if (events.length === 0) return;
+  outcome.data = {...outcome.data, events};
+  outcome.lines = [
+    ...events.map((event) =>
+      context.style.dim(`  [t=${event.time}] ${event.pid === 0 ? 'shell' : `pid ${event.pid}`} ${event.kind}${event.detail ? ` ${event.detail}` : ''}`),
+    ),
+    ...outcome.lines,
+  ];
+}
+
+export {commands};
