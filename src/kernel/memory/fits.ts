@@ -2,30 +2,23 @@
 // first: the lowest-address hole of at least n. best: the smallest hole of at least n, ties to the lower
 // address. worst: the largest hole if it holds n, ties to the lower address. next: first fit from the rover,
 // wrapping once - the hole the rover lies in, then holes above it, then holes from address 0; the rover
-// moves to the end of each next-fit block. Each choice is O(log n) over the heap's trees (FitIndex).
+// moves to the end of each next-fit block. Each choice is O(log n) over the heap's hole trees.
 
-import type {MemoryBlock} from './heap.js';
 import type {OrderedTree, TreeNode} from './ordered-tree.js';
 
 export type FitPolicyName = 'first' | 'best' | 'worst' | 'next';
 
 export const FIT_POLICY_NAMES: readonly FitPolicyName[] = ['first', 'best', 'worst', 'next'];
 
-/** A node of the heap's trees: a block's node carries the block, a hole's carries null. */
-export type RegionNode = TreeNode<MemoryBlock | null>;
-
-/** The heap's trees, as the fit policies see them. */
-export interface FitIndex {
+/** The heap's holes, as the fit policies see them. */
+export interface HoleIndex {
+  /** Every hole keyed by start address, value = size: the subtree maxima lead to the lowest hole that fits. */
+  readonly byAddress: OrderedTree;
   /**
-   * Every region keyed by start address. A hole's value is its size and a block's is 0, so the subtree
-   * maxima lead straight to the lowest hole that fits.
+   * The holes keyed by (size, start address), each the twin of its node in byAddress. Kept only while the
+   * policy sets `usesSizeIndex`, and empty otherwise: its upkeep would slow every other policy down.
    */
-  readonly byAddress: OrderedTree<MemoryBlock | null>;
-  /**
-   * The holes keyed by (size, start address), each the twin of its node in byAddress. Kept only while
-   * the policy sets `usesSizeIndex`; otherwise empty, since its upkeep would slow every other policy.
-   */
-  readonly bySize: OrderedTree<MemoryBlock | null>;
+  readonly bySize: OrderedTree;
 }
 
 export interface FitPolicy {
@@ -37,7 +30,7 @@ export interface FitPolicy {
   /** Whether `choose` reads `bySize`, so the heap must keep it. */
   readonly usesSizeIndex: boolean;
   /** The hole (its node in byAddress) to carve `size` units from, or null when no hole is big enough. */
-  choose(index: FitIndex, size: number, rover: number): RegionNode | null;
+  choose(holes: HoleIndex, size: number, rover: number): TreeNode | null;
 }
 
 const first: FitPolicy = {
@@ -45,7 +38,7 @@ const first: FitPolicy = {
   rule: 'Take the lowest-address hole that is big enough.',
   movesRover: false,
   usesSizeIndex: false,
-  choose: (index, size) => index.byAddress.firstWithValueAtLeast(size, 0),
+  choose: (holes, size) => holes.byAddress.firstWithValueAtLeast(size, 0),
 };
 
 const best: FitPolicy = {
@@ -53,7 +46,7 @@ const best: FitPolicy = {
   rule: 'Take the smallest hole that is big enough; ties go to the lower address.',
   movesRover: false,
   usesSizeIndex: true,
-  choose: (index, size) => index.bySize.lowerBound(size, -1)?.twin ?? null,
+  choose: (holes, size) => holes.bySize.lowerBound(size, -1)?.twin ?? null,
 };
 
 const worst: FitPolicy = {
@@ -61,10 +54,10 @@ const worst: FitPolicy = {
   rule: 'Take the largest hole, if it is big enough; ties go to the lower address.',
   movesRover: false,
   usesSizeIndex: false,
-  choose(index, size) {
-    const largest = index.byAddress.maxValue;
+  choose(holes, size) {
+    const largest = holes.byAddress.maxValue;
     // the lowest hole of the largest size is the worst fit with its tie-break
-    return largest < size ? null : index.byAddress.firstWithValueAtLeast(largest, 0);
+    return largest < size ? null : holes.byAddress.firstWithValueAtLeast(largest, 0);
   },
 };
 
@@ -73,12 +66,11 @@ const next: FitPolicy = {
   rule: 'Take the first hole that is big enough, searching from where the last next-fit block ended and wrapping around.',
   movesRover: true,
   usesSizeIndex: false,
-  choose(index, size, rover) {
-    // the region holding the rover: a hole big enough is taken first (a block's value of 0 never is)
-    const around = index.byAddress.floor(rover);
+  choose(holes, size, rover) {
+    const around = holes.byAddress.floor(rover);
     if (around !== null && rover < around.key + around.value && around.value >= size) return around;
     return (
-      index.byAddress.firstWithValueAtLeast(size, rover + 1) ?? index.byAddress.firstWithValueAtLeast(size, 0)
+      holes.byAddress.firstWithValueAtLeast(size, rover + 1) ?? holes.byAddress.firstWithValueAtLeast(size, 0)
     );
   },
 };

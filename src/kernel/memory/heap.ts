@@ -1,12 +1,12 @@
 // The kernel's contiguous heap: addresses [0, size) carved into blocks and holes. `allocate` takes the
 // low end of the hole the fit policy picks (fits.ts); `release` frees a block and coalesces it with the
-// holes on either side. Every region sits in one AVL tree by address (ordered-tree.ts) whose subtree
-// maxima track the largest hole, so fits and releases are O(log n) and stats() is O(1).
+// holes on either side. Holes sit in an AVL tree by address that tracks the largest hole per subtree, and
+// for best fit in a second by (size, address) (ordered-tree.ts): fits and releases are O(log n), stats() O(1).
 // list-allocator.ts is the plain linear-scan version of the same contract, kept as the test oracle.
 
 import {KernelBug, KernelError} from '../errors.js';
 import {fits, isFitPolicyName, FIT_POLICY_NAMES} from './fits.js';
-import type {FitIndex, FitPolicy, FitPolicyName, RegionNode} from './fits.js';
+import type {FitPolicy, FitPolicyName, HoleIndex} from './fits.js';
 import {OrderedTree, TreeNode} from './ordered-tree.js';
 
 export {FIT_POLICY_NAMES};
@@ -54,13 +54,12 @@ export interface Allocator {
 export class Heap implements Allocator {
   /** Units the heap spans: addresses 0 to size - 1. */
   readonly size: number;
-  // the regions by address, and the holes by size while best fit is in use (see FitIndex)
-  private readonly index: FitIndex = {byAddress: new OrderedTree(), bySize: new OrderedTree()};
+  // the holes by address, and by size while the policy needs it; a hole's two nodes are twins
+  private readonly holes: HoleIndex = {byAddress: new OrderedTree(), bySize: new OrderedTree()};
   private isSizeIndexed = false;
-  // the blocks' nodes by start address, and running totals for stats()
-  private readonly blocks = new Map<number, RegionNode>();
+  // the blocks by start address, and their total size
+  private readonly blocks = new Map<number, MemoryBlock>();
   private used = 0;
-  private holeCount = 0;
   // the policy, and next fit's rover (kept when the policy changes)
   private policy: FitPolicy;
   private roverAddress = 0;
@@ -71,11 +70,12 @@ export class Heap implements Allocator {
    * @param fit - @default 'first'
    */
   constructor(size: number, fit: FitPolicyName = 'first') {
-    if (!isPositiveSafeInteger(size)) throw new KernelError('EINVAL', badHeapSizeMessage(size));
+    if (!isPositiveSafeInteger(size)) {
+      throw new KernelError('EINVAL', badHeapSizeMessage(size));
+    }
     this.size = size;
     this.policy = lookUpFit(fit);
-    this.index.byAddress.insert(new TreeNode<MemoryBlock | null>(0, 0, size, null));
-    this.holeCount = 1;
+    this.addHole(0, size);
     this.keepSizeIndex(this.policy.usesSizeIndex);
   }
 
@@ -105,23 +105,11 @@ export class Heap implements Allocator {
   allocate(size: number, owner: number): number | undefined {
     if (!isPositiveSafeInteger(size)) throw new KernelError('EINVAL', badSizeMessage(size));
     if (!Number.isSafeInteger(owner) || owner < 0) throw new KernelError('EINVAL', badOwnerMessage(owner));
-    const hole = this.policy.choose(this.index, size, this.roverAddress);
+    const hole = this.policy.choose(this.holes, size, this.roverAddress);
     if (hole === null) return undefined;
     const addr = hole.key;
-    const block: MemoryBlock = {addr, size, owner};
-    let node: RegionNode;
-    if (hole.value === size) {
-      node = hole; // the block fills the hole: the node turns from hole into block where it stands
-      this.dropHole(node);
-      node.value = 0;
-      node.item = block;
-      this.index.byAddress.refresh(node);
-    } else {
-      // the hole keeps its high end; its start rises past the block but stays below the next region
-      this.resizeHole(hole, addr + size, hole.value - size);
-      node = this.index.byAddress.insertBefore(hole, new TreeNode<MemoryBlock | null>(addr, 0, 0, block));
-    }
-    this.blocks.set(addr, node);
+    this.carve(hole, size);
+    this.blocks.set(addr, {addr, size, owner});
     this.used += size;
     if (this.policy.movesRover) this.roverAddress = addr + size;
     return addr;
@@ -132,53 +120,45 @@ export class Heap implements Allocator {
    * Throws KernelError EFAULT when addr is not the start of an allocated block; the heap is then unchanged.
    */
   release(addr: number): MemoryBlock {
-    const node = this.blocks.get(addr);
-    if (node === undefined || node.item === null) throw new KernelError('EFAULT', this.explainBadAddress(addr));
-    const block = node.item;
+    const block = this.blocks.get(addr);
+    if (block === undefined) throw new KernelError('EFAULT', this.explainBadAddress(addr));
     this.blocks.delete(addr);
     this.used -= block.size;
-    const {byAddress} = this.index;
-    // regions tile the heap, so a neighbouring hole is always adjacent
-    const below = byAddress.predecessor(node);
-    const above = byAddress.successor(node);
-    const joinsBelow = below !== null && below.item === null;
-    const joinsAbove = above !== null && above.item === null;
+    const end = addr + block.size;
+    const {byAddress} = this.holes;
+    const below = byAddress.floor(addr);
+    const above = below === null ? byAddress.first() : byAddress.successor(below);
+    const joinsBelow = below !== null && below.key + below.value === addr;
+    const joinsAbove = above !== null && above.key === end;
     if (joinsBelow && joinsAbove) {
-      byAddress.remove(node);
-      this.dropHole(above);
-      byAddress.remove(above);
+      this.removeHole(above);
       this.resizeHole(below, below.key, below.value + block.size + above.value);
     } else if (joinsBelow) {
-      byAddress.remove(node);
       this.resizeHole(below, below.key, below.value + block.size);
     } else if (joinsAbove) {
-      // the hole above grows down over the block: its start falls to addr, still above the region below
-      byAddress.remove(node);
+      // moving the start down to addr keeps the address order: the hole below ends before addr
       this.resizeHole(above, addr, above.value + block.size);
     } else {
-      node.item = null; // the block turns into a hole where it stands
-      node.value = block.size;
-      byAddress.refresh(node);
-      this.addHole(node);
+      this.addHole(addr, block.size);
     }
     return block;
   }
 
   /** The allocated block that starts exactly at `addr`, or undefined. */
   blockAt(addr: number): MemoryBlock | undefined {
-    return this.blocks.get(addr)?.item ?? undefined;
+    return this.blocks.get(addr);
   }
 
   /** Totals kept as running counts: O(1). */
   stats(): HeapStats {
     const free = this.size - this.used;
-    const largestFree = this.index.byAddress.maxValue;
+    const largestFree = this.holes.byAddress.maxValue;
     return {
       total: this.size,
       used: this.used,
       free,
       usedBlocks: this.blocks.size,
-      freeBlocks: this.holeCount,
+      freeBlocks: this.holes.byAddress.size,
       largestFree,
       externalFragmentation: free === 0 ? 0 : 1 - largestFree / free,
     };
@@ -187,14 +167,20 @@ export class Heap implements Allocator {
   /** Every hole and block in address order, covering [0, size) exactly. O(n), for display. */
   map(): MapEntry[] {
     const entries: MapEntry[] = [];
-    const {byAddress} = this.index;
-    for (let node = byAddress.first(); node !== null; node = byAddress.successor(node)) {
-      const block = node.item;
-      entries.push(
-        block === null
-          ? {addr: node.key, size: node.value, owner: null}
-          : {addr: block.addr, size: block.size, owner: block.owner},
-      );
+    const {byAddress} = this.holes;
+    let hole = byAddress.first();
+    let cursor = 0;
+    while (cursor < this.size) {
+      if (hole !== null && hole.key === cursor) {
+        entries.push({addr: cursor, size: hole.value, owner: null});
+        cursor += hole.value;
+        hole = byAddress.successor(hole);
+      } else {
+        const block = this.blocks.get(cursor);
+        if (block === undefined) throw new KernelBug(`Heap map has a gap at address ${cursor}.`);
+        entries.push({addr: cursor, size: block.size, owner: block.owner});
+        cursor += block.size;
+      }
     }
     return entries;
   }
@@ -204,94 +190,113 @@ export class Heap implements Allocator {
    * "No hole fits 96 units (largest free hole is 64, best fit)."
    */
   describeFailure(size: number): string {
-    const free = this.size - this.used;
-    return describeFit(size, this.fit, this.index.byAddress.maxValue, free, this.holeCount);
+    return describeFit(
+      size,
+      this.fit,
+      this.holes.byAddress.maxValue,
+      this.size - this.used,
+      this.holes.byAddress.size,
+    );
   }
 
   /** Verify the trees, the tiling of [0, size), coalescing and the running totals. Throws KernelBug. */
   checkInvariants(): void {
-    const {byAddress, bySize} = this.index;
+    const {byAddress, bySize} = this.holes;
     byAddress.checkInvariants();
     bySize.checkInvariants();
-    let cursor = 0;
+    if (bySize.size !== (this.isSizeIndexed ? byAddress.size : 0)) {
+      throw new KernelBug(`Heap has ${byAddress.size} holes by address but ${bySize.size} by size.`);
+    }
+    let free = 0;
+    let previousWasHole = false;
     let holes = 0;
-    let previous: RegionNode | null = null;
-    for (let node = byAddress.first(); node !== null; node = byAddress.successor(node)) {
-      const block = node.item;
-      const size = block === null ? node.value : block.size;
-      if (node.key !== cursor || size <= 0) throw new KernelBug(`Heap region at ${node.key} breaks the tiling.`);
-      if (block === null) {
-        if (previous?.item === null) throw new KernelBug(`Heap hole at ${node.key} was not coalesced.`);
-        const twin = node.twin;
-        const isIndexed = twin !== null && twin.twin === node && twin.key === node.value && twin.tie === node.key;
-        if (this.isSizeIndexed !== isIndexed) throw new KernelBug(`Heap hole at ${node.key} is misindexed by size.`);
+    let blocks = 0;
+    for (const entry of this.map()) {
+      if (entry.owner === null) {
+        if (previousWasHole) throw new KernelBug(`Heap hole at ${entry.addr} was not coalesced.`);
+        const node = byAddress.floor(entry.addr);
+        const twin = node?.twin ?? null;
+        const isIndexed =
+          twin !== null && twin.twin === node && twin.key === entry.size && twin.tie === entry.addr;
+        if (node?.key !== entry.addr || isIndexed !== this.isSizeIndexed) {
+          throw new KernelBug(`Heap hole at ${entry.addr} is misindexed.`);
+        }
+        free += entry.size;
         holes++;
-      } else if (block.addr !== node.key || node.value !== 0 || this.blocks.get(block.addr) !== node) {
-        throw new KernelBug(`Heap block at ${node.key} is misrecorded.`);
+      } else {
+        blocks++;
       }
-      cursor += size;
-      previous = node;
+      if (entry.size <= 0) throw new KernelBug(`Heap entry at ${entry.addr} has size ${entry.size}.`);
+      previousWasHole = entry.owner === null;
     }
-    const expectedBySize = this.isSizeIndexed ? holes : 0;
-    if (cursor !== this.size || holes !== this.holeCount || bySize.size !== expectedBySize) {
-      throw new KernelBug('Heap running totals disagree with its regions.');
+    if (free !== this.size - this.used || holes !== byAddress.size || blocks !== this.blocks.size) {
+      throw new KernelBug('Heap running totals disagree with its map.');
     }
-    if (byAddress.size - holes !== this.blocks.size || this.roverAddress < 0 || this.roverAddress > this.size) {
-      throw new KernelBug('Heap block count or rover is out of range.');
+    if (this.roverAddress < 0 || this.roverAddress > this.size) {
+      throw new KernelBug(`Heap rover ${this.roverAddress} lies outside the heap.`);
     }
   }
 
-  // Count a hole that has just appeared in byAddress, and index it by size if that index is kept.
-  private addHole(node: RegionNode): void {
-    this.holeCount++;
-    if (this.isSizeIndexed) this.indexBySize(node);
+  // Take `size` units from the low end of `hole`; the rest stays a hole at the same place in address order.
+  private carve(hole: TreeNode, size: number): void {
+    if (hole.value === size) this.removeHole(hole);
+    else this.resizeHole(hole, hole.key + size, hole.value - size);
   }
 
-  private indexBySize(node: RegionNode): void {
-    const bySize = new TreeNode<MemoryBlock | null>(node.value, node.key, 0, null);
-    bySize.twin = node;
-    node.twin = bySize;
-    this.index.bySize.insert(bySize);
+  private addHole(start: number, size: number): void {
+    const hole = this.holes.byAddress.insert(new TreeNode(start, 0, size));
+    if (this.isSizeIndexed) this.indexBySize(hole);
   }
 
-  // Forget a hole that is about to leave byAddress or become a block.
-  private dropHole(node: RegionNode): void {
-    this.holeCount--;
-    const bySize = node.twin;
-    node.twin = null;
-    if (bySize !== null && this.isSizeIndexed) this.index.bySize.remove(bySize);
+  private removeHole(hole: TreeNode): void {
+    this.holes.byAddress.remove(hole);
+    if (this.isSizeIndexed) this.holes.bySize.remove(this.sizeNodeOf(hole));
   }
 
   // Give a hole a new start and size in place; the caller guarantees it still lies between its neighbours.
-  private resizeHole(hole: RegionNode, start: number, size: number): void {
+  private resizeHole(hole: TreeNode, start: number, size: number): void {
     hole.key = start;
     hole.value = size;
-    this.index.byAddress.refresh(hole);
-    const bySize = hole.twin;
-    if (bySize !== null && this.isSizeIndexed) this.index.bySize.rekey(bySize, size, start);
+    this.holes.byAddress.refresh(hole);
+    if (this.isSizeIndexed) this.holes.bySize.rekey(this.sizeNodeOf(hole), size, start);
   }
 
-  // Build or drop the size index. Each update costs O(log n), so it is kept only while a policy reads it.
+  private indexBySize(hole: TreeNode): void {
+    const bySize = new TreeNode(hole.value, hole.key, 0);
+    bySize.twin = hole;
+    hole.twin = bySize;
+    this.holes.bySize.insert(bySize);
+  }
+
+  private sizeNodeOf(hole: TreeNode): TreeNode {
+    const bySize = hole.twin;
+    if (bySize === null) throw new KernelBug(`Heap hole at ${hole.key} has no size node.`);
+    return bySize;
+  }
+
+  // Build or drop the size index. Its upkeep is O(log n) per change, so it is kept only while a policy reads it.
   private keepSizeIndex(isWanted: boolean): void {
     if (isWanted === this.isSizeIndexed) return;
-    const {byAddress, bySize} = this.index;
-    bySize.clear();
+    const {byAddress, bySize} = this.holes;
     this.isSizeIndexed = isWanted;
-    for (let node = byAddress.first(); node !== null; node = byAddress.successor(node)) {
-      if (node.item !== null) continue;
-      node.twin = null;
-      if (isWanted) this.indexBySize(node);
+    bySize.clear();
+    for (let hole = byAddress.first(); hole !== null; hole = byAddress.successor(hole)) {
+      hole.twin = null;
+      if (isWanted) this.indexBySize(hole);
     }
   }
 
-  // Error path only: say where a bad release address lies. O(log n).
+  // Error path only: say where a bad release address lies. Walking the run of blocks is O(run length).
   private explainBadAddress(addr: number): string {
     if (!Number.isSafeInteger(addr)) return notAnAddressMessage(addr);
     if (addr < 0 || addr >= this.size) return outsideMessage(addr, this.size);
-    const region = this.index.byAddress.floor(addr);
-    if (region === null) throw new KernelBug(`Heap address ${addr} lies in no region.`);
-    const block = region.item;
-    return block === null ? inHoleMessage(addr, region.key, region.value) : inBlockMessage(addr, block);
+    const hole = this.holes.byAddress.floor(addr);
+    if (hole !== null && addr < hole.key + hole.value) return inHoleMessage(addr, hole.key, hole.value);
+    let block = this.blocks.get(hole === null ? 0 : hole.key + hole.value);
+    while (block !== undefined && block.addr + block.size <= addr)
+      block = this.blocks.get(block.addr + block.size);
+    if (block === undefined) throw new KernelBug(`Heap address ${addr} is in neither a hole nor a block.`);
+    return inBlockMessage(addr, block);
   }
 }
 

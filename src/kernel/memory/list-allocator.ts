@@ -186,7 +186,8 @@ export class ListAllocator implements Allocator {
       }
     }
     for (const block of this.blocks.values()) {
-      if (block.addr <= addr && addr < block.addr + block.size) return heapMessages.inBlockMessage(addr, block);
+      if (block.addr <= addr && addr < block.addr + block.size)
+        return heapMessages.inBlockMessage(addr, block);
     }
     return `Address ${addr} is in neither a hole nor a block.`;
   }

@@ -1,14 +1,14 @@
 // An AVL tree of nodes ordered by (key, tie), where every subtree also knows the largest `value` in it.
-// The heap keeps every region in one of these by address (a hole's value is its size, a block's 0, so
-// "the lowest hole of at least n units" is one descent) and, for best fit, its holes by (size, address).
-// Deterministic; queries and updates are O(log n). Interface:
-//   insert, insertBefore, remove, rekey, refresh, clear - change the tree, or repair it after a node changed
+// The heap keeps its holes in one of these by address (value = hole size, so "the lowest hole of at least
+// n units" is one descent) and, for best fit, in another by (size, address). Deterministic; O(log n).
+// Interface:
+//   insert, remove, rekey, refresh, clear - change the tree, or repair it after a node changed in place
 //   first, floor, lowerBound, firstWithValueAtLeast, successor, predecessor - ordered queries
 
 import {KernelBug} from '../errors.js';
 
-/** One entry of an OrderedTree. The caller owns key, tie, value, item and twin; the tree owns the rest. */
-export class TreeNode<T> {
+/** One entry of an OrderedTree. The caller owns key, tie, value and twin; the tree owns the rest. */
+export class TreeNode {
   // the order: by key, then by tie; (key, tie) pairs are unique within a tree
   key: number;
   tie: number;
@@ -17,26 +17,23 @@ export class TreeNode<T> {
   maxValue: number;
   // the shape, maintained by the tree
   height = 1;
-  left: TreeNode<T> | null = null;
-  right: TreeNode<T> | null = null;
-  parent: TreeNode<T> | null = null;
-  /** The caller's payload: the heap keeps a block's record here. */
-  item: T;
+  left: TreeNode | null = null;
+  right: TreeNode | null = null;
+  parent: TreeNode | null = null;
   /** A link for the caller: the heap points a hole's address node and its size node at each other. */
-  twin: TreeNode<T> | null = null;
+  twin: TreeNode | null = null;
 
-  constructor(key: number, tie: number, value: number, item: T) {
+  constructor(key: number, tie: number, value: number) {
     this.key = key;
     this.tie = tie;
     this.value = value;
     this.maxValue = value;
-    this.item = item;
   }
 }
 
 /** An AVL tree of TreeNodes ordered by (key, tie), augmented with the largest value per subtree. */
-export class OrderedTree<T> {
-  private root: TreeNode<T> | null = null;
+export class OrderedTree {
+  private root: TreeNode | null = null;
   private count = 0;
 
   /** Number of nodes in the tree. */
@@ -50,8 +47,8 @@ export class OrderedTree<T> {
   }
 
   /** Link a detached node into the tree. Its (key, tie) must not already be present. Returns the node. */
-  insert(node: TreeNode<T>): TreeNode<T> {
-    let parent: TreeNode<T> | null = null;
+  insert(node: TreeNode): TreeNode {
+    let parent: TreeNode | null = null;
     let current = this.root;
     let isLeft = false;
     while (current !== null) {
@@ -72,29 +69,6 @@ export class OrderedTree<T> {
     return node;
   }
 
-  /**
-   * Link a detached node immediately before `anchor` in order, without searching from the root. The caller
-   * guarantees the node's (key, tie) falls between anchor's predecessor and anchor. Returns the node.
-   */
-  insertBefore(anchor: TreeNode<T>, node: TreeNode<T>): TreeNode<T> {
-    node.left = null;
-    node.right = null;
-    node.height = 1;
-    node.maxValue = node.value;
-    let parent = anchor.left;
-    if (parent === null) {
-      anchor.left = node;
-      parent = anchor;
-    } else {
-      while (parent.right !== null) parent = parent.right;
-      parent.right = node;
-    }
-    node.parent = parent;
-    this.count++;
-    this.rebalanceUp(parent, null);
-    return node;
-  }
-
   /** Drop every node at once. The nodes keep stale links; the caller must not reuse them in this tree. */
   clear(): void {
     this.root = null;
@@ -102,13 +76,13 @@ export class OrderedTree<T> {
   }
 
   /** Unlink a node that is in this tree. Other nodes keep their identity (no payload is swapped). */
-  remove(node: TreeNode<T>): void {
+  remove(node: TreeNode): void {
     const {left, right, parent} = node;
     if (left !== null && right !== null) {
       // two children: the successor (leftmost of the right subtree) takes the node's place
       let successor = right;
       while (successor.left !== null) successor = successor.left;
-      let lowestChanged: TreeNode<T> = successor;
+      let lowestChanged: TreeNode = successor;
       if (successor !== right) {
         lowestChanged = successor.parent ?? successor;
         lowestChanged.left = successor.right;
@@ -140,8 +114,8 @@ export class OrderedTree<T> {
    * Repair the augmentation above a node whose value changed, or whose key changed without passing a
    * neighbour (the caller guarantees the order still holds). O(log n); stops once nothing changes.
    */
-  refresh(node: TreeNode<T>): void {
-    let current: TreeNode<T> | null = node;
+  refresh(node: TreeNode): void {
+    let current: TreeNode | null = node;
     while (current !== null) {
       const before = current.maxValue;
       updateNode(current);
@@ -154,7 +128,7 @@ export class OrderedTree<T> {
    * Give a node in this tree a new (key, tie), which must not already be present. In place when the node
    * still falls between its neighbours (no rebalancing needed), otherwise by remove and insert.
    */
-  rekey(node: TreeNode<T>, key: number, tie: number): void {
+  rekey(node: TreeNode, key: number, tie: number): void {
     const before = this.predecessor(node);
     const after = this.successor(node);
     node.key = key;
@@ -165,7 +139,7 @@ export class OrderedTree<T> {
   }
 
   /** The node with the smallest (key, tie), or null when the tree is empty. */
-  first(): TreeNode<T> | null {
+  first(): TreeNode | null {
     let current = this.root;
     if (current === null) return null;
     while (current.left !== null) current = current.left;
@@ -173,8 +147,8 @@ export class OrderedTree<T> {
   }
 
   /** The node with the largest key <= `key`, or null. Meant for trees whose keys are unique. */
-  floor(key: number): TreeNode<T> | null {
-    let best: TreeNode<T> | null = null;
+  floor(key: number): TreeNode | null {
+    let best: TreeNode | null = null;
     let current = this.root;
     while (current !== null) {
       if (current.key <= key) {
@@ -188,8 +162,8 @@ export class OrderedTree<T> {
   }
 
   /** The node with the smallest (key, tie) >= (`key`, `tie`), or null. */
-  lowerBound(key: number, tie: number): TreeNode<T> | null {
-    let best: TreeNode<T> | null = null;
+  lowerBound(key: number, tie: number): TreeNode | null {
+    let best: TreeNode | null = null;
     let current = this.root;
     while (current !== null) {
       if (current.key > key || (current.key === key && current.tie >= tie)) {
@@ -206,12 +180,12 @@ export class OrderedTree<T> {
    * The first node in order whose key >= `fromKey` and whose value >= `minValue`, or null. O(log n):
    * the subtree maxima prune every subtree that holds no such value.
    */
-  firstWithValueAtLeast(minValue: number, fromKey: number): TreeNode<T> | null {
+  firstWithValueAtLeast(minValue: number, fromKey: number): TreeNode | null {
     return leftmostWithValue(this.root, minValue, fromKey);
   }
 
   /** The node after `node` in order, or null. */
-  successor(node: TreeNode<T>): TreeNode<T> | null {
+  successor(node: TreeNode): TreeNode | null {
     let current = node.right;
     if (current !== null) {
       while (current.left !== null) current = current.left;
@@ -227,7 +201,7 @@ export class OrderedTree<T> {
   }
 
   /** The node before `node` in order, or null. */
-  predecessor(node: TreeNode<T>): TreeNode<T> | null {
+  predecessor(node: TreeNode): TreeNode | null {
     let current = node.left;
     if (current !== null) {
       while (current.right !== null) current = current.right;
@@ -253,7 +227,7 @@ export class OrderedTree<T> {
 
   // Rebalance and recompute from `from` towards the root, stopping once a subtree comes out with the same
   // root, height and maximum as before (nothing above it can change), but not before passing `mustPass`.
-  private rebalanceUp(from: TreeNode<T> | null, mustPass: TreeNode<T> | null): void {
+  private rebalanceUp(from: TreeNode | null, mustPass: TreeNode | null): void {
     let current = from;
     let hasPassed = mustPass === null;
     while (current !== null) {
@@ -267,7 +241,7 @@ export class OrderedTree<T> {
   }
 
   // Restore the AVL balance at `node` after one of its subtrees changed height by at most one.
-  private balance(node: TreeNode<T>): TreeNode<T> {
+  private balance(node: TreeNode): TreeNode {
     updateNode(node);
     const left = node.left;
     const right = node.right;
@@ -284,7 +258,7 @@ export class OrderedTree<T> {
     return node;
   }
 
-  private rotateLeft(node: TreeNode<T>): TreeNode<T> {
+  private rotateLeft(node: TreeNode): TreeNode {
     const pivot = node.right;
     if (pivot === null) throw new KernelBug('Left rotation needs a right child.');
     const inner = pivot.left;
@@ -299,7 +273,7 @@ export class OrderedTree<T> {
     return pivot;
   }
 
-  private rotateRight(node: TreeNode<T>): TreeNode<T> {
+  private rotateRight(node: TreeNode): TreeNode {
     const pivot = node.left;
     if (pivot === null) throw new KernelBug('Right rotation needs a left child.');
     const inner = pivot.right;
@@ -314,19 +288,19 @@ export class OrderedTree<T> {
     return pivot;
   }
 
-  private replaceChild(parent: TreeNode<T> | null, old: TreeNode<T>, replacement: TreeNode<T> | null): void {
+  private replaceChild(parent: TreeNode | null, old: TreeNode, replacement: TreeNode | null): void {
     if (parent === null) this.root = replacement;
     else if (parent.left === old) parent.left = replacement;
     else parent.right = replacement;
   }
 }
 
-function heightOf<T>(node: TreeNode<T> | null): number {
+function heightOf(node: TreeNode | null): number {
   return node === null ? 0 : node.height;
 }
 
 // Recompute a node's height and subtree maximum from its children.
-function updateNode<T>(node: TreeNode<T>): void {
+function updateNode(node: TreeNode): void {
   const left = node.left;
   const right = node.right;
   let height = 0;
@@ -343,7 +317,7 @@ function updateNode<T>(node: TreeNode<T>): void {
   node.maxValue = maxValue;
 }
 
-function leftmostWithValue<T>(node: TreeNode<T> | null, minValue: number, fromKey: number): TreeNode<T> | null {
+function leftmostWithValue(node: TreeNode | null, minValue: number, fromKey: number): TreeNode | null {
   let current = node;
   while (current !== null && current.maxValue >= minValue) {
     if (current.key < fromKey) {
@@ -359,7 +333,7 @@ function leftmostWithValue<T>(node: TreeNode<T> | null, minValue: number, fromKe
 }
 
 // Check a subtree whose keys must lie strictly between `low` and `high`; returns its node count.
-function checkSubtree<T>(node: TreeNode<T> | null, low: TreeNode<T> | null, high: TreeNode<T> | null): number {
+function checkSubtree(node: TreeNode | null, low: TreeNode | null, high: TreeNode | null): number {
   if (node === null) return 0;
   if (low !== null && !isBefore(low, node)) throw new KernelBug(`Tree order broken at key ${node.key}.`);
   if (high !== null && !isBefore(node, high)) throw new KernelBug(`Tree order broken at key ${node.key}.`);
@@ -379,6 +353,6 @@ function checkSubtree<T>(node: TreeNode<T> | null, low: TreeNode<T> | null, high
   return count;
 }
 
-function isBefore<T>(a: TreeNode<T>, b: TreeNode<T>): boolean {
+function isBefore(a: TreeNode, b: TreeNode): boolean {
   return a.key < b.key || (a.key === b.key && a.tie < b.tie);
 }

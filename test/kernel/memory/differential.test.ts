@@ -61,6 +61,7 @@ function runSideBySide({seed, fit, switchesPolicy}: RunOptions): void {
       same(step, `release ${addr}`, (allocator) => allocator.release(addr));
     } else if (roll < 0.99) {
       const addr = randomInt(random, -2, HEAP_UNITS + 1); // mostly bad: inside blocks, in holes, outside
+      same(step, `blockAt ${addr}`, (allocator) => allocator.blockAt(addr));
       const result = same(step, `release ${addr} at random`, (allocator) => allocator.release(addr)) as {
         value?: unknown;
       };

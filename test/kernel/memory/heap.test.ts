@@ -272,7 +272,11 @@ for (const [name, make] of allocators) {
       test(`allocating ${String(size)} units throws EINVAL and changes nothing`, () => {
         const heap = sample();
         const before = snapshot(heap);
-        assertKernelError(() => heap.allocate(size as number, 1), 'EINVAL', /size must be a positive whole number/);
+        assertKernelError(
+          () => heap.allocate(size as number, 1),
+          'EINVAL',
+          /size must be a positive whole number/,
+        );
         assert.deepEqual(snapshot(heap), before);
       });
     }
@@ -287,7 +291,8 @@ for (const [name, make] of allocators) {
       {
         what: 'an address inside a block',
         addr: 35,
-        message: /^Address 35 lies inside the block at 30 \(size 20\); free takes the block's start address\.$/,
+        message:
+          /^Address 35 lies inside the block at 30 \(size 20\); free takes the block's start address\.$/,
       },
       {
         what: 'the first address inside a block run',
@@ -297,10 +302,15 @@ for (const [name, make] of allocators) {
       {
         what: 'an address that was never allocated',
         addr: 70,
-        message: /^Address 70 is already free or was never allocated: it lies in the hole at 50 \(size 50\)\.$/,
+        message:
+          /^Address 70 is already free or was never allocated: it lies in the hole at 50 \(size 50\)\.$/,
       },
       {what: 'a block freed twice', addr: 20, message: /already free .* hole at 20 \(size 10\)/},
-      {what: 'an address past the end', addr: 100, message: /outside the heap, which spans addresses 0 to 99/},
+      {
+        what: 'an address past the end',
+        addr: 100,
+        message: /outside the heap, which spans addresses 0 to 99/,
+      },
       {what: 'a negative address', addr: -1, message: /Address -1 is outside the heap/},
       {what: 'a fractional address', addr: 10.5, message: /Address 10.5 is not a whole number/},
       {what: 'NaN', addr: Number.NaN, message: /Address NaN is not a whole number/},
@@ -344,4 +354,23 @@ test('the heap checks its own invariants after the classic example', () => {
     for (const size of [212, 417, 112, 426]) heap.allocate(size, 7);
     heap.checkInvariants();
   }
+});
+
+test('switching to best fit and away builds and drops the size index without moving anything', () => {
+  const heap = classicPartitions((size, policy) => new Heap(size, policy), 'first') as Heap;
+  const before = heap.map();
+  for (const fit of ['best', 'next', 'best', 'worst', 'first'] as const) {
+    heap.fit = fit;
+    heap.checkInvariants();
+    assert.deepEqual(heap.map(), before);
+  }
+  heap.fit = 'best';
+  assert.equal(heap.allocate(212, 7), HOLE.D);
+  heap.checkInvariants();
+});
+
+test('a request larger than the whole heap is refused, not an error', () => {
+  const heap = new Heap(64);
+  assert.equal(heap.allocate(65, 1), undefined);
+  assert.equal(heap.describeFailure(65), 'No hole fits 65 units (largest free hole is 64, first fit).');
 });

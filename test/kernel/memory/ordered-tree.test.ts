@@ -5,21 +5,21 @@ import {test} from 'node:test';
 import {OrderedTree, TreeNode} from '../../../src/kernel/memory/ordered-tree.js';
 import {mulberry32, randomInt} from '../../support/mulberry32.js';
 
-function inOrder(tree: OrderedTree<null>): Array<TreeNode<null>> {
-  const nodes: Array<TreeNode<null>> = [];
+function inOrder(tree: OrderedTree): TreeNode[] {
+  const nodes: TreeNode[] = [];
   for (let node = tree.first(); node !== null; node = tree.successor(node)) nodes.push(node);
   return nodes;
 }
 
 test('random inserts and removes keep the tree ordered, balanced and its maxima right', () => {
   const random = mulberry32(7);
-  const tree = new OrderedTree<null>();
-  const present = new Map<number, TreeNode<null>>();
+  const tree = new OrderedTree();
+  const present = new Map<number, TreeNode>();
   for (let step = 0; step < 4000; step++) {
     const key = randomInt(random, 0, 600);
     const existing = present.get(key);
     if (existing === undefined) {
-      present.set(key, tree.insert(new TreeNode(key, 0, randomInt(random, 1, 1000), null)));
+      present.set(key, tree.insert(new TreeNode(key, 0, randomInt(random, 1, 1000))));
     } else {
       tree.remove(existing);
       present.delete(key);
@@ -38,9 +38,9 @@ test('random inserts and removes keep the tree ordered, balanced and its maxima 
 
 test('the ordered queries agree with a linear scan', () => {
   const random = mulberry32(99);
-  const tree = new OrderedTree<null>();
+  const tree = new OrderedTree();
   for (let key = 0; key < 300; key += randomInt(random, 1, 4)) {
-    tree.insert(new TreeNode(key, 0, randomInt(random, 1, 50), null));
+    tree.insert(new TreeNode(key, 0, randomInt(random, 1, 50)));
   }
   const nodes = inOrder(tree);
   for (let probe = 0; probe < 500; probe++) {
@@ -56,7 +56,7 @@ test('the ordered queries agree with a linear scan', () => {
 });
 
 test('ties order nodes with the same key, and lowerBound respects them', () => {
-  const tree = new OrderedTree<null>();
+  const tree = new OrderedTree();
   for (const [key, tie] of [
     [5, 30],
     [5, 10],
@@ -64,7 +64,7 @@ test('ties order nodes with the same key, and lowerBound respects them', () => {
     [5, 20],
     [8, 0],
   ] as const) {
-    tree.insert(new TreeNode(key, tie, 0, null));
+    tree.insert(new TreeNode(key, tie, 0));
   }
   assert.deepEqual(
     inOrder(tree).map((node) => [node.key, node.tie]),
@@ -82,8 +82,8 @@ test('ties order nodes with the same key, and lowerBound respects them', () => {
 });
 
 test('refresh repairs the maxima after a value changes in place', () => {
-  const tree = new OrderedTree<null>();
-  const nodes = [10, 20, 30, 40, 50].map((key) => tree.insert(new TreeNode(key, 0, key, null)));
+  const tree = new OrderedTree();
+  const nodes = [10, 20, 30, 40, 50].map((key) => tree.insert(new TreeNode(key, 0, key)));
   const last = nodes[4];
   assert.ok(last);
   last.value = 1;
@@ -91,4 +91,34 @@ test('refresh repairs the maxima after a value changes in place', () => {
   tree.checkInvariants();
   assert.equal(tree.maxValue, 40);
   assert.equal(tree.firstWithValueAtLeast(45, 0), null);
+});
+
+test('rekey moves a node in place or to its new position, keeping the order', () => {
+  const random = mulberry32(5);
+  const tree = new OrderedTree();
+  const nodes = Array.from({length: 200}, (_, index) => tree.insert(new TreeNode(index * 10, 0, 1)));
+  for (let step = 0; step < 2000; step++) {
+    const node = nodes[randomInt(random, 0, nodes.length - 1)];
+    assert.ok(node);
+    let key = randomInt(random, 0, 1999) * 10 + randomInt(random, 1, 9);
+    while (nodes.some((other) => other.key === key)) key++;
+    tree.rekey(node, key, 0);
+  }
+  tree.checkInvariants();
+  assert.deepEqual(
+    inOrder(tree).map((node) => node.key),
+    nodes.map((node) => node.key).sort((a, b) => a - b),
+  );
+});
+
+test('predecessor walks the tree backwards and clear empties it', () => {
+  const tree = new OrderedTree();
+  for (const key of [40, 10, 30, 20, 50]) tree.insert(new TreeNode(key, 0, key));
+  const keys: number[] = [];
+  for (let node = tree.floor(1000); node !== null; node = tree.predecessor(node)) keys.push(node.key);
+  assert.deepEqual(keys, [50, 40, 30, 20, 10]);
+  tree.clear();
+  assert.equal(tree.size, 0);
+  assert.equal(tree.first(), null);
+  assert.equal(tree.maxValue, 0);
 });
