@@ -360,7 +360,8 @@ export class Kernel {
     this.nextPid++;
     this.liveCount++;
     this.processes.set(pid, process);
-    parent.children.add(pid);
+    // init's children are everyone with ppid 1; a set of them all would only cost memory.
+    if (parent.pid !== INIT_PID) parent.children.add(pid);
     this.log('spawn', pid, arrive > this.time ? `arrives at ${arrive}` : '');
     if (arrive > this.time) this.arrivals.push(process);
     else this.admit(process);
@@ -552,11 +553,9 @@ export class Kernel {
     if (process.allocation.size > 0) this.releaseResources(process, new Map(process.allocation), false);
 
     // Orphans go to init, which reaps the ones already dead.
-    const init = this.processes.get(INIT_PID)!;
     for (const childPid of process.children) {
       const child = this.processes.get(childPid)!;
       child.ppid = INIT_PID;
-      init.children.add(childPid);
       if (child.state === 'zombie') this.reap(child);
     }
     process.children.clear();
@@ -1437,7 +1436,12 @@ export class Kernel {
       sliceUsed: process.sliceUsed,
       tag: isLive(process) && process.pid !== INIT_PID ? this.policy.tagOf(process) : '',
       lastMessage: process.lastMessage ?? null,
-      children: [...process.children].sort((a, b) => a - b),
+      children:
+        process.pid === INIT_PID
+          ? this.processList()
+              .filter((p) => p.ppid === INIT_PID && p.state !== 'terminated')
+              .map((p) => p.pid)
+          : [...process.children].sort((a, b) => a - b),
     };
   }
 

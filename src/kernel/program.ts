@@ -110,14 +110,14 @@ function parseOp(text: string, position: number): Op {
   }
 }
 
-/** Parse `R=N` words into a map; repeated names add up. Calls fail on a malformed word. */
+/** Parse `R=N` words (N >= 0) into a map; repeated names add up. Calls fail on a malformed word. */
 export function parseAmounts(words: readonly string[], fail: (why: string) => never): Map<string, number> {
   const amounts = new Map<string, number>();
   for (const word of words) {
     const match = /^([^=]+)=(\d+)$/.exec(word);
     if (!match || !isValidName(match[1]!, MAX_NAME_CHARS)) fail(`expected R=N, got \`${word}\`.`);
     const count = Number(match![2]);
-    if (!Number.isSafeInteger(count) || count < 1) fail(`amount in \`${word}\` must be a positive integer.`);
+    if (!Number.isSafeInteger(count)) fail(`amount in \`${word}\` is too large.`);
     amounts.set(match![1]!, (amounts.get(match![1]!) ?? 0) + count);
   }
   return amounts;
