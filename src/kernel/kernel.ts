@@ -35,10 +35,11 @@ import {
   MIN_PRIORITY,
   SHELL_OWNER,
 } from './params.js';
-import {createProcess, isLive, type EnqueueReason, type Process, type WaitReason} from './process.js';
+import {createProcess, isLive, ownAmounts, ownBlocks, ownChildren, type EnqueueReason, type Process, type WaitReason} from './process.js';
 import {formatOp, nextBurst, parseProgram, peakClaims, totalBurst, type Op} from './program.js';
 import {schedulers, type SchedulerName, type SchedulerOptions, type SchedulerPolicy} from './scheduler/index.js';
 import {FifoQueue, ProcessHeap} from './scheduler/ready-queue.js';
+import {Ring} from './ring.js';
 import * as sem from './semaphore.js';
 import type {
   EventKind,
@@ -114,8 +115,6 @@ interface Resource {
   available: number;
 }
 
-const byArrival = (a: Process, b: Process) => a.arrival - b.arrival || a.pid - b.pid;
-const byWakeTime = (a: Process, b: Process) => a.wakeAt - b.wakeAt || a.pid - b.pid;
 
 const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   quantum: DEFAULT_QUANTUM_TICKS,
@@ -137,8 +136,8 @@ export class Kernel {
   private readonly processes = new Map<number, Process>();
   private nextPid = INIT_PID + 1;
   private liveCount = 0;
-  private readonly arrivals = new ProcessHeap(byArrival);
-  private readonly ioWaits = new ProcessHeap(byWakeTime);
+  private readonly arrivals = new ProcessHeap((p) => p.arrival, (p) => p.arrival);
+  private readonly ioWaits = new ProcessHeap((p) => p.wakeAt, (p) => p.pid);
   private readonly memoryWaiters = new FifoQueue();
   private readonly resourceWaiters = new FifoQueue();
   private readonly heap: Heap;
@@ -152,8 +151,8 @@ export class Kernel {
   private busyTicks = 0;
   private contextSwitches = 0;
   private lastRanPid = 0;
-  private readonly gantt: GanttSegment[] = [];
-  private readonly events: KernelEvent[] = [];
+  private readonly gantt = new Ring<GanttSegment>(GANTT_CAPACITY, () => ({pid: 0, start: 0, end: 0}));
+  private readonly events = new Ring<KernelEvent>(EVENT_LOG_CAPACITY, () => ({seq: 0, time: 0, kind: 'spawn', pid: 0, detail: ''}));
   private eventSeq = 0;
 
   // observers
@@ -354,14 +353,14 @@ export class Kernel {
     if (spec.memory !== undefined) {
       const addr = this.heap.allocate(spec.memory, pid);
       if (addr === undefined) throw new KernelError('ENOMEM', this.heap.describeFailure(spec.memory));
-      process.blocks.push(addr);
+      ownBlocks(process).push(addr);
     }
-    for (const [resource, count] of claims) process.claims.set(resource, count);
+    for (const [resource, count] of claims) ownAmounts(process, 'claims').set(resource, count);
     this.nextPid++;
     this.liveCount++;
     this.processes.set(pid, process);
     // init's children are everyone with ppid 1; a set of them all would only cost memory.
-    if (parent.pid !== INIT_PID) parent.children.add(pid);
+    if (parent.pid !== INIT_PID) ownChildren(parent).add(pid);
     this.log('spawn', pid, arrive > this.time ? `arrives at ${arrive}` : '');
     if (arrive > this.time) this.arrivals.push(process);
     else this.admit(process);
@@ -385,7 +384,8 @@ export class Kernel {
     }
     process.state = 'ready';
     process.readySince = this.time;
-    process.burstKey = nextBurst(process.program, process.pc, process.opRemaining);
+    // A process preempted inside a cpu op kept its burstKey counting down; only a new op needs the scan.
+    if (process.opRemaining === 0) process.burstKey = nextBurst(process.program, process.pc, 0);
     this.policy.enqueue(process, reason, this.time);
   }
 
@@ -481,7 +481,7 @@ export class Kernel {
             this.block(process, {kind: 'memory', size: op.size});
             this.memoryWaiters.push(process);
           } else {
-            process.blocks.push(addr);
+            ownBlocks(process).push(addr);
             process.pc++;
             this.log('malloc', process.pid, `${op.size} at ${formatAddress(addr)}`);
           }
@@ -489,7 +489,7 @@ export class Kernel {
         }
         case 'free': {
           process.pc++;
-          const addr = process.blocks.pop();
+          const addr = process.blocks.length > 0 ? ownBlocks(process).pop() : undefined;
           if (addr !== undefined) {
             this.heap.release(addr);
             this.log('free', process.pid, formatAddress(addr));
@@ -544,12 +544,11 @@ export class Kernel {
     // Give back what it held: memory, semaphore units (SEM_UNDO), resources.
     for (const addr of process.blocks) this.heap.release(addr);
     const freedMemory = process.blocks.length > 0;
-    process.blocks.length = 0;
-    for (const [name, count] of process.semHolds) {
+    if (freedMemory) ownBlocks(process).length = 0;
+    for (const [name, count] of [...process.semHolds]) {
       const semaphore = this.semaphores.get(name)!;
       for (let i = 0; i < count; i++) this.signalSemaphore(semaphore, process.pid);
     }
-    process.semHolds.clear();
     if (process.allocation.size > 0) this.releaseResources(process, new Map(process.allocation), false);
 
     // Orphans go to init, which reaps the ones already dead.
@@ -558,7 +557,7 @@ export class Kernel {
       child.ppid = INIT_PID;
       if (child.state === 'zombie') this.reap(child);
     }
-    process.children.clear();
+    if (process.children.size > 0) ownChildren(process).clear();
 
     const parent = this.processes.get(process.ppid);
     process.state = 'zombie';
@@ -631,7 +630,7 @@ export class Kernel {
   private reap(process: Process): void {
     process.state = 'terminated';
     const parent = this.processes.get(process.ppid);
-    parent?.children.delete(process.pid);
+    if (parent?.children.has(process.pid)) ownChildren(parent).delete(process.pid);
   }
 
   private zombieChild(process: Process): Process | undefined {
@@ -758,7 +757,7 @@ export class Kernel {
     const process = owner === SHELL_OWNER ? undefined : this.liveProcess(owner);
     const addr = this.heap.allocate(size, owner);
     if (addr === undefined) throw new KernelError('ENOMEM', this.heap.describeFailure(size));
-    process?.blocks.push(addr);
+    if (process) ownBlocks(process).push(addr);
     this.log('malloc', owner, `${size} at ${formatAddress(addr)}`);
     this.changed();
     return addr;
@@ -770,7 +769,7 @@ export class Kernel {
     const owner = this.processes.get(block.owner);
     if (owner) {
       const index = owner.blocks.indexOf(addr);
-      if (index >= 0) owner.blocks.splice(index, 1);
+      if (index >= 0) ownBlocks(owner).splice(index, 1);
     }
     this.log('free', block.owner, formatAddress(addr));
     this.retryMemoryWaiters();
@@ -803,7 +802,7 @@ export class Kernel {
       const addr = this.heap.allocate(op.size, process.pid);
       if (addr === undefined) continue;
       this.memoryWaiters.remove(process);
-      process.blocks.push(addr);
+      ownBlocks(process).push(addr);
       process.pc++;
       this.log('malloc', process.pid, `${op.size} at ${formatAddress(addr)}`);
       this.unblock(process, 'wake');
@@ -868,14 +867,14 @@ export class Kernel {
   }
 
   private addSemHold(process: Process, name: string): void {
-    process.semHolds.set(name, (process.semHolds.get(name) ?? 0) + 1);
+    ownAmounts(process, 'semHolds').set(name, (process.semHolds.get(name) ?? 0) + 1);
   }
 
   private dropSemHold(process: Process, name: string): void {
     const held = process.semHolds.get(name);
     if (held === undefined) return;
-    if (held <= 1) process.semHolds.delete(name);
-    else process.semHolds.set(name, held - 1);
+    if (held <= 1) ownAmounts(process, 'semHolds').delete(name);
+    else ownAmounts(process, 'semHolds').set(name, held - 1);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1024,7 +1023,7 @@ export class Kernel {
       const held = process.allocation.get(name) ?? 0;
       if (count < held) throw new KernelError('EINVAL', `Claim ${name}=${count} is below the ${held} pid ${pid} already holds.`);
     }
-    for (const [name, count] of amounts) process.claims.set(name, count);
+    for (const [name, count] of amounts) ownAmounts(process, 'claims').set(name, count);
     this.changed();
   }
 
@@ -1104,7 +1103,7 @@ export class Kernel {
     }
     for (const [name, count] of amounts) {
       this.resources.get(name)!.available -= count;
-      process.allocation.set(name, (process.allocation.get(name) ?? 0) + count);
+      ownAmounts(process, 'allocation').set(name, (process.allocation.get(name) ?? 0) + count);
     }
     this.log('grant', process.pid, formatAmounts(amounts));
     return {kind: 'granted', sequence};
@@ -1116,8 +1115,8 @@ export class Kernel {
       const released = Math.min(held, count);
       if (released === 0) continue;
       this.resources.get(name)!.available += released;
-      if (held - released === 0) process.allocation.delete(name);
-      else process.allocation.set(name, held - released);
+      if (held - released === 0) ownAmounts(process, 'allocation').delete(name);
+      else ownAmounts(process, 'allocation').set(name, held - released);
     }
     if (isPartial) this.log('release', process.pid, formatAmounts(amounts));
     // Waiters retry in FIFO order; each grant may let the next one through.
@@ -1395,12 +1394,12 @@ export class Kernel {
 
   /** The last `limit` events, oldest first. */
   recentEvents(limit = EVENT_LOG_CAPACITY): KernelEvent[] {
-    return this.events.slice(-limit);
+    return this.events.recent(limit, (event) => ({...event}));
   }
 
   /** Gantt segments, oldest first, the running one last. */
   ganttSegments(): GanttSegment[] {
-    return this.gantt.map((segment) => ({...segment}));
+    return this.gantt.recent(GANTT_CAPACITY, (segment) => ({...segment}));
   }
 
   private processList(): Process[] {
@@ -1450,22 +1449,28 @@ export class Kernel {
 
   private changed(): void {
     this.version++;
-    for (const listener of this.listeners) listener();
+    if (this.listeners.size > 0) for (const listener of this.listeners) listener();
   }
 
   private log(kind: EventKind, pid: number, detail = ''): void {
-    if (this.events.length >= EVENT_LOG_CAPACITY) this.events.splice(0, EVENT_LOG_CAPACITY / 4);
-    this.events.push({seq: ++this.eventSeq, time: this.time, kind, pid, detail});
+    const event = this.events.claim();
+    event.seq = ++this.eventSeq;
+    event.time = this.time;
+    event.kind = kind;
+    event.pid = pid;
+    event.detail = detail;
   }
 
   private recordGantt(pid: number, ticks: number): void {
-    const last = this.gantt[this.gantt.length - 1];
+    const last = this.gantt.last();
     if (last && last.pid === pid && last.end === this.time) {
       last.end += ticks;
       return;
     }
-    if (this.gantt.length >= GANTT_CAPACITY) this.gantt.splice(0, GANTT_CAPACITY / 4);
-    this.gantt.push({pid, start: this.time, end: this.time + ticks});
+    const segment = this.gantt.claim();
+    segment.pid = pid;
+    segment.start = this.time;
+    segment.end = this.time + ticks;
   }
 
   private processOrThrow(pid: number): Process {

@@ -1,6 +1,7 @@
 // The process record and its states. The kernel owns every record; the snapshot copies the
 // fields the shell may show. Fields are grouped by when they change.
 
+import {KernelBug} from './errors.js';
 import type {Op} from './program.js';
 
 export type ProcessState = 'new' | 'ready' | 'running' | 'waiting' | 'terminated' | 'zombie';
@@ -33,7 +34,7 @@ export interface Process {
 
   // the family: changes when a parent exits (orphans go to init)
   ppid: number;
-  readonly children: Set<number>;
+  children: ReadonlySet<number>;
 
   // lifecycle: changes on each transition
   state: ProcessState;
@@ -68,17 +69,16 @@ export interface Process {
   firstRun: number | undefined;
   completion: number | undefined;
 
-  // what it holds, released when it exits
-  readonly blocks: number[];
-  readonly semHolds: Map<string, number>;
-  readonly claims: Map<string, number>;
-  readonly allocation: Map<string, number>;
+  // what it holds, released when it exits; shared empty sentinels until the first write (own*)
+  blocks: readonly number[];
+  semHolds: ReadonlyMap<string, number>;
+  claims: ReadonlyMap<string, number>;
+  allocation: ReadonlyMap<string, number>;
 
-  // owned by the scheduler policy: queue links, heap slot, MLFQ level
+  // owned by the scheduler policy: queue links, MLFQ level, next aging step
   queuePrev: Process | undefined;
   queueNext: Process | undefined;
   queueId: number;
-  heapIndex: number;
   level: number;
   levelEpoch: number;
   nextAgeAt: number;
@@ -95,50 +95,78 @@ export function createProcess(fields: {
   ppid: number;
   group: string;
 }): Process {
+  // Fields a tick or a dispatch touches come first: V8 lays them out in this order, and with
+  // 100,000 processes a dispatch that stays on one cache line is measurably cheaper.
   return {
     pid: fields.pid,
-    name: fields.name,
-    arrival: fields.arrival,
-    program: fields.program,
-    burst: fields.burst,
-    group: fields.group,
-    ppid: fields.ppid,
-    children: new Set(),
     state: 'new',
-    wait: undefined,
-    isStopped: false,
-    pc: 0,
     opRemaining: 0,
-    exitStatus: undefined,
-    exitReason: undefined,
-    lastMessage: undefined,
-    priority: fields.priority,
-    basePriority: fields.priority,
-    readySince: fields.arrival,
-    waitingSince: 0,
-    wakeAt: 0,
+    cpuTime: 0,
     sliceUsed: 0,
     burstKey: 0,
-    cpuTime: 0,
+    readySince: fields.arrival,
     readyTime: 0,
-    blockedTime: 0,
     firstRun: undefined,
-    completion: undefined,
-    blocks: [],
-    semHolds: new Map(),
-    claims: new Map(),
-    allocation: new Map(),
     queuePrev: undefined,
     queueNext: undefined,
     queueId: -1,
-    heapIndex: -1,
+    priority: fields.priority,
+    arrival: fields.arrival,
+    pc: 0,
+    program: fields.program,
+    basePriority: fields.priority,
     level: 0,
     levelEpoch: 0,
     nextAgeAt: 0,
+    wait: undefined,
+    isStopped: false,
+    waitingSince: 0,
+    wakeAt: 0,
+    blockedTime: 0,
+    completion: undefined,
+    exitStatus: undefined,
+    exitReason: undefined,
+    lastMessage: undefined,
+    name: fields.name,
+    burst: fields.burst,
+    group: fields.group,
+    ppid: fields.ppid,
+    children: NO_CHILDREN,
+    blocks: NO_BLOCKS,
+    semHolds: NO_AMOUNTS,
+    claims: NO_AMOUNTS,
+    allocation: NO_AMOUNTS,
   };
 }
 
 /** Whether the process still exists as a schedulable entity (not exited). */
 export function isLive(process: Process): boolean {
   return process.state !== 'terminated' && process.state !== 'zombie';
+}
+
+// Most processes never allocate, hold a semaphore, claim a resource or have a child. Sharing
+// one empty collection until the first write keeps a record to a few cache lines, which is what
+// lets a tick cost nearly the same with 100,000 processes as with 1,000.
+const NO_BLOCKS: readonly number[] = Object.freeze([]);
+const NO_CHILDREN: ReadonlySet<number> = Object.freeze(new Set<number>());
+const NO_AMOUNTS: ReadonlyMap<string, number> = Object.freeze(new Map<string, number>());
+
+/** The process's own block list, created on first use. */
+export function ownBlocks(process: Process): number[] {
+  if (process.blocks === NO_BLOCKS) process.blocks = [];
+  return process.blocks as number[];
+}
+
+/** The process's own child set, created on first use. */
+export function ownChildren(process: Process): Set<number> {
+  if (process.children === NO_CHILDREN) process.children = new Set();
+  return process.children as Set<number>;
+}
+
+/** One of the process's own amount maps (semaphore holds, claims, allocation), created on first use. */
+export function ownAmounts(process: Process, field: 'semHolds' | 'claims' | 'allocation'): Map<string, number> {
+  if (process[field] === NO_AMOUNTS) process[field] = new Map();
+  const amounts = process[field];
+  if (!(amounts instanceof Map)) throw new KernelBug(`Process ${process.pid} has no ${field} map.`);
+  return amounts;
 }

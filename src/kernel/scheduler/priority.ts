@@ -11,7 +11,7 @@ import {FifoQueue, ProcessHeap} from './ready-queue.js';
 const byPriority = (a: Process, b: Process): number => b.priority - a.priority || byArrivalThenPid(a, b);
 
 export function createPriority(options: SchedulerOptions): SchedulerPolicy {
-  const heap = new ProcessHeap(byPriority);
+  const heap = new ProcessHeap((p) => -p.priority, (p) => p.arrival);
   // Every ready process ages at the same rate, so the next one due is always the one that has
   // waited longest since its last step: a FIFO, no second heap needed.
   const aging = new FifoQueue();

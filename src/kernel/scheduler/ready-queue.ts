@@ -3,8 +3,8 @@
 //
 // Interface:
 // - FifoQueue: intrusive doubly linked list (FCFS, RR, each MLFQ level); O(1) push, pop, remove, splice
-// - ProcessHeap: binary min-heap with each process's slot stored on it (SJF, SRTF, priority);
-//   O(log n) push, pop, remove and update
+// - ProcessHeap: 4-ary min-heap with keys in typed arrays and each process's slot stored on it
+//   (SJF, SRTF, priority, and the kernel's arrival and io timers); O(log n) push, pop, remove, update
 
 import {KernelBug} from '../errors.js';
 import type {Process} from '../process.js';
@@ -91,92 +91,169 @@ export class FifoQueue {
   }
 }
 
-/** Returns negative when `a` should run before `b`. */
-export type ProcessOrder = (a: Process, b: Process) => number;
+/** A heap key: the smaller key runs first. */
+export type ProcessKey = (process: Process) => number;
 
+const ARITY = 4; // half the depth of a binary heap; the four children's keys are adjacent
+const KEY_STRIDE = 3;
+
+/**
+ * A 4-ary min-heap ordered by (primary, secondary, pid). Each entry's three keys sit side by
+ * side in one typed array, and slots are indexed by pid, so sifting through 100,000 entries
+ * compares and moves numbers in dense memory instead of touching cold process records.
+ */
 export class ProcessHeap {
-  private readonly items: Process[] = [];
-  private readonly order: ProcessOrder;
+  private items: (Process | undefined)[] = [];
+  /** (primary, secondary, pid) for each entry, KEY_STRIDE numbers apart. */
+  private keys = new Float64Array(64 * KEY_STRIDE);
+  /** Slot of each pid in the heap, -1 when absent. */
+  private slots = new Int32Array(64).fill(-1);
+  private count = 0;
+  private readonly primary: ProcessKey;
+  private readonly secondary: ProcessKey;
 
-  constructor(order: ProcessOrder) {
-    this.order = order;
+  constructor(primary: ProcessKey, secondary: ProcessKey) {
+    this.primary = primary;
+    this.secondary = secondary;
   }
 
   get size(): number {
-    return this.items.length;
+    return this.count;
   }
 
   peek(): Process | undefined {
-    return this.items[0];
+    return this.count > 0 ? this.items[0] : undefined;
+  }
+
+  has(process: Process): boolean {
+    return this.slotOf(process) >= 0;
   }
 
   push(process: Process): void {
-    if (process.heapIndex !== -1) throw new KernelBug(`Process ${process.pid} is already in a heap.`);
-    process.heapIndex = this.items.length;
-    this.items.push(process);
-    this.up(process.heapIndex);
+    if (this.slotOf(process) >= 0) throw new KernelBug(`Process ${process.pid} is already in this heap.`);
+    if (this.count * KEY_STRIDE === this.keys.length) this.growKeys();
+    if (process.pid >= this.slots.length) this.growSlots(process.pid);
+    this.siftUp(this.count++, process, this.primary(process), this.secondary(process));
   }
 
   pop(): Process | undefined {
-    const top = this.items[0];
+    const top = this.peek();
     if (top) this.remove(top);
     return top;
   }
 
   remove(process: Process): void {
-    const index = process.heapIndex;
-    if (this.items[index] !== process) throw new KernelBug(`Process ${process.pid} is not in this heap.`);
-    const last = this.items.pop()!;
-    process.heapIndex = -1;
-    if (last === process) return;
-    this.items[index] = last;
-    last.heapIndex = index;
-    this.update(last);
+    const index = this.slotOf(process);
+    if (index < 0) throw new KernelBug(`Process ${process.pid} is not in this heap.`);
+    this.slots[process.pid] = -1;
+    const lastIndex = --this.count;
+    const last = this.items[lastIndex]!;
+    const at = lastIndex * KEY_STRIDE;
+    const lastPrimary = this.keys[at]!;
+    const lastSecondary = this.keys[at + 1]!;
+    this.items[lastIndex] = undefined;
+    if (index === lastIndex) return;
+    this.place(index, last, lastPrimary, lastSecondary);
+    this.resift(index);
   }
 
   /** Restore order after the process's key changed (priority, aging). */
   update(process: Process): void {
-    this.up(process.heapIndex);
-    this.down(process.heapIndex);
+    const index = this.slotOf(process);
+    if (index < 0) throw new KernelBug(`Process ${process.pid} is not in this heap.`);
+    this.place(index, process, this.primary(process), this.secondary(process));
+    this.resift(index);
   }
 
   /** Every process, in no particular order. */
-  values(): readonly Process[] {
-    return this.items;
+  values(): Process[] {
+    return this.items.slice(0, this.count) as Process[];
   }
 
-  private up(index: number): void {
-    const items = this.items;
-    const item = items[index]!;
+  private slotOf(process: Process): number {
+    const index = process.pid < this.slots.length ? this.slots[process.pid]! : -1;
+    return index >= 0 && this.items[index] === process ? index : -1;
+  }
+
+  private place(index: number, process: Process, primary: number, secondary: number): void {
+    this.items[index] = process;
+    const at = index * KEY_STRIDE;
+    this.keys[at] = primary;
+    this.keys[at + 1] = secondary;
+    this.keys[at + 2] = process.pid;
+    this.slots[process.pid] = index;
+  }
+
+  /** Move entry `from` to slot `to` (the hole). */
+  private move(from: number, to: number): void {
+    const process = this.items[from]!;
+    this.items[to] = process;
+    const keys = this.keys;
+    const source = from * KEY_STRIDE;
+    const target = to * KEY_STRIDE;
+    keys[target] = keys[source]!;
+    keys[target + 1] = keys[source + 1]!;
+    keys[target + 2] = keys[source + 2]!;
+    this.slots[process.pid] = to;
+  }
+
+  /** Whether (primary, secondary, pid) sorts before the entry at `index`. */
+  private isBefore(primary: number, secondary: number, pid: number, index: number): boolean {
+    const keys = this.keys;
+    const at = index * KEY_STRIDE;
+    if (primary !== keys[at]) return primary < keys[at]!;
+    if (secondary !== keys[at + 1]) return secondary < keys[at + 1]!;
+    return pid < keys[at + 2]!;
+  }
+
+  private resift(index: number): void {
+    const process = this.items[index]!;
+    const at = index * KEY_STRIDE;
+    const primary = this.keys[at]!;
+    const secondary = this.keys[at + 1]!;
+    const parent = ((index - 1) / ARITY) | 0;
+    if (index > 0 && this.isBefore(primary, secondary, process.pid, parent)) this.siftUp(index, process, primary, secondary);
+    else this.siftDown(index, process, primary, secondary);
+  }
+
+  /** Move the hole at `index` up until the entry fits, then put it there. */
+  private siftUp(index: number, process: Process, primary: number, secondary: number): void {
     while (index > 0) {
-      const parentIndex = (index - 1) >> 1;
-      const parent = items[parentIndex]!;
-      if (this.order(item, parent) >= 0) break;
-      items[index] = parent;
-      parent.heapIndex = index;
-      index = parentIndex;
+      const parent = ((index - 1) / ARITY) | 0;
+      if (!this.isBefore(primary, secondary, process.pid, parent)) break;
+      this.move(parent, index);
+      index = parent;
     }
-    items[index] = item;
-    item.heapIndex = index;
+    this.place(index, process, primary, secondary);
   }
 
-  private down(index: number): void {
-    const items = this.items;
-    const length = items.length;
-    const item = items[index];
-    if (!item) return;
+  private siftDown(index: number, process: Process, primary: number, secondary: number): void {
+    const keys = this.keys;
     for (;;) {
-      const left = 2 * index + 1;
-      if (left >= length) break;
-      const right = left + 1;
-      let child = left;
-      if (right < length && this.order(items[right]!, items[left]!) < 0) child = right;
-      if (this.order(items[child]!, item) >= 0) break;
-      items[index] = items[child]!;
-      items[index]!.heapIndex = index;
-      index = child;
+      const first = index * ARITY + 1;
+      if (first >= this.count) break;
+      let best = first;
+      const end = Math.min(first + ARITY, this.count);
+      for (let child = first + 1; child < end; child++) {
+        const at = child * KEY_STRIDE;
+        if (this.isBefore(keys[at]!, keys[at + 1]!, keys[at + 2]!, best)) best = child;
+      }
+      if (this.isBefore(primary, secondary, process.pid, best)) break;
+      this.move(best, index);
+      index = best;
     }
-    items[index] = item;
-    item.heapIndex = index;
+    this.place(index, process, primary, secondary);
+  }
+
+  private growKeys(): void {
+    const larger = new Float64Array(this.keys.length * 2);
+    larger.set(this.keys);
+    this.keys = larger;
+  }
+
+  private growSlots(pid: number): void {
+    const larger = new Int32Array(Math.max(pid + 1, this.slots.length * 2)).fill(-1);
+    larger.set(this.slots);
+    this.slots = larger;
   }
 }
