@@ -533,6 +533,7 @@ export class Kernel {
   }
 
   private exit(process: Process, status: number, reason: string): void {
+    if (process.state === 'new') process.arrival = this.time; // never arrived: no negative turnaround
     this.detach(process);
     process.completion = this.time;
     process.exitStatus = status;
@@ -710,7 +711,7 @@ export class Kernel {
   /** Set a process's priority. Throws ESRCH, or EINVAL for a priority out of range. */
   nice(pid: number, priority: number): void {
     checkPriority(priority);
-    const process = this.liveProcess(pid);
+    const process = this.userProcess(pid);
     process.priority = priority;
     process.basePriority = priority;
     if (process.state === 'ready') this.policy.reprioritize(process);
@@ -754,7 +755,7 @@ export class Kernel {
   /** Allocate `size` units for `owner` (a live pid, or SHELL_OWNER). Returns the address; throws ENOMEM when no hole fits. */
   malloc(size: number, owner: number = SHELL_OWNER): number {
     this.checkSize(size);
-    const process = owner === SHELL_OWNER ? undefined : this.liveProcess(owner);
+    const process = owner === SHELL_OWNER ? undefined : this.userProcess(owner);
     const addr = this.heap.allocate(size, owner);
     if (addr === undefined) throw new KernelError('ENOMEM', this.heap.describeFailure(size));
     if (process) ownBlocks(process).push(addr);
@@ -847,7 +848,7 @@ export class Kernel {
   /** Signal a semaphore, as process `pid` or as the shell. Returns the pid woken, if any. */
   semSignal(name: string, pid?: number): number | undefined {
     const semaphore = this.semaphore(name);
-    if (pid !== undefined) this.liveProcess(pid);
+    if (pid !== undefined) this.userProcess(pid);
     const woken = this.signalSemaphore(semaphore, pid ?? SHELL_OWNER);
     this.changed();
     return woken;
@@ -905,7 +906,7 @@ export class Kernel {
       recipients = this.receiversOf(name);
       if (recipients.length === 0) throw new KernelError('ENOENT', `No process receives from queue \`${name}\`.`);
     } else {
-      if (to !== undefined) this.liveProcess(to);
+      if (to !== undefined) this.userProcess(to);
       recipients = [to];
     }
     const messages = recipients.map((recipient) => this.newMessage(SHELL_OWNER, recipient, text));
@@ -1014,7 +1015,7 @@ export class Kernel {
 
   /** Declare a process's maximum claim on resources (replacing earlier claims on those types). */
   resClaim(pid: number, amounts: Amounts): void {
-    const process = this.liveProcess(pid);
+    const process = this.userProcess(pid);
     for (const [name, count] of amounts) {
       const resource = this.resource(name);
       if (count > resource.total) {
@@ -1032,7 +1033,7 @@ export class Kernel {
    * decides: granted, made to wait (not available), or refused with EDEADLK as unsafe.
    */
   resRequest(pid: number, amounts: Amounts): RequestResult {
-    const process = this.liveProcess(pid);
+    const process = this.userProcess(pid);
     const result = this.tryRequest(process, amounts);
     switch (result.kind) {
       case 'granted':
@@ -1053,7 +1054,7 @@ export class Kernel {
 
   /** Release resources a process holds. Throws EINVAL when it holds fewer. */
   resRelease(pid: number, amounts: Amounts): void {
-    const process = this.liveProcess(pid);
+    const process = this.userProcess(pid);
     for (const [name, count] of amounts) {
       this.resource(name);
       const held = process.allocation.get(name) ?? 0;
@@ -1103,7 +1104,11 @@ export class Kernel {
     }
     for (const [name, count] of amounts) {
       this.resources.get(name)!.available -= count;
-      ownAmounts(process, 'allocation').set(name, (process.allocation.get(name) ?? 0) + count);
+      const held = (process.allocation.get(name) ?? 0) + count;
+      ownAmounts(process, 'allocation').set(name, held);
+      // Without avoidance a process may take more than it declared; its claim grows to match,
+      // so the Banker's matrices stay consistent if avoidance is turned back on.
+      if (held > (process.claims.get(name) ?? 0)) ownAmounts(process, 'claims').set(name, held);
     }
     this.log('grant', process.pid, formatAmounts(amounts));
     return {kind: 'granted', sequence};
@@ -1483,6 +1488,12 @@ export class Kernel {
     const process = this.processOrThrow(pid);
     if (!isLive(process)) throw new KernelError('ESRCH', `Process ${pid} has exited.`);
     return process;
+  }
+
+  /** A live process other than init, which owns nothing and never exits. */
+  private userProcess(pid: number): Process {
+    if (pid === INIT_PID) throw new KernelError('EPERM', 'init (pid 1) cannot own memory, semaphores, messages or resources.');
+    return this.liveProcess(pid);
   }
 
   /** A process that can be made to block now: ready or running. */

@@ -27,7 +27,8 @@ export interface Process {
   // fixed at spawn
   readonly pid: number;
   readonly name: string;
-  readonly arrival: number;
+  /** Due arrival; a process killed before it arrives is taken to arrive as it dies. */
+  arrival: number;
   readonly program: readonly Op[];
   readonly burst: number;
   group: string;

@@ -227,3 +227,38 @@ test('tick skips idle stretches without changing what happens', () => {
     {pid, start: 1_000_000, end: 1_000_002},
   ]);
 });
+
+test('init owns nothing: memory, semaphores, messages and resources refuse pid 1', () => {
+  const kernel = createKernel();
+  kernel.semCreate('S', 1);
+  kernel.mqCreate('q');
+  kernel.resCreate('A', 2);
+  const refuse = (action: () => unknown) => assert.throws(action, (error: KernelError) => error.code === 'EPERM');
+  refuse(() => kernel.malloc(10, 1));
+  refuse(() => kernel.semSignal('S', 1));
+  refuse(() => kernel.mqSend('q', 'hi', 1));
+  refuse(() => kernel.resClaim(1, new Map([['A', 1]])));
+  refuse(() => kernel.resRequest(1, new Map([['A', 1]])));
+  refuse(() => kernel.nice(1, 5));
+});
+
+test('a process killed before it arrives has a zero turnaround, not a negative one', () => {
+  const kernel = createKernel();
+  const pid = kernel.spawn({burst: 3, arrive: 10});
+  kernel.tick(2);
+  kernel.kill(pid);
+  const view = kernel.process(pid)!;
+  assert.equal(view.completion, 2);
+  assert.equal(view.arrival, 2);
+});
+
+test('with avoidance off a request beyond the claim raises the claim, and the Banker view stays valid', () => {
+  const kernel = createKernel();
+  kernel.resCreate('A', 5);
+  kernel.setAvoidance(false);
+  const pid = kernel.spawn({burst: 10});
+  assert.deepEqual(kernel.resRequest(pid, new Map([['A', 3]])), {outcome: 'granted', sequence: []});
+  assert.equal(kernel.banker().safe, true);
+  kernel.setAvoidance(true);
+  assert.throws(() => kernel.resRequest(pid, new Map([['A', 1]])), (error: KernelError) => error.code === 'EPERM');
+});
