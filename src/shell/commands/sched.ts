@@ -96,7 +96,7 @@ function showQueue({kernel, style}: Context): Result {
   lines.push(
     running
       ? `running: ${style.green(`${running.pid} ${running.name}`)} (remaining ${running.remaining}, slice ${running.sliceUsed}${tag(running)})`
-      : 'running: idle',
+      : `running: idle${ready[0] ? ` (dispatches ${ready[0].pid} ${ready[0].name} at the next tick)` : ''}`,
   );
   lines.push(`ready:   ${ready.length === 0 ? '(empty)' : ready.map((p) => `${p.pid} ${p.name}${tag(p)}`).join(' → ')}`);
   if (waiting.length > 0) lines.push(`waiting: ${waiting.map((p) => `${p.pid} ${p.name} (${p.waitingOn})`).join(', ')}`);
