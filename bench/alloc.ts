@@ -8,7 +8,7 @@ import type {Allocator, FitPolicyName} from '../src/kernel/memory/heap.js';
 import {ListAllocator} from '../src/kernel/memory/list-allocator.js';
 import {secondsSince} from './figure.js';
 import type {Figure, Section} from './figure.js';
-import {seededRandom} from './random.js';
+import {seededRandom} from '../src/kernel/index.js';
 
 const HEAP_UNITS = 64 * 1024 * 1024; // mean block ~590 units x 50,000 live ~ 30M: under half full, so few refusals
 const LIVE_BLOCKS = 50_000;

@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {secondsSince, type Figure, type Section} from './figure.js';
-import {seededRandom} from './random.js';
+import {seededRandom} from '../src/kernel/index.js';
 
 const BIN = fileURLToPath(new URL('../bin/p2pos.js', import.meta.url));
 const RUNS = 15;

@@ -3,9 +3,8 @@
 // processes, and how the cost of one tick grows from 1,000 to 100,000 processes (the ready
 // queues are heaps and linked lists, so it should barely grow).
 
-import {createKernel, SCHEDULER_NAMES, type SchedulerName} from '../src/kernel/index.js';
+import {createKernel, SCHEDULER_NAMES, seededRandom, type SchedulerName} from '../src/kernel/index.js';
 import {secondsSince, type Figure, type Section} from './figure.js';
-import {seededRandom} from './random.js';
 
 interface Run {
   ticks: number;
@@ -13,7 +12,7 @@ interface Run {
 }
 
 function runWorkload(policy: SchedulerName, processes: number): Run {
-  const kernel = createKernel({scheduler: policy, schedulerOptions: {quantum: 4, aging: policy === 'priority' ? 0 : 0}});
+  const kernel = createKernel({scheduler: policy, schedulerOptions: {quantum: 4}});
   const random = seededRandom(processes);
   for (let i = 0; i < processes; i++) {
     kernel.spawn({burst: 1 + Math.floor(random() * 19), priority: Math.floor(random() * 10)});

@@ -20,3 +20,4 @@ export {parseAmounts, parseProgram} from './program.js';
 export {formatAddress, parseAddress, parseCount, parseSize, isValidName} from './units.js';
 export * from './params.js';
 export type * from './views.js';
+export {randomInt, seededRandom} from './random.js';

@@ -6,28 +6,14 @@
 //   - record() buffers; flush() writes the buffer in one transaction; recent() and summary() flush first.
 //   - close() flushes and closes; call it on exit, or the rows still buffered are lost.
 
+import type {ExitRecord} from '../kernel/index.js';
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import nodePath from 'node:path'; // `path` is the database file's path throughout
 import type BetterSqlite3 from 'better-sqlite3';
 
-export interface FinishedProcess {
-  pid: number;
-  name: string;
-  // virtual ticks
-  arrival: number;
-  firstRun: number | null;
-  completion: number;
-  burst: number;
-  cpuTime: number;
-  waiting: number;
-  turnaround: number;
-  response: number | null;
-  // how it ended
-  exitStatus: number;
-  /** e.g. 'exited', 'killed by SIGTERM', 'deadlock recovery' */
-  reason: string;
-}
+/** One finished process, as the kernel reports it on exit (virtual ticks). */
+export type FinishedProcess = ExitRecord;
 
 export interface HistoryRow extends FinishedProcess {
   /** The run that finished the process; boots are numbered 1, 2, ... across restarts. */

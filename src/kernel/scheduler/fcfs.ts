@@ -1,15 +1,17 @@
 // First-Come, First-Served, non-preemptive: run processes in the order they entered the ready
 // queue; processes entering at the same tick go in arrival order, then by lower pid.
+// Round robin (round-robin.ts) is this queue with a quantum.
 
 import type {Process} from '../process.js';
-import type {SchedulerPolicy} from './policy.js';
+import type {SchedulerName, SchedulerPolicy} from './policy.js';
 import {FifoQueue} from './ready-queue.js';
 
-export function createFcfs(): SchedulerPolicy {
+/** A single FIFO ready queue; `quantum` Infinity is FCFS, a number is round robin. */
+export function createFifoPolicy(name: SchedulerName, quantum: number, description: string): SchedulerPolicy {
   const queue = new FifoQueue();
   return {
-    name: 'fcfs',
-    isPreemptive: false,
+    name,
+    isPreemptive: quantum !== Infinity,
     get size() {
       return queue.size;
     },
@@ -17,13 +19,15 @@ export function createFcfs(): SchedulerPolicy {
     remove: (process) => queue.remove(process),
     pop: () => queue.pop(),
     peek: () => queue.peek(),
-    quantumOf: () => Infinity,
+    quantumOf: () => quantum,
     shouldPreempt: () => false,
     reprioritize: () => {},
     order: (): Process[] => [...queue],
     onBoundary: () => {},
     onDispatch: () => {},
-    describe: () => 'fcfs',
+    describe: () => description,
     tagOf: () => '',
   };
 }
+
+export const createFcfs = (): SchedulerPolicy => createFifoPolicy('fcfs', Infinity, 'fcfs');

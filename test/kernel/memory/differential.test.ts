@@ -7,7 +7,7 @@ import {KernelError} from '../../../src/kernel/errors.js';
 import {FIT_POLICY_NAMES, Heap} from '../../../src/kernel/memory/heap.js';
 import type {Allocator, FitPolicyName} from '../../../src/kernel/memory/heap.js';
 import {ListAllocator} from '../../../src/kernel/memory/list-allocator.js';
-import {mulberry32, randomInt} from '../../support/mulberry32.js';
+import {randomInt, seededRandom as mulberry32} from '../../../src/kernel/index.js';
 
 const HEAP_UNITS = 4000;
 const LIVE_SCALE = 1333; // allocation odds fall as blocks go live: about 100 live blocks, 50 holes

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {OrderedTree, TreeNode} from '../../../src/kernel/memory/ordered-tree.js';
-import {mulberry32, randomInt} from '../../support/mulberry32.js';
+import {randomInt, seededRandom as mulberry32} from '../../../src/kernel/index.js';
 
 function inOrder(tree: OrderedTree): TreeNode[] {
   const nodes: TreeNode[] = [];

@@ -1,8 +1,8 @@
-// mulberry32: a tiny seeded PRNG for deterministic randomized tests. Same seed, same sequence.
-// Use: const random = mulberry32(42); random() -> [0, 1); randomInt(random, 1, 6) -> 1..6.
+// A seeded random source (mulberry32): the kind of generator KernelOptions.random expects, and
+// what tests and the bench use so every run replays the same workload.
 
-/** A generator of floats in [0, 1) from a 32-bit seed. */
-export function mulberry32(seed: number): () => number {
+/** A generator of floats in [0, 1) from a 32-bit seed. Same seed, same sequence. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
