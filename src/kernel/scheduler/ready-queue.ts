@@ -133,7 +133,7 @@ export class ProcessHeap {
     if (this.slotOf(process) >= 0) throw new KernelBug(`Process ${process.pid} is already in this heap.`);
     if (this.count * KEY_STRIDE === this.keys.length) this.growKeys();
     if (process.pid >= this.slots.length) this.growSlots(process.pid);
-    this.siftUp(this.count++, process, this.primary(process), this.secondary(process));
+    this.siftUp(this.count++, process, this.primary(process), this.secondary(process), process.pid);
   }
 
   pop(): Process | undefined {
@@ -147,21 +147,20 @@ export class ProcessHeap {
     if (index < 0) throw new KernelBug(`Process ${process.pid} is not in this heap.`);
     this.slots[process.pid] = -1;
     const lastIndex = --this.count;
-    const last = this.items[lastIndex]!;
-    const at = lastIndex * KEY_STRIDE;
-    const lastPrimary = this.keys[at]!;
-    const lastSecondary = this.keys[at + 1]!;
-    this.items[lastIndex] = undefined;
-    if (index === lastIndex) return;
-    this.place(index, last, lastPrimary, lastSecondary);
-    this.resift(index);
+    if (index !== lastIndex) {
+      this.move(lastIndex, index);
+      this.items[lastIndex] = undefined;
+      this.resift(index);
+    } else {
+      this.items[lastIndex] = undefined;
+    }
   }
 
   /** Restore order after the process's key changed (priority, aging). */
   update(process: Process): void {
     const index = this.slotOf(process);
     if (index < 0) throw new KernelBug(`Process ${process.pid} is not in this heap.`);
-    this.place(index, process, this.primary(process), this.secondary(process));
+    this.place(index, process, this.primary(process), this.secondary(process), process.pid);
     this.resift(index);
   }
 
@@ -175,26 +174,26 @@ export class ProcessHeap {
     return index >= 0 && this.items[index] === process ? index : -1;
   }
 
-  private place(index: number, process: Process, primary: number, secondary: number): void {
+  private place(index: number, process: Process, primary: number, secondary: number, pid: number): void {
     this.items[index] = process;
     const at = index * KEY_STRIDE;
     this.keys[at] = primary;
     this.keys[at + 1] = secondary;
-    this.keys[at + 2] = process.pid;
-    this.slots[process.pid] = index;
+    this.keys[at + 2] = pid;
+    this.slots[pid] = index;
   }
 
-  /** Move entry `from` to slot `to` (the hole). */
+  /** Move entry `from` to slot `to` (the hole). The pid comes from the key array, not the record: a cold record would cost a cache miss per level. */
   private move(from: number, to: number): void {
-    const process = this.items[from]!;
-    this.items[to] = process;
+    this.items[to] = this.items[from];
     const keys = this.keys;
     const source = from * KEY_STRIDE;
     const target = to * KEY_STRIDE;
     keys[target] = keys[source]!;
     keys[target + 1] = keys[source + 1]!;
-    keys[target + 2] = keys[source + 2]!;
-    this.slots[process.pid] = to;
+    const pid = keys[source + 2]!;
+    keys[target + 2] = pid;
+    this.slots[pid] = to;
   }
 
   /** Whether (primary, secondary, pid) sorts before the entry at `index`. */
@@ -211,23 +210,24 @@ export class ProcessHeap {
     const at = index * KEY_STRIDE;
     const primary = this.keys[at]!;
     const secondary = this.keys[at + 1]!;
+    const pid = this.keys[at + 2]!;
     const parent = ((index - 1) / ARITY) | 0;
-    if (index > 0 && this.isBefore(primary, secondary, process.pid, parent)) this.siftUp(index, process, primary, secondary);
-    else this.siftDown(index, process, primary, secondary);
+    if (index > 0 && this.isBefore(primary, secondary, pid, parent)) this.siftUp(index, process, primary, secondary, pid);
+    else this.siftDown(index, process, primary, secondary, pid);
   }
 
   /** Move the hole at `index` up until the entry fits, then put it there. */
-  private siftUp(index: number, process: Process, primary: number, secondary: number): void {
+  private siftUp(index: number, process: Process, primary: number, secondary: number, pid: number): void {
     while (index > 0) {
       const parent = ((index - 1) / ARITY) | 0;
-      if (!this.isBefore(primary, secondary, process.pid, parent)) break;
+      if (!this.isBefore(primary, secondary, pid, parent)) break;
       this.move(parent, index);
       index = parent;
     }
-    this.place(index, process, primary, secondary);
+    this.place(index, process, primary, secondary, pid);
   }
 
-  private siftDown(index: number, process: Process, primary: number, secondary: number): void {
+  private siftDown(index: number, process: Process, primary: number, secondary: number, pid: number): void {
     const keys = this.keys;
     for (;;) {
       const first = index * ARITY + 1;
@@ -238,11 +238,11 @@ export class ProcessHeap {
         const at = child * KEY_STRIDE;
         if (this.isBefore(keys[at]!, keys[at + 1]!, keys[at + 2]!, best)) best = child;
       }
-      if (this.isBefore(primary, secondary, process.pid, best)) break;
+      if (this.isBefore(primary, secondary, pid, best)) break;
       this.move(best, index);
       index = best;
     }
-    this.place(index, process, primary, secondary);
+    this.place(index, process, primary, secondary, pid);
   }
 
   private growKeys(): void {
