@@ -116,6 +116,9 @@ interface Resource {
 }
 
 
+/** Distinct program texts kept parsed and shared; past this the cache starts over. */
+const PROGRAM_CACHE_ENTRIES = 1024;
+
 const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   quantum: DEFAULT_QUANTUM_TICKS,
   aging: 0,
@@ -134,6 +137,7 @@ export class Kernel {
 
   // the tables
   private readonly processes = new Map<number, Process>();
+  private readonly programs = new Map<string, readonly Op[]>();
   private nextPid = INIT_PID + 1;
   private liveCount = 0;
   private readonly arrivals = new ProcessHeap((p) => p.arrival, (p) => p.arrival);
@@ -325,8 +329,7 @@ export class Kernel {
     if (!Number.isSafeInteger(burstTicks) || burstTicks < 1 || burstTicks > MAX_TICKS) {
       throw new KernelError('EINVAL', `Burst ${burstTicks} is out of range; expected 1 to ${MAX_TICKS} ticks.`);
     }
-    const program: readonly Op[] =
-      spec.program !== undefined ? parseProgram(spec.program) : [{op: 'cpu', ticks: burstTicks}];
+    const program = this.loadProgram(spec.program ?? `cpu ${burstTicks}`);
     this.checkProgramNames(program);
     const priority = spec.priority ?? DEFAULT_PRIORITY;
     checkPriority(priority);
@@ -366,6 +369,20 @@ export class Kernel {
     else this.admit(process);
     this.changed();
     return pid;
+  }
+
+  /**
+   * Parse a program, sharing one frozen copy between processes that run the same text, as
+   * processes share a program's text pages: less memory, and dispatches stay in the cache.
+   */
+  private loadProgram(text: string): readonly Op[] {
+    let program = this.programs.get(text);
+    if (!program) {
+      program = Object.freeze(parseProgram(text));
+      if (this.programs.size >= PROGRAM_CACHE_ENTRIES) this.programs.clear();
+      this.programs.set(text, program);
+    }
+    return program;
   }
 
   private admit(process: Process): void {
