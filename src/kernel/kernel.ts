@@ -67,8 +67,6 @@ export interface KernelOptions {
   heapSize?: number;
   /** @default 'first' */
   fit?: FitPolicyName;
-  /** Uniform random numbers in [0, 1) for anything that needs chance; seeded by the caller. */
-  random?: () => number;
 }
 
 export interface SpawnSpec {

@@ -1,5 +1,5 @@
-// A seeded random source (mulberry32): the kind of generator KernelOptions.random expects, and
-// what tests and the bench use so every run replays the same workload.
+// A seeded random source (mulberry32) for workloads that must replay exactly: the tests and the
+// bench build theirs from it. The kernel itself uses no chance at all.
 
 /** A generator of floats in [0, 1) from a 32-bit seed. Same seed, same sequence. */
 export function seededRandom(seed: number): () => number {
