@@ -56,6 +56,9 @@ const cli = meow(
       fit: {type: 'string'},
       data: {type: 'string'},
       command: {type: 'string', shortFlag: 'c'},
+      // meow answers --help and --version by itself only when they stand alone
+      help: {type: 'boolean', default: false},
+      version: {type: 'boolean', default: false},
     },
   },
 );
@@ -117,7 +120,31 @@ function createOutput(): Output & {flush(): void} {
   };
 }
 
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+/** A file's lines, or a one-line reason it cannot be read. */
+async function openLines(path: string): Promise<AsyncIterable<string> | string> {
+  const stream = createReadStream(path, {encoding: 'utf8'});
+  // A directory opens fine and fails on the first read, so wait for data or an error.
+  const failure = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    stream.once('readable', () => resolve(undefined));
+    stream.once('error', resolve);
+  });
+  if (failure) {
+    const code = failure.code ?? 'EIO';
+    return `cannot read ${path}: ${READ_ERRORS[code] ?? failure.message} (${code})`;
+  }
+  return createInterface({input: stream, crlfDelay: Infinity});
+}
+
 async function main(): Promise<number> {
+  if (cli.flags.help) cli.showHelp(0);
+  if (cli.flags.version) cli.showVersion();
   const [verb, ...rest] = cli.input;
   if (verb !== undefined && verb !== 'run') usageError(`Unknown command \`${verb}\`. Did you mean \`p2pos run FILE\` or \`p2pos -c '…'\`?`);
   if (verb === 'run' && rest.length !== 1) usageError('`p2pos run` takes exactly one FILE.');
@@ -147,16 +174,12 @@ async function main(): Promise<number> {
       source = '-c';
     } else if (verb === 'run') {
       source = rest[0]!;
-      const stream = createReadStream(source, {encoding: 'utf8'});
-      const opened = await new Promise<Error | undefined>((resolve) => {
-        stream.once('open', () => resolve(undefined));
-        stream.once('error', resolve);
-      });
-      if (opened) {
-        process.stderr.write(`p2pos: cannot read ${source}: ${(opened as NodeJS.ErrnoException).code ?? opened.message}\n`);
+      const opened = await openLines(source);
+      if (typeof opened === 'string') {
+        process.stderr.write(`p2pos: ${opened}\n`);
         return 1;
       }
-      lines = createInterface({input: stream, crlfDelay: Infinity});
+      lines = opened;
     } else {
       source = '<stdin>';
       lines = createInterface({input: process.stdin, crlfDelay: Infinity});

@@ -42,7 +42,7 @@ export function parseArgs(words: readonly string[], specs: FlagSpecs = {}): Args
       value = name!.slice(name!.indexOf('=') + 1);
       name = name!.slice(0, name!.indexOf('='));
     }
-    const spec = name === undefined ? undefined : specs[name];
+    const spec = name !== undefined && Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (!spec || name === undefined) {
       const known = Object.keys(specs).map((flag) => `--${flag}`);
       throw new ShellError('EUSAGE', `Unknown option \`${word}\`.${known.length ? ` Options: ${known.join(', ')}.` : ''}`);

@@ -14,6 +14,8 @@ export interface Session {
   trace: boolean;
   /** Set by `exit`: the front end stops with this status. */
   exitStatus: number | undefined;
+  /** Set by the prompt on Ctrl-C: the running blocking command stops with EINTR. */
+  interrupted: boolean;
 }
 
 export interface Context {
@@ -27,6 +29,8 @@ export interface Context {
    * nothing can change any more (`what` says what was awaited), or ETIMEDOUT after `timeout` ticks.
    */
   block(isDone: () => boolean, what: string, timeout?: number): Promise<void>;
+  /** Let `ticks` of virtual time pass; rejects with ShellError EINTR when interrupted. */
+  advance(ticks: number): Promise<void>;
 }
 
 export interface Result {

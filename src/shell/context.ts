@@ -1,5 +1,6 @@
 // Builds the Context the commands run in, for a front end that drives virtual time itself
-// (script mode): a blocking command ticks the kernel until it is satisfied or provably stuck.
+// (script mode and the readline prompt): a blocking command ticks the kernel until it is
+// satisfied, provably stuck, timed out or interrupted.
 
 import type {ChalkInstance} from 'chalk';
 import type {Kernel} from '../kernel/index.js';
@@ -9,25 +10,53 @@ import {listPids} from './format.js';
 import type {HistoryStore} from './history-store.js';
 
 export function createSession(): Session {
-  return {errexit: false, trace: false, exitStatus: undefined};
+  return {errexit: false, trace: false, exitStatus: undefined, interrupted: false};
 }
 
-/** A context whose `block` runs the clock synchronously; finished processes go to `history`. */
-export function createScriptContext(kernel: Kernel, history: HistoryStore, style: ChalkInstance): Context {
-  kernel.onExit((record) => history.record(record));
+/** Ticks between two looks at the event loop, so Ctrl-C reaches a long wait (about 5 ms of work). */
+const TICKS_PER_SLICE = 65_536;
+
+export interface ScriptContextOptions {
+  /** Record every finished process into `history`. @default true */
+  recordHistory?: boolean;
+  /** A blocking command gives up after this many ticks unless it names its own timeout. @default none */
+  defaultTimeout?: number;
+}
+
+/**
+ * A context whose `block` and `advance` run the clock as fast as it goes, in slices that let the
+ * event loop in (a prompt's Ctrl-C sets session.interrupted); finished processes go to `history`.
+ */
+export function createScriptContext(kernel: Kernel, history: HistoryStore, style: ChalkInstance, options: ScriptContextOptions = {}): Context {
+  if (options.recordHistory ?? true) kernel.onExit((record) => history.record(record));
+  const session = createSession();
+  const checkInterrupt = async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (session.interrupted) {
+      session.interrupted = false;
+      throw new ShellError('EINTR', `Interrupted at t=${kernel.now}.`);
+    }
+  };
   return {
     kernel,
     history,
     style,
-    session: createSession(),
-    async block(isDone, what, timeout) {
+    session,
+    async block(isDone, what, timeout = options.defaultTimeout) {
       const start = kernel.now;
-      while (!isDone()) {
+      for (let ticks = 1; !isDone(); ticks++) {
         if (kernel.isStalled()) throw new ShellError('ESTALL', stallMessage(kernel, what));
         if (timeout !== undefined && kernel.now - start >= timeout) {
           throw new ShellError('ETIMEDOUT', `Gave up waiting for ${what} after ${timeout} ticks (t=${kernel.now}).`);
         }
         kernel.tick();
+        if (ticks % TICKS_PER_SLICE === 0) await checkInterrupt();
+      }
+    },
+    async advance(ticks) {
+      for (let left = ticks; left > 0; left -= TICKS_PER_SLICE) {
+        kernel.tick(Math.min(left, TICKS_PER_SLICE));
+        if (left > TICKS_PER_SLICE) await checkInterrupt();
       }
     },
   };

@@ -6,6 +6,7 @@ export type ShellErrorCode =
   | 'EPARSE' // an unterminated quote and the like
   | 'ESTALL' // a blocking command would wait forever
   | 'ETIMEDOUT' // a blocking command hit its --timeout
+  | 'EINTR' // Ctrl-C stopped a blocking command
   | 'EHISTORY'; // the history database failed
 
 export class ShellError extends Error {

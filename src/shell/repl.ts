@@ -16,15 +16,25 @@ export async function runRepl(context: Context): Promise<number> {
   process.stdout.write(`p2pos: a teaching kernel (${context.kernel.schedulerDescription}). Type \`help\`, Ctrl-D to leave.\n`);
   rl.setPrompt(prompt());
   rl.prompt();
+  let isBusy = false;
   rl.on('SIGINT', () => {
-    rl.write('', {ctrl: true, name: 'u'}); // Ctrl-C clears the line instead of killing the kernel
+    // Ctrl-C stops a running wait, or clears the line; it never kills the kernel.
+    if (isBusy) {
+      context.session.interrupted = true;
+      return;
+    }
+    rl.write('', {ctrl: true, name: 'u'});
     process.stdout.write('^C\n');
     rl.prompt();
   });
   for await (const text of rl) {
     try {
       for (const command of parseLine(text)) {
-        const outcome = await runCommand(command, context);
+        isBusy = true;
+        const outcome = await runCommand(command, context).finally(() => {
+          isBusy = false;
+          context.session.interrupted = false;
+        });
         if (outcome.ok) {
           if (outcome.lines.length > 0) process.stdout.write(outcome.lines.join('\n') + '\n');
         } else {

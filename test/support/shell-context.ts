@@ -1,6 +1,6 @@
-// A shell Context for command tests: a fresh kernel, an in-memory history store, colour off, and a
-// block() that lets virtual time pass as script mode does (src/shell/context.ts), but gives up after
-// TEST_BLOCK_TIMEOUT_TICKS so a broken test fails instead of hanging. Use:
+// A shell Context for command tests: script mode's context over a fresh kernel, an in-memory
+// history store, colour off, and blocking commands that give up after TEST_BLOCK_TIMEOUT_TICKS so
+// a broken test fails instead of hanging. Use:
 //   const context = createTestContext({scheduler: 'rr', schedulerOptions: {quantum: 1}});
 //   const outcome = await run(context, 'sem create A; sem ls');   // the last command's outcome
 //   const {lines, data} = await runOk(context, 'mem');               // fails the test on an error
@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import {Chalk} from 'chalk';
 import {createKernel, type KernelOptions} from '../../src/kernel/index.js';
 import type {Context} from '../../src/shell/command.js';
-import {ShellError} from '../../src/shell/errors.js';
-import {stallMessage} from '../../src/shell/context.js';
+import {createScriptContext} from '../../src/shell/context.js';
 import {openHistoryStore, type HistoryStore} from '../../src/shell/history-store.js';
 import {parseLine} from '../../src/shell/parse.js';
 import {runCommand, type Outcome} from '../../src/shell/run-line.js';
@@ -31,25 +30,13 @@ export interface TestContextOptions extends KernelOptions {
   history?: HistoryStore;
 }
 
-/** A Context over a fresh kernel; history lives in memory and colour is off. */
+/** A Context over a fresh kernel, built as script mode builds it; history lives in memory and colour is off. */
 export function createTestContext(options: TestContextOptions = {}): Context {
   const {recordHistory = true, history = openHistoryStore(':memory:'), ...kernelOptions} = options;
-  const kernel = createKernel(kernelOptions);
-  if (recordHistory) kernel.onExit((record) => history.record(record));
-  return {
-    kernel,
-    history,
-    style: new Chalk({level: 0}),
-    session: {errexit: false, trace: false, exitStatus: undefined},
-    async block(isDone, what, timeout = TEST_BLOCK_TIMEOUT_TICKS) {
-      for (let waited = 0; !isDone(); waited++) {
-        if (kernel.isStalled()) throw new ShellError('ESTALL', stallMessage(kernel, what));
-        if (waited >= timeout)
-          throw new ShellError('ETIMEDOUT', `Gave up waiting for ${what} after ${timeout} ticks.`);
-        kernel.tick();
-      }
-    },
-  };
+  return createScriptContext(createKernel(kernelOptions), history, new Chalk({level: 0}), {
+    recordHistory,
+    defaultTimeout: TEST_BLOCK_TIMEOUT_TICKS,
+  });
 }
 
 /** Run every command on `text` in order; returns the last outcome, or the first failure. */
