@@ -14,9 +14,14 @@ const RUNS = 15;
 
 function timeCommand(args: string[], input?: string, dataDir?: string): number {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, {input, encoding: 'utf8', env: {...process.env, P2POS_DATA: dataDir ?? ''}});
+  const result = spawnSync(process.execPath, args, {
+    input,
+    encoding: 'utf8',
+    env: {...process.env, P2POS_DATA: dataDir ?? ''},
+  });
   const seconds = secondsSince(start);
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr.slice(0, 500)}`);
+  if (result.status !== 0)
+    throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr.slice(0, 500)}`);
   return seconds * 1000;
 }
 
@@ -37,7 +42,10 @@ export function benchScript(commands = 10_000): string {
   let sent = 0;
   while (lines.length < commands) {
     const roll = random();
-    if (roll < 0.3) lines.push(`spawn w${lines.length} --burst ${1 + Math.floor(random() * 9)} --priority ${Math.floor(random() * 5)}`);
+    if (roll < 0.3)
+      lines.push(
+        `spawn w${lines.length} --burst ${1 + Math.floor(random() * 9)} --priority ${Math.floor(random() * 5)}`,
+      );
     else if (roll < 0.5) lines.push(`tick ${1 + Math.floor(random() * 19)}`);
     else if (roll < 0.6) {
       lines.push(`malloc ${16 + Math.floor(random() * 256)}`);
@@ -62,13 +70,31 @@ export const cliSection: Section = async () => {
     timeCommand(['-e', '0']);
     timeCommand([BIN, '--data', dataDir, '-c', 'exit'], undefined, dataDir);
     const node = median(Array.from({length: RUNS}, () => timeCommand(['-e', '0'])));
-    const startup = median(Array.from({length: RUNS}, () => timeCommand([BIN, '--data', dataDir, '-c', 'exit'], undefined, dataDir)));
+    const startup = median(
+      Array.from({length: RUNS}, () =>
+        timeCommand([BIN, '--data', dataDir, '-c', 'exit'], undefined, dataDir),
+      ),
+    );
     const script = benchScript();
-    const scriptMs = median(Array.from({length: 3}, () => timeCommand([BIN, '--data', dataDir], script, dataDir)));
+    const scriptMs = median(
+      Array.from({length: 3}, () => timeCommand([BIN, '--data', dataDir], script, dataDir)),
+    );
     const commandsPerSecond = 10_000 / (scriptMs / 1000);
     return [
-      {key: 'node_startup_ms', value: round(node), unit: 'ms', label: 'bare `node -e 0`, median of 15 (the floor)'},
-      {key: 'startup_ms', value: round(startup), unit: 'ms', label: "`p2pos -c 'exit'` end to end, median of 15", target: '< 200', met: startup < 200},
+      {
+        key: 'node_startup_ms',
+        value: round(node),
+        unit: 'ms',
+        label: 'bare `node -e 0`, median of 15 (the floor)',
+      },
+      {
+        key: 'startup_ms',
+        value: round(startup),
+        unit: 'ms',
+        label: "`p2pos -c 'exit'` end to end, median of 15",
+        target: '< 200',
+        met: startup < 200,
+      },
       {
         key: 'startup_ratio_vs_node',
         value: round(startup / node),

@@ -24,7 +24,14 @@ for (const [name, section] of sections) {
 const keyWidth = Math.max(...figures.map((f) => f.key.length));
 const valueWidth = Math.max(...figures.map((f) => f.value.toLocaleString('en-US').length));
 for (const figure of figures) {
-  const verdict = figure.met === undefined ? '' : figure.met ? `  ok (target ${figure.target})` : `  MISSED (target ${figure.target})`;
-  console.log(`${figure.key.padEnd(keyWidth)}  ${figure.value.toLocaleString('en-US').padStart(valueWidth)} ${figure.unit.padEnd(7)}  ${figure.label}${verdict}`);
+  const verdict =
+    figure.met === undefined
+      ? ''
+      : figure.met
+        ? `  ok (target ${figure.target})`
+        : `  MISSED (target ${figure.target})`;
+  console.log(
+    `${figure.key.padEnd(keyWidth)}  ${figure.value.toLocaleString('en-US').padStart(valueWidth)} ${figure.unit.padEnd(7)}  ${figure.label}${verdict}`,
+  );
 }
 if (isJson) console.log(JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, f.value]))));

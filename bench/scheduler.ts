@@ -52,7 +52,12 @@ export const schedulerSection: Section = async () => {
       unit: 'ticks/s',
       label: `${policy}: 100k processes to completion (${large.ticks.toLocaleString('en-US')} ticks)`,
     });
-    figures.push({key: `scheduler_cost_ratio_100k_vs_1k_${policy}`, value: round(ratio), unit: 'x', label: `${policy}: cost per tick, 100k vs 1k processes`});
+    figures.push({
+      key: `scheduler_cost_ratio_100k_vs_1k_${policy}`,
+      value: round(ratio),
+      unit: 'x',
+      label: `${policy}: cost per tick, 100k vs 1k processes`,
+    });
   }
   figures.unshift(
     {

@@ -146,14 +146,17 @@ async function main(): Promise<number> {
   if (cli.flags.help) cli.showHelp(0);
   if (cli.flags.version) cli.showVersion();
   const [verb, ...rest] = cli.input;
-  if (verb !== undefined && verb !== 'run') usageError(`Unknown command \`${verb}\`. Did you mean \`p2pos run FILE\` or \`p2pos -c '…'\`?`);
+  if (verb !== undefined && verb !== 'run')
+    usageError(`Unknown command \`${verb}\`. Did you mean \`p2pos run FILE\` or \`p2pos -c '…'\`?`);
   if (verb === 'run' && rest.length !== 1) usageError('`p2pos run` takes exactly one FILE.');
-  if (verb === 'run' && cli.flags.command !== undefined) usageError('Give either `run FILE` or `-c`, not both.');
+  if (verb === 'run' && cli.flags.command !== undefined)
+    usageError('Give either `run FILE` or `-c`, not both.');
 
   const kernel = bootKernel();
   const dataDir = cli.flags.data ?? defaultDataDir();
   const history = openHistoryStore(join(dataDir, HISTORY_DB_FILE));
-  const isInteractive = verb === undefined && cli.flags.command === undefined && process.stdin.isTTY && process.stdout.isTTY;
+  const isInteractive =
+    verb === undefined && cli.flags.command === undefined && process.stdin.isTTY && process.stdout.isTTY;
   const style = chooseStyle(cli.flags.json);
   const context = createScriptContext(kernel, history, style);
 

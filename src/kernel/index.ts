@@ -7,9 +7,23 @@
 //   const unsubscribe = kernel.subscribe(onChange);
 
 export {createKernel, Kernel, describeWait, formatAmounts} from './kernel.js';
-export type {Amounts, ExitRecord, KernelOptions, RequestResult, Signal, SpawnSpec, TakeResult} from './kernel.js';
+export type {
+  Amounts,
+  ExitRecord,
+  KernelOptions,
+  RequestResult,
+  Signal,
+  SpawnSpec,
+  TakeResult,
+} from './kernel.js';
 export {KernelBug, KernelError, type KernelErrorCode} from './errors.js';
-export {FIT_POLICY_NAMES, type FitPolicyName, type HeapStats, type MapEntry, type MemoryBlock} from './memory/heap.js';
+export {
+  FIT_POLICY_NAMES,
+  type FitPolicyName,
+  type HeapStats,
+  type MapEntry,
+  type MemoryBlock,
+} from './memory/heap.js';
 export {isSchedulerName, SCHEDULER_NAMES, SCHEDULER_SUMMARIES} from './scheduler/index.js';
 export type {SchedulerName, SchedulerOptions} from './scheduler/index.js';
 export type {ProcessState} from './process.js';

@@ -9,7 +9,13 @@
 // expired, which therefore goes behind the newcomers as in the textbook's round robin.
 
 import {findSafeSequence, checkRequest, type BankerState, type SafetyResult} from './bankers.js';
-import {chooseVictim, findDeadlocked, type DeadlockInput, type DeadlockReport, type Wait} from './deadlock.js';
+import {
+  chooseVictim,
+  findDeadlocked,
+  type DeadlockInput,
+  type DeadlockReport,
+  type Wait,
+} from './deadlock.js';
 import {KernelBug, KernelError} from './errors.js';
 import {Heap, type FitPolicyName, type MemoryBlock} from './memory/heap.js';
 import * as mq from './message-queue.js';
@@ -35,9 +41,23 @@ import {
   MIN_PRIORITY,
   SHELL_OWNER,
 } from './params.js';
-import {createProcess, isLive, ownAmounts, ownBlocks, ownChildren, type EnqueueReason, type Process, type WaitReason} from './process.js';
+import {
+  createProcess,
+  isLive,
+  ownAmounts,
+  ownBlocks,
+  ownChildren,
+  type EnqueueReason,
+  type Process,
+  type WaitReason,
+} from './process.js';
 import {formatOp, nextBurst, parseProgram, peakClaims, totalBurst, type Op} from './program.js';
-import {schedulers, type SchedulerName, type SchedulerOptions, type SchedulerPolicy} from './scheduler/index.js';
+import {
+  schedulers,
+  type SchedulerName,
+  type SchedulerOptions,
+  type SchedulerPolicy,
+} from './scheduler/index.js';
 import {FifoQueue, ProcessHeap} from './scheduler/ready-queue.js';
 import {Ring} from './ring.js';
 import * as sem from './semaphore.js';
@@ -86,9 +106,7 @@ export interface SpawnSpec {
 
 export type Amounts = ReadonlyMap<string, number>;
 
-export type RequestResult =
-  | {outcome: 'granted'; sequence: number[]}
-  | {outcome: 'waiting'; reason: string};
+export type RequestResult = {outcome: 'granted'; sequence: number[]} | {outcome: 'waiting'; reason: string};
 
 export type TakeResult = {outcome: 'taken'} | {outcome: 'blocked'} | {outcome: 'busy'};
 
@@ -112,7 +130,6 @@ interface Resource {
   readonly total: number;
   available: number;
 }
-
 
 /** Distinct program texts kept parsed and shared; past this the cache starts over. */
 const PROGRAM_CACHE_ENTRIES = 1024;
@@ -138,8 +155,14 @@ export class Kernel {
   private readonly programs = new Map<string, readonly Op[]>();
   private nextPid = INIT_PID + 1;
   private liveCount = 0;
-  private readonly arrivals = new ProcessHeap((p) => p.arrival, (p) => p.arrival);
-  private readonly ioWaits = new ProcessHeap((p) => p.wakeAt, (p) => p.pid);
+  private readonly arrivals = new ProcessHeap(
+    (p) => p.arrival,
+    (p) => p.arrival,
+  );
+  private readonly ioWaits = new ProcessHeap(
+    (p) => p.wakeAt,
+    (p) => p.pid,
+  );
   private readonly memoryWaiters = new FifoQueue();
   private readonly resourceWaiters = new FifoQueue();
   private readonly heap: Heap;
@@ -154,7 +177,13 @@ export class Kernel {
   private contextSwitches = 0;
   private lastRanPid = 0;
   private readonly gantt = new Ring<GanttSegment>(GANTT_CAPACITY, () => ({pid: 0, start: 0, end: 0}));
-  private readonly events = new Ring<KernelEvent>(EVENT_LOG_CAPACITY, () => ({seq: 0, time: 0, kind: 'spawn', pid: 0, detail: ''}));
+  private readonly events = new Ring<KernelEvent>(EVENT_LOG_CAPACITY, () => ({
+    seq: 0,
+    time: 0,
+    kind: 'spawn',
+    pid: 0,
+    detail: '',
+  }));
   private eventSeq = 0;
 
   // observers
@@ -164,11 +193,17 @@ export class Kernel {
   private readonly exitListeners = new Set<(record: ExitRecord) => void>();
 
   constructor(options: KernelOptions = {}) {
-    this.schedulerOptions = validateSchedulerOptions({...DEFAULT_SCHEDULER_OPTIONS, ...options.schedulerOptions});
+    this.schedulerOptions = validateSchedulerOptions({
+      ...DEFAULT_SCHEDULER_OPTIONS,
+      ...options.schedulerOptions,
+    });
     this.policy = schedulers[options.scheduler ?? 'fcfs'](this.schedulerOptions);
     const heapSize = options.heapSize ?? DEFAULT_HEAP_UNITS;
     if (!Number.isSafeInteger(heapSize) || heapSize < 1 || heapSize > MAX_HEAP_UNITS) {
-      throw new KernelError('EINVAL', `Heap size ${heapSize} is out of range; expected 1 to ${MAX_HEAP_UNITS} units.`);
+      throw new KernelError(
+        'EINVAL',
+        `Heap size ${heapSize} is out of range; expected 1 to ${MAX_HEAP_UNITS} units.`,
+      );
     }
     this.heap = new Heap(heapSize, options.fit ?? 'first');
     const init = createProcess({
@@ -254,7 +289,8 @@ export class Kernel {
     // A boost or aging step inside the skipped stretch still happens, once, at its end.
     if (this.policy.name === 'mlfq' && this.schedulerOptions.boost > 0) {
       const boost = this.schedulerOptions.boost;
-      if (Math.floor(this.time / boost) > Math.floor(from / boost)) this.policy.onBoundary(Math.floor(this.time / boost) * boost, undefined);
+      if (Math.floor(this.time / boost) > Math.floor(from / boost))
+        this.policy.onBoundary(Math.floor(this.time / boost) * boost, undefined);
     }
   }
 
@@ -280,7 +316,8 @@ export class Kernel {
     const running = this.running;
     if (running) {
       if (running.sliceUsed >= this.policy.quantumOf(running)) this.preempt(running, 'expire');
-      else if (this.policy.isPreemptive && this.policy.shouldPreempt(running)) this.preempt(running, 'preempt');
+      else if (this.policy.isPreemptive && this.policy.shouldPreempt(running))
+        this.preempt(running, 'preempt');
     }
     while (!this.running) {
       const next = this.policy.pop();
@@ -318,14 +355,23 @@ export class Kernel {
     }
     const name = spec.name ?? `p${this.nextPid}`;
     if (name.length === 0 || name.length > MAX_NAME_CHARS || /\s/.test(name)) {
-      throw new KernelError('EINVAL', `Process name \`${name}\` must be 1 to ${MAX_NAME_CHARS} characters without spaces.`);
+      throw new KernelError(
+        'EINVAL',
+        `Process name \`${name}\` must be 1 to ${MAX_NAME_CHARS} characters without spaces.`,
+      );
     }
     if (spec.burst !== undefined && spec.program !== undefined) {
-      throw new KernelError('EINVAL', 'Give either --burst or --prog, not both (--burst N means --prog "cpu N").');
+      throw new KernelError(
+        'EINVAL',
+        'Give either --burst or --prog, not both (--burst N means --prog "cpu N").',
+      );
     }
     const burstTicks = spec.burst ?? DEFAULT_BURST_TICKS;
     if (!Number.isSafeInteger(burstTicks) || burstTicks < 1 || burstTicks > MAX_TICKS) {
-      throw new KernelError('EINVAL', `Burst ${burstTicks} is out of range; expected 1 to ${MAX_TICKS} ticks.`);
+      throw new KernelError(
+        'EINVAL',
+        `Burst ${burstTicks} is out of range; expected 1 to ${MAX_TICKS} ticks.`,
+      );
     }
     const program = this.loadProgram(spec.program ?? `cpu ${burstTicks}`);
     this.checkProgramNames(program);
@@ -333,24 +379,42 @@ export class Kernel {
     checkPriority(priority);
     const arrive = spec.arrive ?? this.time;
     if (!Number.isSafeInteger(arrive) || arrive < this.time || arrive > MAX_TICKS) {
-      throw new KernelError('EINVAL', `Arrival ${arrive} is in the past or out of range (now is ${this.time}).`);
+      throw new KernelError(
+        'EINVAL',
+        `Arrival ${arrive} is in the past or out of range (now is ${this.time}).`,
+      );
     }
     const parent = spec.parent === undefined ? this.processes.get(INIT_PID)! : this.liveProcess(spec.parent);
     if (spec.group !== undefined && !isValidName(spec.group, MAX_NAME_CHARS) && !/^\d+$/.test(spec.group)) {
-      throw new KernelError('EINVAL', `Group \`${spec.group}\` must be a number or a name of letters, digits, _ . -`);
+      throw new KernelError(
+        'EINVAL',
+        `Group \`${spec.group}\` must be a number or a name of letters, digits, _ . -`,
+      );
     }
     const claims = peakClaims(program);
     for (const [resource, count] of claims) {
       const total = this.resource(resource).total;
       if (count > total) {
-        throw new KernelError('EINVAL', `Program needs ${resource}=${count} at once but only ${total} exist.`);
+        throw new KernelError(
+          'EINVAL',
+          `Program needs ${resource}=${count} at once but only ${total} exist.`,
+        );
       }
     }
     if (spec.memory !== undefined) this.checkSize(spec.memory);
 
     const pid = this.nextPid;
     const group = spec.group ?? (parent.pid === INIT_PID ? String(pid) : parent.group);
-    const process = createProcess({pid, name, arrival: arrive, program, burst: totalBurst(program), priority, ppid: parent.pid, group});
+    const process = createProcess({
+      pid,
+      name,
+      arrival: arrive,
+      program,
+      burst: totalBurst(program),
+      priority,
+      ppid: parent.pid,
+      group,
+    });
     if (spec.memory !== undefined) {
       const addr = this.heap.allocate(spec.memory, pid);
       if (addr === undefined) throw new KernelError('ENOMEM', this.heap.describeFailure(spec.memory));
@@ -680,7 +744,9 @@ export class Kernel {
 
   /** Send a signal to every live process in a group. Returns the pids affected; ESRCH when none. */
   killGroup(group: string, signal: Signal = 'TERM'): number[] {
-    const members = [...this.processes.values()].filter((p) => p.group === group && isLive(p) && p.pid !== INIT_PID);
+    const members = [...this.processes.values()].filter(
+      (p) => p.group === group && isLive(p) && p.pid !== INIT_PID,
+    );
     if (members.length === 0) throw new KernelError('ESRCH', `No live process in group \`${group}\`.`);
     const affected: number[] = [];
     for (const member of members) if (isLive(member)) affected.push(...this.signalOne(member, signal));
@@ -807,14 +873,18 @@ export class Kernel {
       throw new KernelError('EINVAL', `Size ${size} must be a positive whole number of units.`);
     }
     if (size > this.heap.size) {
-      throw new KernelError('ENOMEM', `Size ${size} is larger than the whole heap (${this.heap.size} units).`);
+      throw new KernelError(
+        'ENOMEM',
+        `Size ${size} is larger than the whole heap (${this.heap.size} units).`,
+      );
     }
   }
 
   private retryMemoryWaiters(): void {
     for (const process of [...this.memoryWaiters]) {
       const op = process.program[process.pc];
-      if (op?.op !== 'malloc') throw new KernelBug(`Process ${process.pid} waits for memory without a malloc op.`);
+      if (op?.op !== 'malloc')
+        throw new KernelBug(`Process ${process.pid} waits for memory without a malloc op.`);
       const addr = this.heap.allocate(op.size, process.pid);
       if (addr === undefined) continue;
       this.memoryWaiters.remove(process);
@@ -834,7 +904,8 @@ export class Kernel {
     if (!Number.isSafeInteger(value) || value < 0 || value > 1_000_000) {
       throw new KernelError('EINVAL', `Semaphore value ${value} must be 0 to 1000000.`);
     }
-    if (isBinary && value > 1) throw new KernelError('EINVAL', `A binary semaphore starts at 0 or 1, not ${value}.`);
+    if (isBinary && value > 1)
+      throw new KernelError('EINVAL', `A binary semaphore starts at 0 or 1, not ${value}.`);
     this.semaphores.set(name, sem.createSemaphore(name, value, isBinary));
     this.changed();
   }
@@ -914,12 +985,16 @@ export class Kernel {
   mqSend(name: string, text: string, to?: number | '*'): {delivered: number[]; queued: number} | 'full' {
     const queue = this.queue(name);
     if (text.length > MAX_MESSAGE_CHARS) {
-      throw new KernelError('EINVAL', `Message is ${text.length} characters; at most ${MAX_MESSAGE_CHARS} are allowed.`);
+      throw new KernelError(
+        'EINVAL',
+        `Message is ${text.length} characters; at most ${MAX_MESSAGE_CHARS} are allowed.`,
+      );
     }
     let recipients: (number | undefined)[];
     if (to === '*') {
       recipients = this.receiversOf(name);
-      if (recipients.length === 0) throw new KernelError('ENOENT', `No process receives from queue \`${name}\`.`);
+      if (recipients.length === 0)
+        throw new KernelError('ENOENT', `No process receives from queue \`${name}\`.`);
     } else {
       if (to !== undefined) this.userProcess(to);
       recipients = [to];
@@ -1010,7 +1085,8 @@ export class Kernel {
       if (!isLive(process) || process.pid === INIT_PID) continue;
       const wait = process.wait;
       const isWaiting = process.state === 'waiting' && wait?.kind === 'mq-recv' && wait.queue === name;
-      if (isWaiting || this.futureOps(process).some((op) => op.op === 'mq-recv' && op.queue === name)) pids.push(process.pid);
+      if (isWaiting || this.futureOps(process).some((op) => op.op === 'mq-recv' && op.queue === name))
+        pids.push(process.pid);
     }
     return pids;
   }
@@ -1037,7 +1113,11 @@ export class Kernel {
         throw new KernelError('EINVAL', `Claim ${name}=${count} exceeds the ${resource.total} that exist.`);
       }
       const held = process.allocation.get(name) ?? 0;
-      if (count < held) throw new KernelError('EINVAL', `Claim ${name}=${count} is below the ${held} pid ${pid} already holds.`);
+      if (count < held)
+        throw new KernelError(
+          'EINVAL',
+          `Claim ${name}=${count} is below the ${held} pid ${pid} already holds.`,
+        );
     }
     for (const [name, count] of amounts) ownAmounts(process, 'claims').set(name, count);
     this.changed();
@@ -1073,7 +1153,8 @@ export class Kernel {
     for (const [name, count] of amounts) {
       this.resource(name);
       const held = process.allocation.get(name) ?? 0;
-      if (count > held) throw new KernelError('EINVAL', `Process ${pid} holds ${name}=${held}, cannot release ${count}.`);
+      if (count > held)
+        throw new KernelError('EINVAL', `Process ${pid} holds ${name}=${held}, cannot release ${count}.`);
     }
     this.releaseResources(process, amounts, true);
     this.changed();
@@ -1142,7 +1223,8 @@ export class Kernel {
     // Waiters retry in FIFO order; each grant may let the next one through.
     for (const waiter of [...this.resourceWaiters]) {
       const wait = waiter.wait;
-      if (wait?.kind !== 'res') throw new KernelBug(`Process ${waiter.pid} queued for resources without a res wait.`);
+      if (wait?.kind !== 'res')
+        throw new KernelBug(`Process ${waiter.pid} queued for resources without a res wait.`);
       if (this.tryRequest(waiter, wait.request).kind !== 'granted') continue;
       this.resourceWaiters.remove(waiter);
       if (!wait.viaShell) waiter.pc++;
@@ -1211,7 +1293,9 @@ export class Kernel {
             kind: 'sem',
             name: reason.name,
             helpers: helpersFor(
-              (p, future) => semaphore.holders.has(p.pid) || future.some((op) => op.op === 'sem-signal' && op.name === reason.name),
+              (p, future) =>
+                semaphore.holders.has(p.pid) ||
+                future.some((op) => op.op === 'sem-signal' && op.name === reason.name),
             ),
           };
           break;
@@ -1220,18 +1304,25 @@ export class Kernel {
           wait = {
             kind: 'mq',
             name: reason.queue,
-            helpers: helpersFor((_, future) => future.some((op) => op.op === 'mq-send' && op.queue === reason.queue)),
+            helpers: helpersFor((_, future) =>
+              future.some((op) => op.op === 'mq-send' && op.queue === reason.queue),
+            ),
           };
           break;
         case 'mq-send':
           wait = {
             kind: 'mq',
             name: reason.queue,
-            helpers: helpersFor((_, future) => future.some((op) => op.op === 'mq-recv' && op.queue === reason.queue)),
+            helpers: helpersFor((_, future) =>
+              future.some((op) => op.op === 'mq-recv' && op.queue === reason.queue),
+            ),
           };
           break;
         case 'child':
-          wait = {kind: 'child', helpers: [...process.children].filter((pid) => isLive(this.processes.get(pid)!))};
+          wait = {
+            kind: 'child',
+            helpers: [...process.children].filter((pid) => isLive(this.processes.get(pid)!)),
+          };
           break;
         case 'memory':
           wait = {
@@ -1335,7 +1426,8 @@ export class Kernel {
     const rows = this.processList().filter((p) => p.pid !== INIT_PID);
     const finished = rows.filter((p) => p.completion !== undefined);
     const started = rows.filter((p) => p.firstRun !== undefined);
-    const average = (values: number[]) => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
+    const average = (values: number[]) =>
+      values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
     return {
       time: this.time,
       policy: this.policy.describe(),
@@ -1400,7 +1492,11 @@ export class Kernel {
   resourceViews(): ResourceView {
     const state = this.bankerState();
     return {
-      resources: [...this.resources.values()].map((r) => ({name: r.name, total: r.total, available: r.available})),
+      resources: [...this.resources.values()].map((r) => ({
+        name: r.name,
+        total: r.total,
+        available: r.available,
+      })),
       processes: state.processes.map((pid, row) => ({
         pid,
         name: this.processes.get(pid)!.name,
@@ -1507,7 +1603,8 @@ export class Kernel {
 
   /** A live process other than init, which owns nothing and never exits. */
   private userProcess(pid: number): Process {
-    if (pid === INIT_PID) throw new KernelError('EPERM', 'init (pid 1) cannot own memory, semaphores, messages or resources.');
+    if (pid === INIT_PID)
+      throw new KernelError('EPERM', 'init (pid 1) cannot own memory, semaphores, messages or resources.');
     return this.liveProcess(pid);
   }
 
@@ -1516,33 +1613,54 @@ export class Kernel {
     const process = this.liveProcess(pid);
     if (pid === INIT_PID) throw new KernelError('EPERM', `init (pid 1) cannot ${action}.`);
     if (process.state !== 'ready' && process.state !== 'running') {
-      const why = process.state === 'waiting' && process.wait ? `waiting (${describeWait(process.wait)})` : process.state;
-      throw new KernelError('EINVAL', `Process ${pid} is ${why}; only a ready or running process can ${action}.`);
+      const why =
+        process.state === 'waiting' && process.wait
+          ? `waiting (${describeWait(process.wait)})`
+          : process.state;
+      throw new KernelError(
+        'EINVAL',
+        `Process ${pid} is ${why}; only a ready or running process can ${action}.`,
+      );
     }
     return process;
   }
 
   private semaphore(name: string): sem.Semaphore {
     const found = this.semaphores.get(name);
-    if (!found) throw new KernelError('ENOENT', `No semaphore named \`${name}\`; create it with \`sem create ${name}\`.`);
+    if (!found)
+      throw new KernelError(
+        'ENOENT',
+        `No semaphore named \`${name}\`; create it with \`sem create ${name}\`.`,
+      );
     return found;
   }
 
   private queue(name: string): mq.MessageQueue {
     const found = this.queues.get(name);
-    if (!found) throw new KernelError('ENOENT', `No message queue named \`${name}\`; create it with \`mq create ${name}\`.`);
+    if (!found)
+      throw new KernelError(
+        'ENOENT',
+        `No message queue named \`${name}\`; create it with \`mq create ${name}\`.`,
+      );
     return found;
   }
 
   private resource(name: string): Resource {
     const found = this.resources.get(name);
-    if (!found) throw new KernelError('ENOENT', `No resource named \`${name}\`; create it with \`res create ${name} COUNT\`.`);
+    if (!found)
+      throw new KernelError(
+        'ENOENT',
+        `No resource named \`${name}\`; create it with \`res create ${name} COUNT\`.`,
+      );
     return found;
   }
 
   private checkNewName(name: string, table: Map<string, unknown>, what: string): void {
     if (!isValidName(name, MAX_NAME_CHARS)) {
-      throw new KernelError('EINVAL', `Bad ${what} name \`${name}\`: use 1 to ${MAX_NAME_CHARS} letters, digits, _ . - (starting with a letter or _).`);
+      throw new KernelError(
+        'EINVAL',
+        `Bad ${what} name \`${name}\`: use 1 to ${MAX_NAME_CHARS} letters, digits, _ . - (starting with a letter or _).`,
+      );
     }
     if (table.has(name)) throw new KernelError('EEXIST', `A ${what} named \`${name}\` already exists.`);
   }
@@ -1564,7 +1682,10 @@ export function createKernel(options: KernelOptions = {}): Kernel {
 
 function checkPriority(priority: number): void {
   if (!Number.isSafeInteger(priority) || priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
-    throw new KernelError('EINVAL', `Priority ${priority} is out of range; expected ${MIN_PRIORITY} to ${MAX_PRIORITY} (higher is more urgent).`);
+    throw new KernelError(
+      'EINVAL',
+      `Priority ${priority} is out of range; expected ${MIN_PRIORITY} to ${MAX_PRIORITY} (higher is more urgent).`,
+    );
   }
 }
 
@@ -1578,7 +1699,10 @@ function validateSchedulerOptions(options: SchedulerOptions): SchedulerOptions {
   positive(options.levels, 'MLFQ levels', MAX_MLFQ_LEVELS);
   for (const quantum of options.quanta) positive(quantum, 'MLFQ quantum');
   if (options.quanta.length > options.levels) {
-    throw new KernelError('EINVAL', `${options.quanta.length} quanta given for ${options.levels} MLFQ levels.`);
+    throw new KernelError(
+      'EINVAL',
+      `${options.quanta.length} quanta given for ${options.levels} MLFQ levels.`,
+    );
   }
   if (!Number.isSafeInteger(options.aging) || options.aging < 0) {
     throw new KernelError('EINVAL', `Aging ${options.aging} must be 0 (off) or a positive tick count.`);

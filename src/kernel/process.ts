@@ -165,7 +165,10 @@ export function ownChildren(process: Process): Set<number> {
 }
 
 /** One of the process's own amount maps (semaphore holds, claims, allocation), created on first use. */
-export function ownAmounts(process: Process, field: 'semHolds' | 'claims' | 'allocation'): Map<string, number> {
+export function ownAmounts(
+  process: Process,
+  field: 'semHolds' | 'claims' | 'allocation',
+): Map<string, number> {
   if (process[field] === NO_AMOUNTS) process[field] = new Map();
   const amounts = process[field];
   if (!(amounts instanceof Map)) throw new KernelBug(`Process ${process.pid} has no ${field} map.`);

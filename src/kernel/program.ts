@@ -35,7 +35,10 @@ export function parseProgram(text: string): Op[] {
   const parts = text.split(',').map((part) => part.trim());
   if (parts.length === 1 && parts[0] === '') throw new KernelError('EINVAL', `Empty program. ${USAGE}`);
   if (parts.length > MAX_PROGRAM_OPS) {
-    throw new KernelError('EINVAL', `Program has ${parts.length} ops; at most ${MAX_PROGRAM_OPS} are allowed.`);
+    throw new KernelError(
+      'EINVAL',
+      `Program has ${parts.length} ops; at most ${MAX_PROGRAM_OPS} are allowed.`,
+    );
   }
   return parts.map((part, index) => parseOp(part, index + 1));
 }
@@ -47,7 +50,8 @@ function parseOp(text: string, position: number): Op {
   };
   const ticks = (word: string | undefined): number => {
     const value = word === undefined ? undefined : parseCount(word);
-    if (value === undefined || value < 1 || value > MAX_TICKS) fail(`expected a tick count from 1 to ${MAX_TICKS}.`);
+    if (value === undefined || value < 1 || value > MAX_TICKS)
+      fail(`expected a tick count from 1 to ${MAX_TICKS}.`);
     return value!;
   };
   const name = (word: string | undefined, what: string): string => {
@@ -157,7 +161,16 @@ export function totalBurst(ops: readonly Op[]): number {
   return total;
 }
 
-const MAY_BLOCK: ReadonlySet<OpName> = new Set<OpName>(['io', 'sem-wait', 'mq-recv', 'mq-send', 'malloc', 'req', 'wait', 'exit']);
+const MAY_BLOCK: ReadonlySet<OpName> = new Set<OpName>([
+  'io',
+  'sem-wait',
+  'mq-recv',
+  'mq-send',
+  'malloc',
+  'req',
+  'wait',
+  'exit',
+]);
 
 /**
  * The "next CPU burst" that SJF and SRTF order by: skip to the first cpu op at or after `pc`,

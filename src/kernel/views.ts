@@ -106,7 +106,14 @@ export interface QueueView {
 export interface ResourceView {
   resources: {name: string; total: number; available: number}[];
   /** Rows of the Banker's matrices, columns in `resources` order. */
-  processes: {pid: number; name: string; max: number[]; allocation: number[]; need: number[]; waiting: boolean}[];
+  processes: {
+    pid: number;
+    name: string;
+    max: number[];
+    allocation: number[];
+    need: number[];
+    waiting: boolean;
+  }[];
 }
 
 export interface SchedulerStats {

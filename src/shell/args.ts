@@ -23,7 +23,9 @@ export interface Args {
 export function parseArgs(words: readonly string[], specs: FlagSpecs = {}): Args {
   const positionals: string[] = [];
   const flags = new Map<string, string | true>();
-  const aliases = new Map(Object.entries(specs).flatMap(([name, spec]) => (spec.alias ? [[spec.alias, name]] : [])));
+  const aliases = new Map(
+    Object.entries(specs).flatMap(([name, spec]) => (spec.alias ? [[spec.alias, name]] : [])),
+  );
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     if (word === '--') {
@@ -45,7 +47,10 @@ export function parseArgs(words: readonly string[], specs: FlagSpecs = {}): Args
     const spec = name !== undefined && Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (!spec || name === undefined) {
       const known = Object.keys(specs).map((flag) => `--${flag}`);
-      throw new ShellError('EUSAGE', `Unknown option \`${word}\`.${known.length ? ` Options: ${known.join(', ')}.` : ''}`);
+      throw new ShellError(
+        'EUSAGE',
+        `Unknown option \`${word}\`.${known.length ? ` Options: ${known.join(', ')}.` : ''}`,
+      );
     }
     if (flags.has(name)) throw new ShellError('EUSAGE', `Option --${name} given twice.`);
     if (spec.kind === 'boolean') {
@@ -66,7 +71,8 @@ export function parseArgs(words: readonly string[], specs: FlagSpecs = {}): Args
 export function expectPositionals(args: Args, min: number, max = min): void {
   const count = args.positionals.length;
   if (count < min) throw new ShellError('EUSAGE', `Missing argument${min - count > 1 ? 's' : ''}.`);
-  if (count > max) throw new ShellError('EUSAGE', `Too many arguments: \`${args.positionals.slice(max).join(' ')}\`.`);
+  if (count > max)
+    throw new ShellError('EUSAGE', `Too many arguments: \`${args.positionals.slice(max).join(' ')}\`.`);
 }
 
 /** A whole number in [min, max]; `what` names it in the error ("burst", "--quantum"). */
@@ -95,7 +101,8 @@ export function toPid(text: string): number {
 /** An address in decimal or 0x hex. */
 export function toAddress(text: string): number {
   const value = parseAddress(text);
-  if (value === undefined) throw new ShellError('EUSAGE', `Bad address \`${text}\`: expected decimal or 0x hex.`);
+  if (value === undefined)
+    throw new ShellError('EUSAGE', `Bad address \`${text}\`: expected decimal or 0x hex.`);
   return value;
 }
 

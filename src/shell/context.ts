@@ -27,7 +27,12 @@ export interface ScriptContextOptions {
  * A context whose `block` and `advance` run the clock as fast as it goes, in slices that let the
  * event loop in (a prompt's Ctrl-C sets session.interrupted); finished processes go to `history`.
  */
-export function createScriptContext(kernel: Kernel, history: HistoryStore, style: ChalkInstance, options: ScriptContextOptions = {}): Context {
+export function createScriptContext(
+  kernel: Kernel,
+  history: HistoryStore,
+  style: ChalkInstance,
+  options: ScriptContextOptions = {},
+): Context {
   if (options.recordHistory ?? true) kernel.onExit((record) => history.record(record));
   const session = createSession();
   const checkInterrupt = async () => {
@@ -47,7 +52,10 @@ export function createScriptContext(kernel: Kernel, history: HistoryStore, style
       for (let ticks = 1; !isDone(); ticks++) {
         if (kernel.isStalled()) throw new ShellError('ESTALL', stallMessage(kernel, what));
         if (timeout !== undefined && kernel.now - start >= timeout) {
-          throw new ShellError('ETIMEDOUT', `Gave up waiting for ${what} after ${timeout} ticks (t=${kernel.now}).`);
+          throw new ShellError(
+            'ETIMEDOUT',
+            `Gave up waiting for ${what} after ${timeout} ticks (t=${kernel.now}).`,
+          );
         }
         kernel.tick();
         if (ticks % TICKS_PER_SLICE === 0) await checkInterrupt();
@@ -65,9 +73,15 @@ export function createScriptContext(kernel: Kernel, history: HistoryStore, style
 /** Why nothing can move: deadlocked pids, pids only the shell can wake, stopped pids. */
 export function stallMessage(kernel: Kernel, what: string): string {
   const report = kernel.deadlocks();
-  const stopped = kernel.listProcesses().filter((p) => p.isStopped).map((p) => p.pid);
+  const stopped = kernel
+    .listProcesses()
+    .filter((p) => p.isStopped)
+    .map((p) => p.pid);
   const reasons: string[] = [];
-  if (report.deadlocked.length > 0) reasons.push(`pid${report.deadlocked.length > 1 ? 's' : ''} ${listPids(report.deadlocked)} deadlocked (see \`deadlock\`)`);
+  if (report.deadlocked.length > 0)
+    reasons.push(
+      `pid${report.deadlocked.length > 1 ? 's' : ''} ${listPids(report.deadlocked)} deadlocked (see \`deadlock\`)`,
+    );
   if (report.stuck.length > 0) {
     const detail = report.stuck.map((pid) => `${pid} on ${kernel.process(pid)?.waitingOn ?? '?'}`).join(', ');
     reasons.push(`waiting on something only the shell can provide: ${detail}`);

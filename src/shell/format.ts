@@ -17,7 +17,9 @@ export interface Column<Row> {
 export function table<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string[] {
   const first = rows[0];
   const isRight = columns.map((column) =>
-    column.align === undefined ? first !== undefined && typeof column.value(first) === 'number' : column.align === 'right',
+    column.align === undefined
+      ? first !== undefined && typeof column.value(first) === 'number'
+      : column.align === 'right',
   );
   const cells = rows.map((row) => columns.map((column) => String(column.value(row))));
   const widths = columns.map((column) => column.header.length);
@@ -28,7 +30,10 @@ export function table<Row>(rows: readonly Row[], columns: readonly Column<Row>[]
     const gap = ' '.repeat(widths[i]! - text.length);
     return isRight[i] ? gap + shown : shown + gap;
   };
-  const header = columns.map((column, i) => pad(column.header, column.header, i)).join('  ').trimEnd();
+  const header = columns
+    .map((column, i) => pad(column.header, column.header, i))
+    .join('  ')
+    .trimEnd();
   const body = cells.map((line, r) =>
     line
       .map((cell, i) => {

@@ -18,7 +18,12 @@ export interface Output {
 }
 
 /** Run every line from `lines` in order. Stops early on `exit` or, with `set -e`, on a failure. */
-export async function runScript(lines: AsyncIterable<string> | Iterable<string>, context: Context, output: Output, options: ScriptOptions): Promise<number> {
+export async function runScript(
+  lines: AsyncIterable<string> | Iterable<string>,
+  context: Context,
+  output: Output,
+  options: ScriptOptions,
+): Promise<number> {
   let hasFailed = false;
   let lineNumber = 0;
   for await (const text of lines) {
@@ -27,7 +32,12 @@ export async function runScript(lines: AsyncIterable<string> | Iterable<string>,
     try {
       commands = parseLine(text, lineNumber);
     } catch (error) {
-      report({ok: false, cmd: '', code: 'EPARSE', error: (error as Error).message}, lineNumber, output, options);
+      report(
+        {ok: false, cmd: '', code: 'EPARSE', error: (error as Error).message},
+        lineNumber,
+        output,
+        options,
+      );
       hasFailed = true;
       if (context.session.errexit) break;
       continue;
@@ -46,7 +56,9 @@ export async function runScript(lines: AsyncIterable<string> | Iterable<string>,
 
 function report(outcome: Outcome, line: number, output: Output, options: ScriptOptions): void {
   if (options.json) {
-    const record = outcome.ok ? {cmd: outcome.cmd, ok: true, data: outcome.data} : {cmd: outcome.cmd, ok: false, error: outcome.error, code: outcome.code};
+    const record = outcome.ok
+      ? {cmd: outcome.cmd, ok: true, data: outcome.data}
+      : {cmd: outcome.cmd, ok: false, error: outcome.error, code: outcome.code};
     output.stdout(JSON.stringify(record) + '\n');
   } else if (outcome.ok && outcome.lines.length > 0) {
     output.stdout(outcome.lines.join('\n') + '\n');

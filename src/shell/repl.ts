@@ -11,9 +11,17 @@ import {runCommand} from './run-line.js';
 export async function runRepl(context: Context): Promise<number> {
   const {style} = context;
   const completer: Completer = (line) => complete(line, context);
-  const rl = createInterface({input: process.stdin, output: process.stdout, completer, historySize: 1000, terminal: true});
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    completer,
+    historySize: 1000,
+    terminal: true,
+  });
   const prompt = () => `${style.cyan(`p2pos t=${context.kernel.now}`)}> `;
-  process.stdout.write(`p2pos: a teaching kernel (${context.kernel.schedulerDescription}). Type \`help\`, Ctrl-D to leave.\n`);
+  process.stdout.write(
+    `p2pos: a teaching kernel (${context.kernel.schedulerDescription}). Type \`help\`, Ctrl-D to leave.\n`,
+  );
   rl.setPrompt(prompt());
   rl.prompt();
   let isBusy = false;

@@ -32,13 +32,24 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
     return outcome;
   } catch (error) {
     if (error instanceof ShellError && error.code === 'EUSAGE') {
-      return {ok: false, cmd: command.name, code: error.code, error: `${error.message} Usage: ${command.usage.join(' | ')}`, usage: command.usage};
+      return {
+        ok: false,
+        cmd: command.name,
+        code: error.code,
+        error: `${error.message} Usage: ${command.usage.join(' | ')}`,
+        usage: command.usage,
+      };
     }
     if (error instanceof ShellError || error instanceof KernelError) {
       return {ok: false, cmd: command.name, code: error.code, error: error.message};
     }
     if (error instanceof KernelBug) {
-      return {ok: false, cmd: command.name, code: 'EBUG', error: `Kernel bug (please report): ${error.message}`};
+      return {
+        ok: false,
+        cmd: command.name,
+        code: 'EBUG',
+        error: `Kernel bug (please report): ${error.message}`,
+      };
     }
     const message = error instanceof Error ? error.message : String(error);
     return {ok: false, cmd: command.name, code: 'EINTERNAL', error: `Internal error: ${message}`};
@@ -55,7 +66,9 @@ function addTrace(outcome: Outcome & {ok: true}, context: Context, after: number
   outcome.data = {...outcome.data, events};
   outcome.lines = [
     ...events.map((event) =>
-      context.style.dim(`  [t=${event.time}] ${event.pid === 0 ? 'shell' : `pid ${event.pid}`} ${event.kind}${event.detail ? ` ${event.detail}` : ''}`),
+      context.style.dim(
+        `  [t=${event.time}] ${event.pid === 0 ? 'shell' : `pid ${event.pid}`} ${event.kind}${event.detail ? ` ${event.detail}` : ''}`,
+      ),
     ),
     ...outcome.lines,
   ];

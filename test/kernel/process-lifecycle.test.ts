@@ -84,7 +84,10 @@ test('kill -g ends every process of a group, and children inherit the group', ()
   assert.equal(kernel.process(helper)!.group, 'build');
   assert.deepEqual(kernel.killGroup('build', 'KILL'), [leader, helper]);
   assert.equal(kernel.process(bystander)!.state, 'ready');
-  assert.throws(() => kernel.killGroup('build'), (error: KernelError) => error.code === 'ESRCH');
+  assert.throws(
+    () => kernel.killGroup('build'),
+    (error: KernelError) => error.code === 'ESRCH',
+  );
 });
 
 test('STOP parks a process and CONT makes it ready again', () => {
@@ -103,9 +106,18 @@ test('STOP parks a process and CONT makes it ready again', () => {
 
 test('init cannot be signalled and unknown pids are refused', () => {
   const kernel = createKernel();
-  assert.throws(() => kernel.kill(1), (error: KernelError) => error.code === 'EPERM');
-  assert.throws(() => kernel.kill(99), (error: KernelError) => error.code === 'ESRCH');
-  assert.throws(() => kernel.nice(99, 3), (error: KernelError) => error.code === 'ESRCH');
+  assert.throws(
+    () => kernel.kill(1),
+    (error: KernelError) => error.code === 'EPERM',
+  );
+  assert.throws(
+    () => kernel.kill(99),
+    (error: KernelError) => error.code === 'ESRCH',
+  );
+  assert.throws(
+    () => kernel.nice(99, 3),
+    (error: KernelError) => error.code === 'ESRCH',
+  );
 });
 
 test('io takes the process off the CPU for N ticks while another runs', () => {
@@ -233,7 +245,8 @@ test('init owns nothing: memory, semaphores, messages and resources refuse pid 1
   kernel.semCreate('S', 1);
   kernel.mqCreate('q');
   kernel.resCreate('A', 2);
-  const refuse = (action: () => unknown) => assert.throws(action, (error: KernelError) => error.code === 'EPERM');
+  const refuse = (action: () => unknown) =>
+    assert.throws(action, (error: KernelError) => error.code === 'EPERM');
   refuse(() => kernel.malloc(10, 1));
   refuse(() => kernel.semSignal('S', 1));
   refuse(() => kernel.mqSend('q', 'hi', 1));
@@ -260,5 +273,8 @@ test('with avoidance off a request beyond the claim raises the claim, and the Ba
   assert.deepEqual(kernel.resRequest(pid, new Map([['A', 3]])), {outcome: 'granted', sequence: []});
   assert.equal(kernel.banker().safe, true);
   kernel.setAvoidance(true);
-  assert.throws(() => kernel.resRequest(pid, new Map([['A', 1]])), (error: KernelError) => error.code === 'EPERM');
+  assert.throws(
+    () => kernel.resRequest(pid, new Map([['A', 1]])),
+    (error: KernelError) => error.code === 'EPERM',
+  );
 });

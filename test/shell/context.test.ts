@@ -24,7 +24,10 @@ test('an interrupted tick stops at a slice boundary', async () => {
 
 test('a wait that can never end fails with ESTALL and names the deadlock', async () => {
   const context = createTestContext({scheduler: 'rr', schedulerOptions: {quantum: 1}});
-  await run(context, "sem create A; sem create B; spawn l --prog 'sem wait A, cpu 2, sem wait B'; spawn r --prog 'sem wait B, cpu 2, sem wait A'");
+  await run(
+    context,
+    "sem create A; sem create B; spawn l --prog 'sem wait A, cpu 2, sem wait B'; spawn r --prog 'sem wait B, cpu 2, sem wait A'",
+  );
   const message = await runFails(context, 'wait all', 'ESTALL');
   assert.match(message, /pids 2 and 3 deadlocked/);
 });

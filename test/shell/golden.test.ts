@@ -16,7 +16,11 @@ const cases: {name: string; lab: string; args: string[]}[] = [
     lab: 'scheduling.txt',
     args: ['--sched', policy, '--quantum', '4'],
   })),
-  ...['first', 'best', 'worst', 'next'].map((fit) => ({name: `memory-${fit}`, lab: 'memory.txt', args: ['--fit', fit]})),
+  ...['first', 'best', 'worst', 'next'].map((fit) => ({
+    name: `memory-${fit}`,
+    lab: 'memory.txt',
+    args: ['--fit', fit],
+  })),
   {name: 'semaphores', lab: 'semaphores.txt', args: []},
   {name: 'bankers', lab: 'bankers.txt', args: []},
   {name: 'processes', lab: 'processes.txt', args: []},

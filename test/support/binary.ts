@@ -15,9 +15,15 @@ export interface RunResult {
 }
 
 /** Run `p2pos ARGS` with `input` on stdin; resolves when it exits (killed after `timeoutMs`). */
-export function runBinary(args: string[], input = '', options: {env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<RunResult> {
+export function runBinary(
+  args: string[],
+  input = '',
+  options: {env?: NodeJS.ProcessEnv; timeoutMs?: number} = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...options.env}});
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: {...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...options.env},
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -11,7 +11,10 @@ import {FifoQueue, ProcessHeap} from './ready-queue.js';
 const byPriority = (a: Process, b: Process): number => b.priority - a.priority || byArrivalThenPid(a, b);
 
 export function createPriority(options: SchedulerOptions): SchedulerPolicy {
-  const heap = new ProcessHeap((p) => -p.priority, (p) => p.arrival);
+  const heap = new ProcessHeap(
+    (p) => -p.priority,
+    (p) => p.arrival,
+  );
   // Every ready process ages at the same rate, so the next one due is always the one that has
   // waited longest since its last step: a FIFO, no second heap needed.
   const aging = new FifoQueue();
@@ -61,10 +64,15 @@ export function createPriority(options: SchedulerOptions): SchedulerPolicy {
       if (agingTicks > 0) process.priority = process.basePriority;
     },
     describe: () =>
-      ['priority', isPreemptive ? 'preemptive' : 'non-preemptive', agingTicks > 0 ? `aging ${agingTicks}` : '']
+      [
+        'priority',
+        isPreemptive ? 'preemptive' : 'non-preemptive',
+        agingTicks > 0 ? `aging ${agingTicks}` : '',
+      ]
         .filter(Boolean)
         .join(', ')
         .replace(/^priority, /, 'priority (') + ')',
-    tagOf: (process) => (process.priority !== process.basePriority ? `aged +${process.priority - process.basePriority}` : ''),
+    tagOf: (process) =>
+      process.priority !== process.basePriority ? `aged +${process.priority - process.basePriority}` : '',
   };
 }

@@ -53,7 +53,8 @@ export class FifoQueue {
 
   /** Unlink a process that is in this queue. */
   remove(process: Process): void {
-    if (process.queueId !== this.id) throw new KernelBug(`Process ${process.pid} is not in ready queue ${this.id}.`);
+    if (process.queueId !== this.id)
+      throw new KernelBug(`Process ${process.pid} is not in ready queue ${this.id}.`);
     if (process.queuePrev) process.queuePrev.queueNext = process.queueNext;
     else this.head = process.queueNext;
     if (process.queueNext) process.queueNext.queuePrev = process.queuePrev;
@@ -212,7 +213,8 @@ export class ProcessHeap {
     const secondary = this.keys[at + 1]!;
     const pid = this.keys[at + 2]!;
     const parent = ((index - 1) / ARITY) | 0;
-    if (index > 0 && this.isBefore(primary, secondary, pid, parent)) this.siftUp(index, process, primary, secondary, pid);
+    if (index > 0 && this.isBefore(primary, secondary, pid, parent))
+      this.siftUp(index, process, primary, secondary, pid);
     else this.siftDown(index, process, primary, secondary, pid);
   }
 

@@ -10,7 +10,10 @@ import {ProcessHeap} from './ready-queue.js';
 const byBurst = (a: Process, b: Process): number => a.burstKey - b.burstKey || byArrivalThenPid(a, b);
 
 function createShortestFirst(isPreemptive: boolean): SchedulerPolicy {
-  const heap = new ProcessHeap((p) => p.burstKey, (p) => p.arrival);
+  const heap = new ProcessHeap(
+    (p) => p.burstKey,
+    (p) => p.arrival,
+  );
   return {
     name: isPreemptive ? 'srtf' : 'sjf',
     isPreemptive,

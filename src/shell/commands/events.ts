@@ -11,7 +11,8 @@ export const events: Command = {
   summary: 'Show the last N kernel events (default 20)',
   run(args, {kernel}) {
     expectPositionals(args, 0, 1);
-    const limit = args.positionals[0] === undefined ? 20 : toInteger(args.positionals[0], 'count', 1, EVENT_LOG_CAPACITY);
+    const limit =
+      args.positionals[0] === undefined ? 20 : toInteger(args.positionals[0], 'count', 1, EVENT_LOG_CAPACITY);
     const recent = kernel.recentEvents(limit);
     const lines = table(recent, [
       {header: 'TIME', value: (e) => e.time},

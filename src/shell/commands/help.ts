@@ -14,20 +14,33 @@ export const help: Command = {
     const name = args.positionals[0];
     if (name === undefined) {
       const width = Math.max(...commands.map((command) => command.name.length));
-      const lines = commands.map((command) => `${style.bold(command.name.padEnd(width))}  ${command.summary}`);
+      const lines = commands.map(
+        (command) => `${style.bold(command.name.padEnd(width))}  ${command.summary}`,
+      );
       lines.push('', 'Commands end at a newline or `;`. `#` starts a comment. `help NAME` explains one.');
       return {lines, data: {commands: commands.map(({name, summary, usage}) => ({name, summary, usage}))}};
     }
     const command = findCommand(name);
     if (!command) {
       const suggestion = suggestCommand(name);
-      throw new ShellError('ENOCMD', `Unknown command \`${name}\`.${suggestion ? ` Did you mean \`${suggestion}\`?` : ''}`);
+      throw new ShellError(
+        'ENOCMD',
+        `Unknown command \`${name}\`.${suggestion ? ` Did you mean \`${suggestion}\`?` : ''}`,
+      );
     }
     const lines = [
       `${style.bold(command.name)} - ${command.summary}`,
       ...command.usage.map((usage) => `  usage: ${usage}`),
       ...(command.details ?? []).map((line) => `  ${line}`),
     ];
-    return {lines, data: {name: command.name, summary: command.summary, usage: command.usage, details: command.details ?? []}};
+    return {
+      lines,
+      data: {
+        name: command.name,
+        summary: command.summary,
+        usage: command.usage,
+        details: command.details ?? [],
+      },
+    };
   },
 };

@@ -7,7 +7,12 @@ import {ShellError} from '../errors.js';
 import {listPids} from '../format.js';
 
 const SIGNALS: readonly Signal[] = ['TERM', 'KILL', 'STOP', 'CONT'];
-const VERBS: Record<Signal, string> = {TERM: 'terminated', KILL: 'killed', STOP: 'stopped', CONT: 'continued'};
+const VERBS: Record<Signal, string> = {
+  TERM: 'terminated',
+  KILL: 'killed',
+  STOP: 'stopped',
+  CONT: 'continued',
+};
 
 export const kill: Command = {
   name: 'kill',
@@ -37,9 +42,13 @@ export const kill: Command = {
         throw new ShellError('EUSAGE', `Too many arguments: \`${word}\`.`);
       }
     }
-    if ((group === undefined) === (target === undefined)) throw new ShellError('EUSAGE', 'Give a PID or -g GROUP.');
+    if ((group === undefined) === (target === undefined))
+      throw new ShellError('EUSAGE', 'Give a PID or -g GROUP.');
     const pids = group !== undefined ? kernel.killGroup(group, signal) : kernel.kill(toPid(target!), signal);
-    const lines = pids.length === 0 ? [`nothing to do (already ${signal === 'STOP' ? 'stopped' : 'running'})`] : [`${VERBS[signal]} ${listPids(pids)}`];
+    const lines =
+      pids.length === 0
+        ? [`nothing to do (already ${signal === 'STOP' ? 'stopped' : 'running'})`]
+        : [`${VERBS[signal]} ${listPids(pids)}`];
     return {lines, data: {signal, pids, group: group ?? null}};
   },
 };

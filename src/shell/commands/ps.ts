@@ -22,7 +22,12 @@ export const ps: Command = {
       {header: 'PID', value: (p) => p.pid},
       {header: 'PPID', value: (p) => p.ppid},
       {header: 'NAME', value: (p) => p.name, align: 'left'},
-      {header: 'STATE', value: stateText, align: 'left', color: (text, p) => colorState(style, p.state, text)},
+      {
+        header: 'STATE',
+        value: stateText,
+        align: 'left',
+        color: (text, p) => colorState(style, p.state, text),
+      },
       {header: 'PRI', value: (p) => p.priority},
       {header: 'CPU', value: (p) => p.cpuTime},
       {header: 'WAIT', value: (p) => p.waiting},

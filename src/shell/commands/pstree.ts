@@ -17,10 +17,13 @@ export const pstree: Command = {
     const root = byPid.get(rootPid);
     if (!root) throw new KernelError('ESRCH', `Process ${rootPid} is not a live process.`);
     const lines: string[] = [];
-    const label = (p: ProcessView) => `${p.name}(${p.pid}) ${colorState(style, p.state, p.state.toUpperCase())}`;
+    const label = (p: ProcessView) =>
+      `${p.name}(${p.pid}) ${colorState(style, p.state, p.state.toUpperCase())}`;
     const walk = (p: ProcessView, prefix: string, isLast: boolean, isRoot: boolean) => {
       lines.push(isRoot ? label(p) : `${prefix}${isLast ? '└─ ' : '├─ '}${label(p)}`);
-      const children = p.children.map((pid) => byPid.get(pid)).filter((child): child is ProcessView => child !== undefined);
+      const children = p.children
+        .map((pid) => byPid.get(pid))
+        .filter((child): child is ProcessView => child !== undefined);
       const childPrefix = isRoot ? '' : prefix + (isLast ? '   ' : '│  ');
       children.forEach((child, i) => walk(child, childPrefix, i === children.length - 1, false));
     };

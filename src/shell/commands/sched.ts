@@ -51,12 +51,19 @@ export const sched: Command = {
     const {kernel} = context;
     if (word === 'queue' || word === 'stats' || word === 'gantt') {
       if (args.flags.size > 0) throw new ShellError('EUSAGE', `sched ${word} takes no options.`);
-      return word === 'queue' ? showQueue(context) : word === 'stats' ? showStats(context) : showGantt(kernel);
+      return word === 'queue'
+        ? showQueue(context)
+        : word === 'stats'
+          ? showStats(context)
+          : showGantt(kernel);
     }
     if (word === undefined && args.flags.size === 0) return describe(kernel);
     const name = word ?? kernel.schedulerName;
     if (!isSchedulerName(name)) {
-      throw new ShellError('EUSAGE', `Unknown scheduler \`${name}\`. Expected one of: ${SCHEDULER_NAMES.join(', ')}.`);
+      throw new ShellError(
+        'EUSAGE',
+        `Unknown scheduler \`${name}\`. Expected one of: ${SCHEDULER_NAMES.join(', ')}.`,
+      );
     }
     kernel.setScheduler(name, schedulerOptions(args, name));
     return describe(kernel);
@@ -71,11 +78,13 @@ function schedulerOptions(args: Args, name: string): Partial<SchedulerOptions> {
   if (aging !== undefined) options.aging = aging;
   // Switching to priority without --preemptive means the non-preemptive textbook form.
   if (name === 'priority') options.preemptive = args.flags.has('preemptive');
-  else if (args.flags.has('preemptive')) throw new ShellError('EUSAGE', '--preemptive applies to priority only.');
+  else if (args.flags.has('preemptive'))
+    throw new ShellError('EUSAGE', '--preemptive applies to priority only.');
   const levels = flagInteger(args, 'levels', 1, MAX_MLFQ_LEVELS);
   if (levels !== undefined) options.levels = levels;
   const quanta = flagText(args, 'quanta');
-  if (quanta !== undefined) options.quanta = quanta.split(',').map((text) => toInteger(text, '--quanta value', 1, MAX_TICKS));
+  if (quanta !== undefined)
+    options.quanta = quanta.split(',').map((text) => toInteger(text, '--quanta value', 1, MAX_TICKS));
   else if (levels !== undefined || quantum !== undefined) options.quanta = [];
   const boost = flagInteger(args, 'boost', 0, MAX_TICKS);
   if (boost !== undefined) options.boost = boost;
@@ -85,7 +94,11 @@ function schedulerOptions(args: Args, name: string): Partial<SchedulerOptions> {
 function describe(kernel: Kernel): Result {
   return {
     lines: [`scheduler ${kernel.schedulerDescription}`],
-    data: {scheduler: kernel.schedulerName, description: kernel.schedulerDescription, options: kernel.options},
+    data: {
+      scheduler: kernel.schedulerName,
+      description: kernel.schedulerDescription,
+      options: kernel.options,
+    },
   };
 }
 
@@ -98,8 +111,11 @@ function showQueue({kernel, style}: Context): Result {
       ? `running: ${style.green(`${running.pid} ${running.name}`)} (remaining ${running.remaining}, slice ${running.sliceUsed}${tag(running)})`
       : `running: idle${ready[0] ? ` (dispatches ${ready[0].pid} ${ready[0].name} at the next tick)` : ''}`,
   );
-  lines.push(`ready:   ${ready.length === 0 ? '(empty)' : ready.map((p) => `${p.pid} ${p.name}${tag(p)}`).join(' → ')}`);
-  if (waiting.length > 0) lines.push(`waiting: ${waiting.map((p) => `${p.pid} ${p.name} (${p.waitingOn})`).join(', ')}`);
+  lines.push(
+    `ready:   ${ready.length === 0 ? '(empty)' : ready.map((p) => `${p.pid} ${p.name}${tag(p)}`).join(' → ')}`,
+  );
+  if (waiting.length > 0)
+    lines.push(`waiting: ${waiting.map((p) => `${p.pid} ${p.name} (${p.waitingOn})`).join(', ')}`);
   return {
     lines,
     data: {
@@ -157,5 +173,8 @@ function showGantt(kernel: Kernel): Result {
   }
   if (segments.length > 0) flush(segments[segments.length - 1]!.end);
   else lines.push('(nothing has run yet)');
-  return {lines, data: {segments: segments.map((s) => ({...s, name: s.pid === 0 ? null : (names.get(s.pid) ?? null)}))}};
+  return {
+    lines,
+    data: {segments: segments.map((s) => ({...s, name: s.pid === 0 ? null : (names.get(s.pid) ?? null)}))},
+  };
 }

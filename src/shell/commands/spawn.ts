@@ -6,7 +6,9 @@ import type {Command} from '../command.js';
 
 export const spawn: Command = {
   name: 'spawn',
-  usage: ["spawn [NAME] [--burst N] [--priority P] [--arrive T] [--parent PID] [--group G] [--prog 'OPS'] [--mem SIZE]"],
+  usage: [
+    "spawn [NAME] [--burst N] [--priority P] [--arrive T] [--parent PID] [--group G] [--prog 'OPS'] [--mem SIZE]",
+  ],
   summary: 'Create a process; prints its pid',
   details: [
     '--burst N is shorthand for --prog "cpu N" (default burst 10 ticks).',
@@ -41,7 +43,14 @@ export const spawn: Command = {
     const process = kernel.process(pid)!;
     return {
       lines: [String(pid)],
-      data: {pid, name: process.name, arrival: process.arrival, state: process.state, priority: process.priority, burst: process.burst},
+      data: {
+        pid,
+        name: process.name,
+        arrival: process.arrival,
+        state: process.state,
+        priority: process.priority,
+        burst: process.burst,
+      },
     };
   },
 };

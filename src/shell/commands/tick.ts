@@ -10,7 +10,8 @@ export const tick: Command = {
   summary: 'Advance the clock N ticks (default 1); prints the time',
   async run(args, {kernel, advance}) {
     expectPositionals(args, 0, 1);
-    const ticks = args.positionals[0] === undefined ? 1 : toInteger(args.positionals[0], 'tick count', 0, MAX_TICKS);
+    const ticks =
+      args.positionals[0] === undefined ? 1 : toInteger(args.positionals[0], 'tick count', 0, MAX_TICKS);
     await advance(ticks);
     return {lines: [`t=${kernel.now}`], data: {time: kernel.now}};
   },

@@ -9,7 +9,8 @@ export const trace: Command = {
   summary: 'After each command, print the kernel events it caused',
   run(args, {session}) {
     expectPositionals(args, 0, 1);
-    if (args.positionals[0] !== undefined) session.trace = toChoice(args.positionals[0], 'setting', ['on', 'off']) === 'on';
+    if (args.positionals[0] !== undefined)
+      session.trace = toChoice(args.positionals[0], 'setting', ['on', 'off']) === 'on';
     return {lines: [`trace ${session.trace ? 'on' : 'off'}`], data: {trace: session.trace}};
   },
 };

@@ -31,8 +31,16 @@ export const wait: Command = {
     await block(hasExited, `pid ${pid} to exit`, timeout);
     const process = kernel.process(pid)!;
     return {
-      lines: [`pid ${pid} exited with status ${process.exitStatus} at t=${process.completion} (${process.exitReason})`],
-      data: {time: kernel.now, pid, exitStatus: process.exitStatus, completion: process.completion, reason: process.exitReason},
+      lines: [
+        `pid ${pid} exited with status ${process.exitStatus} at t=${process.completion} (${process.exitReason})`,
+      ],
+      data: {
+        time: kernel.now,
+        pid,
+        exitStatus: process.exitStatus,
+        completion: process.completion,
+        reason: process.exitReason,
+      },
     };
   },
 };

@@ -23,7 +23,11 @@ const rows: Row[] = [
   {
     name: 'FCFS runs in arrival order and convoys behind the long job',
     scheduler: 'fcfs',
-    processes: [['P1', 0, 24], ['P2', 0, 3], ['P3', 0, 3]],
+    processes: [
+      ['P1', 0, 24],
+      ['P2', 0, 3],
+      ['P3', 0, 3],
+    ],
     gantt: 'P1 0-24, P2 24-27, P3 27-30',
     avgWaiting: 17,
     avgTurnaround: 27,
@@ -31,42 +35,70 @@ const rows: Row[] = [
   {
     name: 'FCFS with the short jobs first waits far less',
     scheduler: 'fcfs',
-    processes: [['P2', 0, 3], ['P3', 0, 3], ['P1', 0, 24]],
+    processes: [
+      ['P2', 0, 3],
+      ['P3', 0, 3],
+      ['P1', 0, 24],
+    ],
     gantt: 'P2 0-3, P3 3-6, P1 6-30',
     avgWaiting: 3,
   },
   {
     name: 'FCFS leaves the CPU idle until the next arrival',
     scheduler: 'fcfs',
-    processes: [['P1', 0, 3], ['P2', 5, 2], ['P3', 6, 1]],
+    processes: [
+      ['P1', 0, 3],
+      ['P2', 5, 2],
+      ['P3', 6, 1],
+    ],
     gantt: 'P1 0-3, idle 3-5, P2 5-7, P3 7-8',
     avgWaiting: 1 / 3,
   },
   {
     name: 'SJF runs the shortest burst first',
     scheduler: 'sjf',
-    processes: [['P1', 0, 6], ['P2', 0, 8], ['P3', 0, 7], ['P4', 0, 3]],
+    processes: [
+      ['P1', 0, 6],
+      ['P2', 0, 8],
+      ['P3', 0, 7],
+      ['P4', 0, 3],
+    ],
     gantt: 'P4 0-3, P1 3-9, P3 9-16, P2 16-24',
     avgWaiting: 7,
   },
   {
     name: 'SJF with arrivals does not preempt and breaks ties by arrival',
     scheduler: 'sjf',
-    processes: [['P1', 0, 7], ['P2', 2, 4], ['P3', 4, 1], ['P4', 5, 4]],
+    processes: [
+      ['P1', 0, 7],
+      ['P2', 2, 4],
+      ['P3', 4, 1],
+      ['P4', 5, 4],
+    ],
     gantt: 'P1 0-7, P3 7-8, P2 8-12, P4 12-16',
     avgWaiting: 4,
   },
   {
     name: 'SRTF preempts when a shorter job arrives',
     scheduler: 'srtf',
-    processes: [['P1', 0, 8], ['P2', 1, 4], ['P3', 2, 9], ['P4', 3, 5]],
+    processes: [
+      ['P1', 0, 8],
+      ['P2', 1, 4],
+      ['P3', 2, 9],
+      ['P4', 3, 5],
+    ],
     gantt: 'P1 0-1, P2 1-5, P4 5-10, P1 10-17, P3 17-26',
     avgWaiting: 6.5,
   },
   {
     name: 'SRTF with arrivals does not preempt on an equal remaining time',
     scheduler: 'srtf',
-    processes: [['P1', 0, 7], ['P2', 2, 4], ['P3', 4, 1], ['P4', 5, 4]],
+    processes: [
+      ['P1', 0, 7],
+      ['P2', 2, 4],
+      ['P3', 4, 1],
+      ['P4', 5, 4],
+    ],
     gantt: 'P1 0-2, P2 2-4, P3 4-5, P2 5-7, P4 7-11, P1 11-16',
     avgWaiting: 3,
   },
@@ -74,7 +106,13 @@ const rows: Row[] = [
     name: 'priority (non-preemptive) runs the most urgent first',
     scheduler: 'priority',
     // textbook priorities 3, 1, 4, 5, 2 (1 = most urgent) inverted as 6 - p
-    processes: [['P1', 0, 10, 3], ['P2', 0, 1, 5], ['P3', 0, 2, 2], ['P4', 0, 1, 1], ['P5', 0, 5, 4]],
+    processes: [
+      ['P1', 0, 10, 3],
+      ['P2', 0, 1, 5],
+      ['P3', 0, 2, 2],
+      ['P4', 0, 1, 1],
+      ['P5', 0, 5, 4],
+    ],
     gantt: 'P2 0-1, P5 1-6, P1 6-16, P3 16-18, P4 18-19',
     avgWaiting: 8.2,
   },
@@ -82,7 +120,12 @@ const rows: Row[] = [
     name: 'preemptive priority gives the CPU to a more urgent arrival at once',
     scheduler: 'priority',
     options: {preemptive: true},
-    processes: [['P1', 0, 4, 1], ['P2', 1, 2, 3], ['P3', 2, 1, 5], ['P4', 3, 3, 2]],
+    processes: [
+      ['P1', 0, 4, 1],
+      ['P2', 1, 2, 3],
+      ['P3', 2, 1, 5],
+      ['P4', 3, 3, 2],
+    ],
     gantt: 'P1 0-1, P2 1-2, P3 2-3, P2 3-4, P4 4-7, P1 7-10',
     avgWaiting: (6 + 1 + 0 + 1) / 4,
   },
@@ -90,7 +133,11 @@ const rows: Row[] = [
     name: 'round robin with quantum 4 cycles through the queue',
     scheduler: 'rr',
     options: {quantum: 4},
-    processes: [['P1', 0, 24], ['P2', 0, 3], ['P3', 0, 3]],
+    processes: [
+      ['P1', 0, 24],
+      ['P2', 0, 3],
+      ['P3', 0, 3],
+    ],
     gantt: 'P1 0-4, P2 4-7, P3 7-10, P1 10-30',
     avgWaiting: 17 / 3,
   },
@@ -98,7 +145,11 @@ const rows: Row[] = [
     name: 'round robin puts an arrival ahead of the process whose quantum just expired',
     scheduler: 'rr',
     options: {quantum: 2},
-    processes: [['P1', 0, 5], ['P2', 2, 3], ['P3', 4, 1]],
+    processes: [
+      ['P1', 0, 5],
+      ['P2', 2, 3],
+      ['P3', 4, 1],
+    ],
     // t=2: P2 arrives, then P1 expires -> P2, P1; t=4: P3 arrives, then P2 expires -> P1, P3, P2
     gantt: 'P1 0-2, P2 2-4, P1 4-6, P3 6-7, P2 7-8, P1 8-9',
     avgWaiting: (4 + 3 + 2) / 3,
@@ -107,7 +158,10 @@ const rows: Row[] = [
     name: 'MLFQ demotes a long job and lets a newcomer preempt it',
     scheduler: 'mlfq',
     options: {quantum: 2, levels: 3, boost: 0},
-    processes: [['A', 0, 30], ['B', 5, 3]],
+    processes: [
+      ['A', 0, 30],
+      ['B', 5, 3],
+    ],
     // A: L0 0-2, L1 2-5 (B arrives at 5 and preempts), B: L0 5-7, A resumes L1 7-8, B L1 8-9, A L2 9-33
     gantt: 'A 0-5, B 5-7, A 7-8, B 8-9, A 9-33',
     avgWaiting: (3 + 1) / 2,
@@ -117,7 +171,8 @@ const rows: Row[] = [
 for (const row of rows) {
   test(row.name, () => {
     const kernel = createKernel({scheduler: row.scheduler, schedulerOptions: row.options});
-    for (const [name, arrive, burst, priority] of row.processes) kernel.spawn({name, arrive, burst, priority});
+    for (const [name, arrive, burst, priority] of row.processes)
+      kernel.spawn({name, arrive, burst, priority});
     while (kernel.liveProcesses > 0) kernel.tick();
     const names = new Map(kernel.listProcesses(true).map((p) => [p.pid, p.name]));
     const gantt = kernel
@@ -126,7 +181,10 @@ for (const row of rows) {
       .join(', ');
     assert.equal(gantt, row.gantt);
     const stats = kernel.schedulerStats();
-    assert.ok(Math.abs(stats.avgWaiting - row.avgWaiting) < 1e-9, `average waiting ${stats.avgWaiting}, expected ${row.avgWaiting}`);
+    assert.ok(
+      Math.abs(stats.avgWaiting - row.avgWaiting) < 1e-9,
+      `average waiting ${stats.avgWaiting}, expected ${row.avgWaiting}`,
+    );
     if (row.avgTurnaround !== undefined) assert.equal(stats.avgTurnaround, row.avgTurnaround);
   });
 }
@@ -162,15 +220,21 @@ test('switching policy keeps the ready processes in their dispatch order', () =>
   kernel.spawn({name: 'a', burst: 9});
   kernel.spawn({name: 'b', burst: 1});
   kernel.spawn({name: 'c', burst: 5});
-  assert.deepEqual(kernel.readyQueue().ready.map((p) => p.name), ['b', 'c', 'a']);
+  assert.deepEqual(
+    kernel.readyQueue().ready.map((p) => p.name),
+    ['b', 'c', 'a'],
+  );
   kernel.setScheduler('fcfs');
-  assert.deepEqual(kernel.readyQueue().ready.map((p) => p.name), ['b', 'c', 'a']);
+  assert.deepEqual(
+    kernel.readyQueue().ready.map((p) => p.name),
+    ['b', 'c', 'a'],
+  );
 });
 
 test('the same spawns and ticks give the same snapshot', () => {
   const run = () => {
     const kernel = createKernel({scheduler: 'rr', schedulerOptions: {quantum: 3}});
-    for (let i = 0; i < 20; i++) kernel.spawn({burst: (i * 7) % 11 + 1, arrive: i % 5, priority: i % 4});
+    for (let i = 0; i < 20; i++) kernel.spawn({burst: ((i * 7) % 11) + 1, arrive: i % 5, priority: i % 4});
     kernel.tick(40);
     return JSON.stringify(kernel.snapshot());
   };
