@@ -3,12 +3,11 @@
 // Needs dist/: `npm test` builds first; a before hook builds when dist/cli.js is missing.
 
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join, relative} from 'node:path';
 import {after, before, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import {runBinary, tempDataDir, type RunResult} from './support/binary.js';
+import {ensureBuilt, runBinary, tempDataDir, type RunResult} from './support/binary.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string};
@@ -22,13 +21,7 @@ const NO_COLOR_ENV = {NO_COLOR: undefined, FORCE_COLOR: undefined};
 let data: {dir: string; remove(): void};
 
 before(() => {
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) {
-    const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.js')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    assert.equal(build.status, 0, `build failed:\n${build.stderr}`);
-  }
+  ensureBuilt();
   data = tempDataDir();
 });
 

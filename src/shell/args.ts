@@ -123,3 +123,11 @@ export function flagInteger(args: Args, name: string, min = 0, max = MAX_TICKS):
   const text = flagText(args, name);
   return text === undefined ? undefined : toInteger(text, `--${name}`, min, max);
 }
+
+/** Reject a flag that `what` (a sub-command sharing its command's flag table) does not take. */
+export function allowFlags(args: Args, what: string, allowed: readonly string[]): void {
+  for (const name of args.flags.keys()) {
+    if (!allowed.includes(name))
+      throw new ShellError('EUSAGE', `Option --${name} does not apply to \`${what}\`.`);
+  }
+}

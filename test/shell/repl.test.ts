@@ -7,10 +7,8 @@ import {spawn, spawnSync, type ChildProcessWithoutNullStreams} from 'node:child_
 import {accessSync, constants, existsSync} from 'node:fs';
 import {delimiter, join} from 'node:path';
 import {before, test, type TestContext} from 'node:test';
-import {fileURLToPath} from 'node:url';
-import {BIN, tempDataDir} from '../support/binary.js';
+import {BIN, ensureBuilt, tempDataDir} from '../support/binary.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const STEP_TIMEOUT_MS = 10_000; // generous for a loaded CI machine; a passing step takes milliseconds
 const TEST_TIMEOUT_MS = 30_000;
 const ANSI_PATTERN = /\x1b\[[0-9;?]*[A-Za-z]/g;
@@ -18,13 +16,7 @@ const PS_HEADER = /PID\s+PPID\s+NAME\s+STATE\s+PRI\s+CPU\s+WAIT\s+MEM/;
 const ENTER = '\r'; // what the Enter key sends on a terminal
 
 before(() => {
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) {
-    const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.js')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    assert.equal(build.status, 0, `build failed:\n${build.stderr}`);
-  }
+  ensureBuilt();
 });
 
 /** The path of util-linux `script` on PATH, or why there is none. */

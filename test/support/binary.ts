@@ -1,7 +1,7 @@
 // Run the built p2pos binary as a user would: a real child process with its own data dir.
 
-import {spawn} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {spawn, spawnSync} from 'node:child_process';
+import {existsSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -42,4 +42,15 @@ export function runBinary(
 export function tempDataDir(): {dir: string; remove(): void} {
   const dir = mkdtempSync(join(tmpdir(), 'p2pos-test-'));
   return {dir, remove: () => rmSync(dir, {recursive: true, force: true})};
+}
+
+/** Build dist/ if it is missing (npm test builds first; a lone test file may not have). */
+export function ensureBuilt(): void {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  if (existsSync(join(root, 'dist', 'cli.js'))) return;
+  const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.js')], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new Error(`build failed:\n${build.stderr}`);
 }

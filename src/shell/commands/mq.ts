@@ -9,7 +9,7 @@ import {
   type Message,
   type QueueView,
 } from '../../kernel/index.js';
-import {expectPositionals, flagInteger, flagText, toChoice, toPid, type Args} from '../args.js';
+import {expectPositionals, flagInteger, flagText, toChoice, toPid, type Args, allowFlags} from '../args.js';
 import type {Command, Context, Result} from '../command.js';
 import {ShellError} from '../errors.js';
 import {listPids, table} from '../format.js';
@@ -34,7 +34,7 @@ export const mq: Command = {
   async run(args, context) {
     const sub = toChoice(args.positionals[0] ?? 'ls', 'mq subcommand', SUBCOMMANDS);
     const rest: Args = {positionals: args.positionals.slice(1), flags: args.flags};
-    allowFlags(rest, {create: ['cap'], send: ['to'], recv: ['pid'], ls: []}[sub], sub);
+    allowFlags(rest, `mq ${sub}`, {create: ['cap'], send: ['to'], recv: ['pid'], ls: []}[sub]);
     switch (sub) {
       case 'create':
         return create(rest, context);
@@ -166,13 +166,4 @@ function messageData(message: Message): {from: number; to: number | null; text: 
 
 function senderText(from: number): string {
   return from === SHELL_OWNER ? 'the shell' : `pid ${from}`;
-}
-
-/** Reject a flag the subcommand does not take (the flag table is shared by all of them). */
-function allowFlags(args: Args, allowed: readonly string[], sub: string): void {
-  for (const name of args.flags.keys()) {
-    if (!allowed.includes(name)) {
-      throw new ShellError('EUSAGE', `Option --${name} does not apply to \`mq ${sub}\`.`);
-    }
-  }
 }

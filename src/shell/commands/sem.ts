@@ -3,7 +3,7 @@
 //   sem create NAME [VALUE] [--binary]   sem wait NAME [--pid PID]   sem signal NAME [--pid PID]   sem ls
 
 import {SHELL_OWNER, type Kernel, type SemaphoreView} from '../../kernel/index.js';
-import {expectPositionals, flagText, toChoice, toInteger, toPid, type Args} from '../args.js';
+import {expectPositionals, flagText, toChoice, toInteger, toPid, type Args, allowFlags} from '../args.js';
 import type {Command, Context, Result} from '../command.js';
 import {ShellError} from '../errors.js';
 import {table} from '../format.js';
@@ -35,7 +35,7 @@ export const sem: Command = {
   async run(args, context) {
     const sub = toChoice(args.positionals[0] ?? 'ls', 'sem subcommand', SUBCOMMANDS);
     const rest: Args = {positionals: args.positionals.slice(1), flags: args.flags};
-    allowFlags(rest, sub === 'create' ? ['binary'] : sub === 'ls' ? [] : ['pid'], sub);
+    allowFlags(rest, `sem ${sub}`, sub === 'create' ? ['binary'] : sub === 'ls' ? [] : ['pid']);
     switch (sub) {
       case 'create':
         return create(rest, context);
@@ -48,15 +48,6 @@ export const sem: Command = {
     }
   },
 };
-
-/** Reject a flag the subcommand does not take (the flag table is shared by all of them). */
-function allowFlags(args: Args, allowed: readonly string[], sub: string): void {
-  for (const name of args.flags.keys()) {
-    if (!allowed.includes(name)) {
-      throw new ShellError('EUSAGE', `Option --${name} does not apply to \`sem ${sub}\`.`);
-    }
-  }
-}
 
 function create(args: Args, {kernel}: Context): Result {
   expectPositionals(args, 1, 2);
