@@ -284,14 +284,8 @@ export class Kernel {
 
   private idle(ticks: number): void {
     this.recordGantt(0, ticks);
-    const from = this.time;
     this.time += ticks;
-    // A boost or aging step inside the skipped stretch still happens, once, at its end.
-    if (this.policy.name === 'mlfq' && this.schedulerOptions.boost > 0) {
-      const boost = this.schedulerOptions.boost;
-      if (Math.floor(this.time / boost) > Math.floor(from / boost))
-        this.policy.onBoundary(Math.floor(this.time / boost) * boost, undefined);
-    }
+    this.policy.onBoundary(this.time, undefined); // a boost due inside the skipped stretch happens now
   }
 
   private nextEventTime(): number {

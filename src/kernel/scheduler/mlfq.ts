@@ -16,6 +16,7 @@ export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
   // so a boost costs O(levels) and not O(processes).
   let epoch = 0;
   let size = 0;
+  let lastBoostPeriod = 0; // a switch to MLFQ mid-run boosts at once, harmlessly: everyone starts at the top
 
   const levelOf = (process: Process) => (process.levelEpoch === epoch ? process.level : 0);
   const setLevel = (process: Process, level: number) => {
@@ -58,7 +59,11 @@ export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
     reprioritize: () => {},
     order: (): Process[] => queues.flatMap((queue) => [...queue]),
     onBoundary: (now) => {
-      if (options.boost <= 0 || now % options.boost !== 0) return;
+      // Compare boost periods rather than test now % boost, so a boost falling inside a stretch
+      // the kernel skipped (nothing ready) still happens, at the end of it.
+      const period = options.boost > 0 ? Math.floor(now / options.boost) : 0;
+      if (period === lastBoostPeriod) return;
+      lastBoostPeriod = period;
       epoch++;
       for (let level = 1; level < levels; level++) queues[0]!.append(queues[level]!);
     },

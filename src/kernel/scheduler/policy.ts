@@ -41,7 +41,7 @@ export interface SchedulerPolicy {
   reprioritize(process: Process): void;
   /** The dispatch order of the ready processes. O(n log n): for display, not the hot path. */
   order(): Process[];
-  /** Called once at each tick boundary, after arrivals: aging and boosts happen here. */
+  /** Called at each tick boundary after arrivals (and at the end of a skipped idle stretch): aging and boosts happen here. */
   onBoundary(now: number, running: Process | undefined): void;
   /** Called when a process gets the CPU. */
   onDispatch(process: Process): void;

@@ -240,3 +240,12 @@ test('the same spawns and ticks give the same snapshot', () => {
   };
   assert.equal(run(), run());
 });
+
+test('an MLFQ boost inside a skipped idle stretch still happens', () => {
+  const kernel = createKernel({scheduler: 'mlfq', schedulerOptions: {quantum: 1, levels: 3, boost: 50}});
+  const pid = kernel.spawn({name: 'worker', program: 'cpu 5, io 200, cpu 5'});
+  kernel.tick(5);
+  assert.equal(kernel.process(pid)!.tag, 'L2');
+  kernel.tick(150); // nothing ready: the kernel skips ahead across the boosts at 50, 100 and 150
+  assert.equal(kernel.process(pid)!.tag, 'L0');
+});
