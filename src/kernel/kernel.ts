@@ -1294,23 +1294,18 @@ export class Kernel {
           break;
         }
         case 'mq-recv':
+        case 'mq-send': {
+          // A receiver waits for a later sender, a blocked sender for a later receiver.
+          const helperOp = reason.kind === 'mq-recv' ? 'mq-send' : 'mq-recv';
           wait = {
             kind: 'mq',
             name: reason.queue,
             helpers: helpersFor((_, future) =>
-              future.some((op) => op.op === 'mq-send' && op.queue === reason.queue),
+              future.some((op) => op.op === helperOp && op.queue === reason.queue),
             ),
           };
           break;
-        case 'mq-send':
-          wait = {
-            kind: 'mq',
-            name: reason.queue,
-            helpers: helpersFor((_, future) =>
-              future.some((op) => op.op === 'mq-recv' && op.queue === reason.queue),
-            ),
-          };
-          break;
+        }
         case 'child':
           wait = {
             kind: 'child',

@@ -131,3 +131,24 @@ export function allowFlags(args: Args, what: string, allowed: readonly string[])
       throw new ShellError('EUSAGE', `Option --${name} does not apply to \`${what}\`.`);
   }
 }
+
+/** One sub-command of a command that has several (`sem create`, `mq send`, …). */
+export interface Subcommand<Context, Result> {
+  /** The command's flags this sub-command accepts; any other is a usage error. */
+  flags?: readonly string[];
+  run(args: Args, context: Context): Result;
+}
+
+/** Run the sub-command the first positional names (`fallback` when none), with the words after it. */
+export function runSubcommand<Context, Result>(
+  args: Args,
+  command: string,
+  table: Readonly<Record<string, Subcommand<Context, Result>>>,
+  context: Context,
+  fallback: string,
+): Result {
+  const sub = toChoice(args.positionals[0] ?? fallback, `${command} subcommand`, Object.keys(table));
+  const rest: Args = {positionals: args.positionals.slice(1), flags: args.flags};
+  allowFlags(rest, `${command} ${sub}`, table[sub]!.flags ?? []);
+  return table[sub]!.run(rest, context);
+}

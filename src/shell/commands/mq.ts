@@ -9,12 +9,27 @@ import {
   type Message,
   type QueueView,
 } from '../../kernel/index.js';
-import {expectPositionals, flagInteger, flagText, toChoice, toPid, type Args, allowFlags} from '../args.js';
+import {
+  expectPositionals,
+  flagInteger,
+  flagText,
+  toChoice,
+  toPid,
+  type Args,
+  runSubcommand,
+  type Subcommand,
+} from '../args.js';
 import type {Command, Context, Result} from '../command.js';
 import {ShellError} from '../errors.js';
 import {listPids, table} from '../format.js';
 
-const SUBCOMMANDS = ['create', 'send', 'recv', 'ls'] as const;
+// Sub-command functions are hoisted declarations below, so the table can stand first.
+const SUBCOMMANDS: Readonly<Record<string, Subcommand<Context, Result | Promise<Result>>>> = {
+  create: {flags: ['cap'], run: create},
+  send: {flags: ['to'], run: send},
+  recv: {flags: ['pid'], run: receive},
+  ls: {run: list},
+};
 
 export const mq: Command = {
   name: 'mq',
@@ -30,22 +45,8 @@ export const mq: Command = {
     'mq with no subcommand is mq ls.',
   ],
   flags: {cap: {kind: 'value'}, to: {kind: 'value'}, pid: {kind: 'value', alias: 'p'}},
-  subcommands: [...SUBCOMMANDS],
-  async run(args, context) {
-    const sub = toChoice(args.positionals[0] ?? 'ls', 'mq subcommand', SUBCOMMANDS);
-    const rest: Args = {positionals: args.positionals.slice(1), flags: args.flags};
-    allowFlags(rest, `mq ${sub}`, {create: ['cap'], send: ['to'], recv: ['pid'], ls: []}[sub]);
-    switch (sub) {
-      case 'create':
-        return create(rest, context);
-      case 'send':
-        return send(rest, context);
-      case 'recv':
-        return receive(rest, context);
-      case 'ls':
-        return list(rest, context);
-    }
-  },
+  subcommands: Object.keys(SUBCOMMANDS),
+  run: (args, context) => runSubcommand(args, 'mq', SUBCOMMANDS, context, 'ls'),
 };
 
 function create(args: Args, {kernel}: Context): Result {

@@ -3,15 +3,32 @@
 //   res create NAME COUNT   res claim|request|release PID R=N ...   res ls   res avoid [on|off]
 
 import {formatAmounts, parseAmounts, type Amounts, type ResourceView} from '../../kernel/index.js';
-import {expectPositionals, toChoice, toInteger, toPid, type Args} from '../args.js';
+import {
+  expectPositionals,
+  toChoice,
+  toInteger,
+  toPid,
+  type Args,
+  runSubcommand,
+  type Subcommand,
+} from '../args.js';
 import type {Command, Context, Result} from '../command.js';
 import {ShellError} from '../errors.js';
 import {table} from '../format.js';
 import {availableLine, bankerMatrix} from './banker.js';
 
-const SUBCOMMANDS = ['create', 'claim', 'request', 'release', 'ls', 'avoid'] as const;
 /** Largest instance count the kernel accepts. */
 const MAX_RESOURCE_COUNT = 1_000_000;
+
+// Sub-command functions are hoisted declarations below, so the table can stand first.
+const SUBCOMMANDS: Readonly<Record<string, Subcommand<Context, Result | Promise<Result>>>> = {
+  create: {run: create},
+  claim: {run: claim},
+  request: {run: request},
+  release: {run: release},
+  ls: {run: list},
+  avoid: {run: avoid},
+};
 
 export const res: Command = {
   name: 'res',
@@ -33,25 +50,8 @@ export const res: Command = {
     'R=N words name a resource and a whole amount; repeated names add up.',
     'res with no subcommand is res ls.',
   ],
-  subcommands: [...SUBCOMMANDS],
-  run(args, context) {
-    const sub = toChoice(args.positionals[0] ?? 'ls', 'res subcommand', SUBCOMMANDS);
-    const rest: Args = {positionals: args.positionals.slice(1), flags: args.flags};
-    switch (sub) {
-      case 'create':
-        return create(rest, context);
-      case 'claim':
-        return claim(rest, context);
-      case 'request':
-        return request(rest, context);
-      case 'release':
-        return release(rest, context);
-      case 'ls':
-        return list(rest, context);
-      case 'avoid':
-        return avoid(rest, context);
-    }
-  },
+  subcommands: Object.keys(SUBCOMMANDS),
+  run: (args, context) => runSubcommand(args, 'res', SUBCOMMANDS, context, 'ls'),
 };
 
 function create(args: Args, {kernel}: Context): Result {

@@ -3,14 +3,30 @@
 //   sem create NAME [VALUE] [--binary]   sem wait NAME [--pid PID]   sem signal NAME [--pid PID]   sem ls
 
 import {SHELL_OWNER, type Kernel, type SemaphoreView} from '../../kernel/index.js';
-import {expectPositionals, flagText, toChoice, toInteger, toPid, type Args, allowFlags} from '../args.js';
+import {
+  expectPositionals,
+  flagText,
+  toChoice,
+  toInteger,
+  toPid,
+  type Args,
+  runSubcommand,
+  type Subcommand,
+} from '../args.js';
 import type {Command, Context, Result} from '../command.js';
 import {ShellError} from '../errors.js';
 import {table} from '../format.js';
 
-const SUBCOMMANDS = ['create', 'wait', 'signal', 'ls'] as const;
 /** Largest initial value the kernel accepts. */
 const MAX_SEMAPHORE_VALUE = 1_000_000;
+
+// Sub-command functions are hoisted declarations below, so the table can stand first.
+const SUBCOMMANDS: Readonly<Record<string, Subcommand<Context, Result | Promise<Result>>>> = {
+  create: {flags: ['binary'], run: create},
+  wait: {flags: ['pid'], run: wait},
+  signal: {flags: ['pid'], run: signal},
+  ls: {run: list},
+};
 
 export const sem: Command = {
   name: 'sem',
@@ -31,22 +47,8 @@ export const sem: Command = {
     'sem with no subcommand is sem ls.',
   ],
   flags: {binary: {kind: 'boolean'}, pid: {kind: 'value', alias: 'p'}},
-  subcommands: [...SUBCOMMANDS],
-  async run(args, context) {
-    const sub = toChoice(args.positionals[0] ?? 'ls', 'sem subcommand', SUBCOMMANDS);
-    const rest: Args = {positionals: args.positionals.slice(1), flags: args.flags};
-    allowFlags(rest, `sem ${sub}`, sub === 'create' ? ['binary'] : sub === 'ls' ? [] : ['pid']);
-    switch (sub) {
-      case 'create':
-        return create(rest, context);
-      case 'wait':
-        return wait(rest, context);
-      case 'signal':
-        return signal(rest, context);
-      case 'ls':
-        return list(rest, context);
-    }
-  },
+  subcommands: Object.keys(SUBCOMMANDS),
+  run: (args, context) => runSubcommand(args, 'sem', SUBCOMMANDS, context, 'ls'),
 };
 
 function create(args: Args, {kernel}: Context): Result {
