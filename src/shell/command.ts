@@ -5,6 +5,7 @@
 import type {ChalkInstance} from 'chalk';
 import type {Kernel} from '../kernel/index.js';
 import type {Args, FlagSpecs} from './args.js';
+import type {Block} from './format.js';
 import type {HistoryStore} from './history-store.js';
 
 export interface Session {
@@ -34,8 +35,8 @@ export interface Context {
 }
 
 export interface Result {
-  /** Text lines for a person; may carry colour. */
-  lines: string[];
+  /** Lines for a person (may carry colour) and tables, in order. */
+  lines: Block[];
   /** The same answer as data, for --json. */
   data?: Record<string, unknown>;
 }

@@ -4,46 +4,102 @@
 import type {ChalkInstance} from 'chalk';
 import type {ProcessState} from '../kernel/index.js';
 
+/** A colour with a meaning, named rather than applied, so each front end paints it its own way. */
+export type Tone = 'green' | 'cyan' | 'yellow' | 'magenta' | 'gray' | 'red' | 'dim';
+
 export interface Column<Row> {
   header: string;
   value: (row: Row) => string | number;
   /** Right-align (the default for numbers). */
   align?: 'left' | 'right';
-  /** Colour a cell after alignment (padding stays uncoloured so widths hold). */
-  color?: (text: string, row: Row) => string;
+  /** A colour for the cell (padding stays uncoloured so widths hold). */
+  tone?: (text: string, row: Row) => Tone | undefined;
 }
 
-/** Lay rows out as an aligned table with a header line. Columns are separated by two spaces. */
-export function table<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string[] {
+export interface TableCell {
+  text: string;
+  tone?: Tone;
+}
+
+/**
+ * A table as data: the script runner lays it out as text, the console draws it with its Table
+ * component. Commands put these among their result lines.
+ */
+export interface TableBlock {
+  kind: 'table';
+  headers: string[];
+  align: ('left' | 'right')[];
+  rows: TableCell[][];
+}
+
+/** One entry of a command's output: a line of text, or a table. */
+export type Block = string | TableBlock;
+
+/** Describe rows as a table; numbers are right-aligned unless a column says otherwise. */
+export function tableBlock<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): TableBlock {
   const first = rows[0];
-  const isRight = columns.map((column) =>
-    column.align === undefined
-      ? first !== undefined && typeof column.value(first) === 'number'
-      : column.align === 'right',
+  const align = columns.map(
+    (column) =>
+      column.align ??
+      (first !== undefined && typeof column.value(first) === 'number'
+        ? ('right' as const)
+        : ('left' as const)),
   );
-  const cells = rows.map((row) => columns.map((column) => String(column.value(row))));
-  const widths = columns.map((column) => column.header.length);
-  for (const line of cells) {
-    for (let i = 0; i < line.length; i++) if (line[i]!.length > widths[i]!) widths[i] = line[i]!.length;
-  }
-  const pad = (text: string, shown: string, i: number) => {
-    const gap = ' '.repeat(widths[i]! - text.length);
-    return isRight[i] ? gap + shown : shown + gap;
+  return {
+    kind: 'table',
+    headers: columns.map((column) => column.header),
+    align,
+    rows: rows.map((row) =>
+      columns.map((column) => {
+        const text = String(column.value(row));
+        const tone = column.tone?.(text, row);
+        return tone === undefined ? {text} : {text, tone};
+      }),
+    ),
   };
-  const header = columns
-    .map((column, i) => pad(column.header, column.header, i))
-    .join('  ')
-    .trimEnd();
-  const body = cells.map((line, r) =>
-    line
+}
+
+/** Widths of each column: the widest of the header and every cell. */
+export function columnWidths(block: TableBlock): number[] {
+  const widths = block.headers.map((header) => header.length);
+  for (const row of block.rows) {
+    for (let i = 0; i < row.length; i++)
+      if (row[i]!.text.length > widths[i]!) widths[i] = row[i]!.text.length;
+  }
+  return widths;
+}
+
+/** Lay a table out as text with a header line; columns are separated by two spaces. */
+export function renderTable(block: TableBlock, style: ChalkInstance): string[] {
+  const widths = columnWidths(block);
+  const line = (cells: readonly TableCell[]) =>
+    cells
       .map((cell, i) => {
-        const color = columns[i]!.color;
-        return pad(cell, color ? color(cell, rows[r]!) : cell, i);
+        const gap = ' '.repeat(widths[i]! - cell.text.length);
+        const shown = cell.tone ? paint(style, cell.tone, cell.text) : cell.text;
+        return block.align[i] === 'right' ? gap + shown : shown + gap;
       })
       .join('  ')
-      .trimEnd(),
-  );
-  return [header, ...body];
+      .trimEnd();
+  return [line(block.headers.map((text) => ({text}))), ...block.rows.map(line)];
+}
+
+/** Lay rows out as an aligned text table (see tableBlock and renderTable). */
+export function table<Row>(
+  rows: readonly Row[],
+  columns: readonly Column<Row>[],
+  style: ChalkInstance,
+): string[] {
+  return renderTable(tableBlock(rows, columns), style);
+}
+
+/** Text lines for a command's output: tables laid out as text. */
+export function blocksToLines(blocks: readonly Block[], style: ChalkInstance): string[] {
+  return blocks.flatMap((block) => (typeof block === 'string' ? [block] : renderTable(block, style)));
+}
+
+export function paint(style: ChalkInstance, tone: Tone, text: string): string {
+  return style[tone](text);
 }
 
 /** A number with at most `digits` decimals, trailing zeros dropped: 5.67, 17, 0.5. */
@@ -55,22 +111,28 @@ export function formatPercent(fraction: number): string {
   return `${formatNumber(fraction * 100, 1)}%`;
 }
 
-/** A state as ps prints it, coloured by meaning. */
-export function colorState(style: ChalkInstance, state: ProcessState | string, text: string): string {
+/** The colour of a process state: running green, ready cyan, waiting yellow, zombie magenta. */
+export function stateTone(state: ProcessState | string): Tone | undefined {
   switch (state.toLowerCase()) {
     case 'running':
-      return style.green(text);
+      return 'green';
     case 'ready':
-      return style.cyan(text);
+      return 'cyan';
     case 'waiting':
-      return style.yellow(text);
+      return 'yellow';
     case 'zombie':
-      return style.magenta(text);
+      return 'magenta';
     case 'terminated':
-      return style.gray(text);
+      return 'gray';
     default:
-      return text;
+      return undefined;
   }
+}
+
+/** A state as ps prints it, coloured by meaning. */
+export function colorState(style: ChalkInstance, state: ProcessState | string, text: string): string {
+  const tone = stateTone(state);
+  return tone ? paint(style, tone, text) : text;
 }
 
 /** A list of pids as "2, 3 and 5". */

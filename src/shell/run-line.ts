@@ -7,10 +7,19 @@ import {parseArgs} from './args.js';
 import type {Context, Result} from './command.js';
 import {commands, findCommand, suggestCommand} from './commands/index.js';
 import {ShellError} from './errors.js';
+import {blocksToLines, type Block} from './format.js';
 import type {CommandLine} from './parse.js';
 
 export type Outcome =
-  | {ok: true; cmd: string; lines: string[]; data: Record<string, unknown>}
+  | {
+      ok: true;
+      cmd: string;
+      /** The output as text, tables laid out. */
+      lines: string[];
+      /** The same output with tables kept as data, for a front end that draws them. */
+      blocks: Block[];
+      data: Record<string, unknown>;
+    }
   | {ok: false; cmd: string; error: string; code: string; usage?: string[]};
 
 /** Run a parsed command. Never throws: every failure comes back as an Outcome with ok false. */
@@ -27,7 +36,13 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
   try {
     const args = command.rawWords ? {positionals: words, flags: new Map()} : parseArgs(words, command.flags);
     const result: Result = await command.run(args, context);
-    const outcome: Outcome = {ok: true, cmd: command.name, lines: result.lines, data: result.data ?? {}};
+    const outcome: Outcome = {
+      ok: true,
+      cmd: command.name,
+      lines: blocksToLines(result.lines, context.style),
+      blocks: result.lines,
+      data: result.data ?? {},
+    };
     if (context.session.trace) addTrace(outcome, context, eventsBefore);
     return outcome;
   } catch (error) {
@@ -64,14 +79,13 @@ function addTrace(outcome: Outcome & {ok: true}, context: Context, after: number
   const events = context.kernel.recentEvents().filter((event) => event.seq > after);
   if (events.length === 0) return;
   outcome.data = {...outcome.data, events};
-  outcome.lines = [
-    ...events.map((event) =>
-      context.style.dim(
-        `  [t=${event.time}] ${event.pid === 0 ? 'shell' : `pid ${event.pid}`} ${event.kind}${event.detail ? ` ${event.detail}` : ''}`,
-      ),
+  const traced = events.map((event) =>
+    context.style.dim(
+      `  [t=${event.time}] ${event.pid === 0 ? 'shell' : `pid ${event.pid}`} ${event.kind}${event.detail ? ` ${event.detail}` : ''}`,
     ),
-    ...outcome.lines,
-  ];
+  );
+  outcome.lines = [...traced, ...outcome.lines];
+  outcome.blocks = [...traced, ...outcome.blocks];
 }
 
 export {commands};

@@ -1,11 +1,10 @@
 // banker: run the Banker's safety algorithm on the current state and show its matrices.
 // Also exports bankerMatrix(), the MAX / ALLOCATION / NEED table that `res ls` prints too.
 
-import type {ChalkInstance} from 'chalk';
 import type {ResourceView} from '../../kernel/index.js';
 import {expectPositionals} from '../args.js';
 import type {Command} from '../command.js';
-import {table} from '../format.js';
+import {tableBlock, type Block} from '../format.js';
 
 export const banker: Command = {
   name: 'banker',
@@ -33,7 +32,7 @@ export const banker: Command = {
       ? style.green(`safe: yes, sequence ${sequence.join(', ')}`)
       : style.red(`safe: no; pids ${stuck.join(', ')} cannot finish`);
     return {
-      lines: [verdict, ...availableLine(view), ...bankerMatrix(view, style)],
+      lines: [verdict, ...availableLine(view), bankerMatrix(view)],
       data,
     };
   },
@@ -60,8 +59,8 @@ interface MatrixRow {
  * The Banker's matrices as a table: one row per process, each vector in aligned columns under a
  * sub-header naming the resources, the way the textbook lays them out.
  */
-export function bankerMatrix(view: ResourceView, style: ChalkInstance): string[] {
-  if (view.processes.length === 0) return ['no process claims or holds resources'];
+export function bankerMatrix(view: ResourceView): Block {
+  if (view.processes.length === 0) return 'no process claims or holds resources';
   const names = view.resources.map((resource) => resource.name);
   const widths = names.map((name, column) =>
     Math.max(
@@ -85,7 +84,7 @@ export function bankerMatrix(view: ResourceView, style: ChalkInstance): string[]
       state: p.waiting ? 'waiting' : '',
     })),
   ];
-  return table<MatrixRow>(rows, [
+  return tableBlock<MatrixRow>(rows, [
     {header: 'PID', value: (row) => row.pid, align: 'right'},
     {header: 'NAME', value: (row) => row.name, align: 'left'},
     {header: 'MAX', value: (row) => row.max, align: 'left'},
@@ -95,7 +94,7 @@ export function bankerMatrix(view: ResourceView, style: ChalkInstance): string[]
       header: 'STATE',
       value: (row) => row.state,
       align: 'left',
-      color: (text) => (text ? style.yellow(text) : text),
+      tone: (text) => (text ? 'yellow' : undefined),
     },
   ]);
 }

@@ -3,7 +3,7 @@
 import {EVENT_LOG_CAPACITY} from '../../kernel/index.js';
 import {expectPositionals, toInteger} from '../args.js';
 import type {Command} from '../command.js';
-import {table} from '../format.js';
+import {tableBlock} from '../format.js';
 
 export const events: Command = {
   name: 'events',
@@ -14,12 +14,14 @@ export const events: Command = {
     const limit =
       args.positionals[0] === undefined ? 20 : toInteger(args.positionals[0], 'count', 1, EVENT_LOG_CAPACITY);
     const recent = kernel.recentEvents(limit);
-    const lines = table(recent, [
-      {header: 'TIME', value: (e) => e.time},
-      {header: 'PID', value: (e) => (e.pid === 0 ? 'shell' : String(e.pid)), align: 'right'},
-      {header: 'EVENT', value: (e) => e.kind, align: 'left'},
-      {header: 'DETAIL', value: (e) => e.detail, align: 'left'},
-    ]);
+    const lines = [
+      tableBlock(recent, [
+        {header: 'TIME', value: (e) => e.time},
+        {header: 'PID', value: (e) => (e.pid === 0 ? 'shell' : String(e.pid)), align: 'right'},
+        {header: 'EVENT', value: (e) => e.kind, align: 'left'},
+        {header: 'DETAIL', value: (e) => e.detail, align: 'left'},
+      ]),
+    ];
     return {lines, data: {events: recent}};
   },
 };

@@ -3,7 +3,7 @@
 import {expectPositionals, toInteger} from '../args.js';
 import type {Command} from '../command.js';
 import {ShellError} from '../errors.js';
-import {formatNumber, table} from '../format.js';
+import {formatNumber, tableBlock, type Block} from '../format.js';
 import {HistoryStoreError, type HistoryRow, type HistorySummary} from '../history-store.js';
 
 /** Rows shown when N is not given. */
@@ -22,32 +22,34 @@ export const history: Command = {
     'STATUS is the exit status, with the reason when it did not simply exit.',
     'The summary line averages over every stored process, not only the ones shown.',
   ],
-  run(args, {history: store, style}) {
+  run(args, {history: store}) {
     expectPositionals(args, 0, 1);
     const countText = args.positionals[0];
     const limit =
       countText === undefined ? DEFAULT_HISTORY_ROWS : toInteger(countText, 'N', 0, MAX_HISTORY_ROWS);
     const {rows, summary} = readHistory(() => ({rows: store.recent(limit), summary: store.summary()}));
-    const lines =
+    const lines: Block[] =
       rows.length === 0
         ? ['no finished processes yet']
-        : table<HistoryRow>(rows, [
-            {header: 'BOOT', value: (row) => row.boot},
-            {header: 'PID', value: (row) => row.pid},
-            {header: 'NAME', value: (row) => row.name, align: 'left'},
-            {header: 'ARRIVAL', value: (row) => row.arrival},
-            {header: 'START', value: (row) => row.firstRun ?? '-', align: 'right'},
-            {header: 'END', value: (row) => row.completion},
-            {header: 'BURST', value: (row) => row.burst},
-            {header: 'WAIT', value: (row) => row.waiting},
-            {header: 'TURNAROUND', value: (row) => row.turnaround},
-            {
-              header: 'STATUS',
-              value: statusText,
-              align: 'left',
-              color: (text, row) => (row.exitStatus === 0 ? text : style.red(text)),
-            },
-          ]);
+        : [
+            tableBlock<HistoryRow>(rows, [
+              {header: 'BOOT', value: (row) => row.boot},
+              {header: 'PID', value: (row) => row.pid},
+              {header: 'NAME', value: (row) => row.name, align: 'left'},
+              {header: 'ARRIVAL', value: (row) => row.arrival},
+              {header: 'START', value: (row) => row.firstRun ?? '-', align: 'right'},
+              {header: 'END', value: (row) => row.completion},
+              {header: 'BURST', value: (row) => row.burst},
+              {header: 'WAIT', value: (row) => row.waiting},
+              {header: 'TURNAROUND', value: (row) => row.turnaround},
+              {
+                header: 'STATUS',
+                value: statusText,
+                align: 'left',
+                tone: (_, row) => (row.exitStatus === 0 ? undefined : 'red'),
+              },
+            ]),
+          ];
     lines.push(summaryLine(summary));
     return {lines, data: {processes: rows, summary}};
   },

@@ -3,7 +3,7 @@
 import {formatAddress, SHELL_OWNER, type MapEntry} from '../../kernel/index.js';
 import {expectPositionals, toChoice} from '../args.js';
 import type {Command, Context, Result} from '../command.js';
-import {formatPercent, table} from '../format.js';
+import {formatPercent, tableBlock} from '../format.js';
 
 /** Characters in the map bar: the width of the block-map pane in a plain 80-column terminal. */
 const BAR_CHARS = 64;
@@ -60,14 +60,14 @@ function showTotals({kernel}: Context): Result {
   };
 }
 
-function showMap({kernel, style}: Context): Result {
+function showMap({kernel}: Context): Result {
   const view = kernel.memoryView(true);
   const symbols = ownerSymbols(view.map);
   const symbolOf = (owner: number) => symbols.get(owner) ?? OVERFLOW_SYMBOL;
   const digits = Math.max(5, view.total.toString(16).length);
   const ownerText = (entry: MapEntry) =>
     entry.owner === null ? 'free' : entry.owner === SHELL_OWNER ? 'shell' : String(entry.owner);
-  const rows = table<MapEntry>(view.map, [
+  const rows = tableBlock<MapEntry>(view.map, [
     {header: 'ADDR', value: (entry) => formatAddress(entry.addr, digits)},
     {header: 'END', value: (entry) => formatAddress(entry.addr + entry.size, digits)},
     {header: 'SIZE', value: (entry) => entry.size, align: 'right'},
@@ -75,7 +75,7 @@ function showMap({kernel, style}: Context): Result {
       header: 'OWNER',
       value: ownerText,
       align: 'left',
-      color: (text, entry) => (entry.owner === null ? style.dim(text) : text),
+      tone: (_, entry) => (entry.owner === null ? 'dim' : undefined),
     },
   ]);
   const legend = [...symbols]
@@ -83,7 +83,7 @@ function showMap({kernel, style}: Context): Result {
     .concat(`${FREE_SYMBOL}=free`)
     .join('  ');
   return {
-    lines: [`[${drawBar(view.map, view.total, symbolOf)}]`, legend, ...rows],
+    lines: [`[${drawBar(view.map, view.total, symbolOf)}]`, legend, rows],
     data: {
       total: view.total,
       fit: view.fit,

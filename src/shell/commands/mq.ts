@@ -21,7 +21,7 @@ import {
 } from '../args.js';
 import type {Command, Context, Result} from '../command.js';
 import {ShellError} from '../errors.js';
-import {listPids, table} from '../format.js';
+import {listPids, tableBlock} from '../format.js';
 
 // Sub-command functions are hoisted declarations below, so the table can stand first.
 const SUBCOMMANDS: Readonly<Record<string, Subcommand<Context, Result | Promise<Result>>>> = {
@@ -133,15 +133,17 @@ function list(args: Args, {kernel}: Context): Result {
   const queues = kernel.queueViews();
   if (queues.length === 0) return {lines: ['no message queues'], data: {queues}};
   const pids = (list: readonly number[]) => (list.length === 0 ? '-' : list.join(', '));
-  const lines = table<QueueView>(queues, [
-    {header: 'NAME', value: (q) => q.name, align: 'left'},
-    {header: 'LEN', value: (q) => q.length},
-    {header: 'CAP', value: (q) => q.capacity},
-    {header: 'RECEIVERS', value: (q) => pids(q.receivers), align: 'left'},
-    {header: 'SENDERS', value: (q) => pids(q.senders), align: 'left'},
-    {header: 'SENT', value: (q) => q.sent, align: 'right'},
-    {header: 'RECV', value: (q) => q.received, align: 'right'},
-  ]);
+  const lines = [
+    tableBlock<QueueView>(queues, [
+      {header: 'NAME', value: (q) => q.name, align: 'left'},
+      {header: 'LEN', value: (q) => q.length},
+      {header: 'CAP', value: (q) => q.capacity},
+      {header: 'RECEIVERS', value: (q) => pids(q.receivers), align: 'left'},
+      {header: 'SENDERS', value: (q) => pids(q.senders), align: 'left'},
+      {header: 'SENT', value: (q) => q.sent, align: 'right'},
+      {header: 'RECV', value: (q) => q.received, align: 'right'},
+    ]),
+  ];
   return {lines, data: {queues}};
 }
 

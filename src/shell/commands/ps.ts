@@ -3,7 +3,7 @@
 import type {ProcessView} from '../../kernel/index.js';
 import {expectPositionals} from '../args.js';
 import type {Command} from '../command.js';
-import {colorState, table} from '../format.js';
+import {stateTone, tableBlock} from '../format.js';
 
 export const ps: Command = {
   name: 'ps',
@@ -15,24 +15,26 @@ export const ps: Command = {
     'STATE is NEW, READY, RUNNING, WAITING (with what it waits on), ZOMBIE or TERMINATED.',
   ],
   flags: {all: {kind: 'boolean', alias: 'a'}},
-  run(args, {kernel, style}) {
+  run(args, {kernel}) {
     expectPositionals(args, 0);
     const processes = kernel.listProcesses(args.flags.has('all'));
-    const lines = table<ProcessView>(processes, [
-      {header: 'PID', value: (p) => p.pid},
-      {header: 'PPID', value: (p) => p.ppid},
-      {header: 'NAME', value: (p) => p.name, align: 'left'},
-      {
-        header: 'STATE',
-        value: stateText,
-        align: 'left',
-        color: (text, p) => colorState(style, p.state, text),
-      },
-      {header: 'PRI', value: (p) => p.priority},
-      {header: 'CPU', value: (p) => p.cpuTime},
-      {header: 'WAIT', value: (p) => p.waiting},
-      {header: 'MEM', value: (p) => p.memory},
-    ]);
+    const lines = [
+      tableBlock<ProcessView>(processes, [
+        {header: 'PID', value: (p) => p.pid},
+        {header: 'PPID', value: (p) => p.ppid},
+        {header: 'NAME', value: (p) => p.name, align: 'left'},
+        {
+          header: 'STATE',
+          value: stateText,
+          align: 'left',
+          tone: (_, p) => stateTone(p.state),
+        },
+        {header: 'PRI', value: (p) => p.priority},
+        {header: 'CPU', value: (p) => p.cpuTime},
+        {header: 'WAIT', value: (p) => p.waiting},
+        {header: 'MEM', value: (p) => p.memory},
+      ]),
+    ];
     return {lines, data: {time: kernel.now, processes}};
   },
 };

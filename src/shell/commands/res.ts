@@ -14,7 +14,7 @@ import {
 } from '../args.js';
 import type {Command, Context, Result} from '../command.js';
 import {ShellError} from '../errors.js';
-import {table} from '../format.js';
+import {tableBlock} from '../format.js';
 import {availableLine, bankerMatrix} from './banker.js';
 
 /** Largest instance count the kernel accepts. */
@@ -108,20 +108,20 @@ function release(args: Args, {kernel}: Context): Result {
   };
 }
 
-function list(args: Args, {kernel, style}: Context): Result {
+function list(args: Args, {kernel}: Context): Result {
   expectPositionals(args, 0);
   const view = kernel.resourceViews();
   const avoidance = kernel.avoidance;
   const avoidanceLine = `avoidance: ${avoidance ? 'on' : 'off'}`;
   if (view.resources.length === 0)
     return {lines: ['no resources', avoidanceLine], data: {...view, avoidance}};
-  const resources = table<ResourceView['resources'][number]>(view.resources, [
+  const resources = tableBlock<ResourceView['resources'][number]>(view.resources, [
     {header: 'NAME', value: (r) => r.name, align: 'left'},
     {header: 'TOTAL', value: (r) => r.total},
     {header: 'AVAILABLE', value: (r) => r.available},
   ]);
   return {
-    lines: [...resources, '', ...bankerMatrix(view, style), '', ...availableLine(view), avoidanceLine],
+    lines: [resources, '', bankerMatrix(view), '', ...availableLine(view), avoidanceLine],
     data: {...view, avoidance},
   };
 }

@@ -13,7 +13,7 @@ import {
 import {expectPositionals, flagInteger, flagText, toInteger, type Args} from '../args.js';
 import type {Command, Context, Result} from '../command.js';
 import {ShellError} from '../errors.js';
-import {formatNumber, formatPercent, table} from '../format.js';
+import {formatNumber, formatPercent, tableBlock, type Block} from '../format.js';
 
 export const sched: Command = {
   name: 'sched',
@@ -131,17 +131,19 @@ function showQueue({kernel, style}: Context): Result {
 function showStats({kernel}: Context): Result {
   const stats = kernel.schedulerStats();
   const dash = (value: number | null) => (value === null ? '-' : String(value));
-  const lines = table(stats.processes, [
-    {header: 'PID', value: (p) => p.pid},
-    {header: 'NAME', value: (p) => p.name, align: 'left'},
-    {header: 'ARRIVAL', value: (p) => p.arrival},
-    {header: 'BURST', value: (p) => p.burst},
-    {header: 'START', value: (p) => dash(p.firstRun), align: 'right'},
-    {header: 'END', value: (p) => dash(p.completion), align: 'right'},
-    {header: 'WAITING', value: (p) => p.waiting},
-    {header: 'TURNAROUND', value: (p) => dash(p.turnaround), align: 'right'},
-    {header: 'RESPONSE', value: (p) => dash(p.response), align: 'right'},
-  ]);
+  const lines: Block[] = [
+    tableBlock(stats.processes, [
+      {header: 'PID', value: (p) => p.pid},
+      {header: 'NAME', value: (p) => p.name, align: 'left'},
+      {header: 'ARRIVAL', value: (p) => p.arrival},
+      {header: 'BURST', value: (p) => p.burst},
+      {header: 'START', value: (p) => dash(p.firstRun), align: 'right'},
+      {header: 'END', value: (p) => dash(p.completion), align: 'right'},
+      {header: 'WAITING', value: (p) => p.waiting},
+      {header: 'TURNAROUND', value: (p) => dash(p.turnaround), align: 'right'},
+      {header: 'RESPONSE', value: (p) => dash(p.response), align: 'right'},
+    ]),
+  ];
   lines.push(
     `average waiting ${formatNumber(stats.avgWaiting)}, turnaround ${formatNumber(stats.avgTurnaround)}, response ${formatNumber(stats.avgResponse)} (${stats.finished} finished)`,
     `throughput ${formatNumber(stats.throughput, 4)} per tick, CPU utilisation ${formatPercent(stats.cpuUtilization)}, context switches ${stats.contextSwitches}, t=${stats.time}`,

@@ -15,7 +15,7 @@ import {
 } from '../args.js';
 import type {Command, Context, Result} from '../command.js';
 import {ShellError} from '../errors.js';
-import {table} from '../format.js';
+import {tableBlock} from '../format.js';
 
 /** Largest initial value the kernel accepts. */
 const MAX_SEMAPHORE_VALUE = 1_000_000;
@@ -105,13 +105,15 @@ function list(args: Args, {kernel}: Context): Result {
   expectPositionals(args, 0);
   const semaphores = kernel.semaphoreViews();
   if (semaphores.length === 0) return {lines: ['no semaphores'], data: {semaphores}};
-  const lines = table<SemaphoreView>(semaphores, [
-    {header: 'NAME', value: (s) => s.name, align: 'left'},
-    {header: 'VALUE', value: (s) => s.value},
-    {header: 'TYPE', value: (s) => (s.isBinary ? 'binary' : 'counting'), align: 'left'},
-    {header: 'HOLDERS', value: (s) => holdersText(s), align: 'left'},
-    {header: 'WAITERS', value: (s) => (s.waiters.length === 0 ? '-' : s.waiters.join(', ')), align: 'left'},
-  ]);
+  const lines = [
+    tableBlock<SemaphoreView>(semaphores, [
+      {header: 'NAME', value: (s) => s.name, align: 'left'},
+      {header: 'VALUE', value: (s) => s.value},
+      {header: 'TYPE', value: (s) => (s.isBinary ? 'binary' : 'counting'), align: 'left'},
+      {header: 'HOLDERS', value: (s) => holdersText(s), align: 'left'},
+      {header: 'WAITERS', value: (s) => (s.waiters.length === 0 ? '-' : s.waiters.join(', ')), align: 'left'},
+    ]),
+  ];
   return {lines, data: {semaphores}};
 }
 
