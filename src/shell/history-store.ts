@@ -46,6 +46,10 @@ export interface HistoryStore {
   /** The last `limit` rows (all boots), oldest first; flushes first. */
   recent(limit: number): HistoryRow[];
   summary(): HistorySummary;
+  /** Keep a line typed at the console's prompt (written at once; blank and over-long lines are skipped). */
+  addLine(line: string): void;
+  /** The last `limit` prompt lines (all sessions), oldest first. */
+  lines(limit: number): string[];
   /** Flush and close; later calls throw a clear error (a second close() does nothing). */
   close(): void;
 }
@@ -76,7 +80,7 @@ export class HistoryStoreError extends Error {
 const AUTO_FLUSH_ROWS = 1_000; // one transaction per thousand rows: fast, and a crash loses at most this many
 const BUSY_TIMEOUT_MS = 2_000; // another p2pos sharing the data dir holds the write lock only for one flush
 const DATA_DIR_MODE = 0o700; // history is the user's own business
-const SCHEMA_VERSION = 1; // PRAGMA user_version once MIGRATIONS have run
+const SCHEMA_VERSION = 2; // PRAGMA user_version once MIGRATIONS have run
 
 // MIGRATIONS[n] takes the schema from version n to n + 1.
 const MIGRATIONS: readonly string[] = [
@@ -102,7 +106,17 @@ const MIGRATIONS: readonly string[] = [
      reason TEXT NOT NULL,
      UNIQUE (boot, seq)
    );`,
+  // 2: the console's prompt lines, so up-arrow reaches commands typed in earlier sessions
+  `CREATE TABLE prompt_lines (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     line TEXT NOT NULL
+   );`,
 ];
+
+/** Prompt lines kept; older ones are dropped as new ones arrive (bash's HISTFILESIZE). */
+export const MAX_PROMPT_LINES = 10_000;
+/** A prompt line longer than this is not kept (a paste, not a command worth recalling). */
+const MAX_PROMPT_LINE_CHARS = 4_096;
 
 const ROW_COLUMNS = `boot, seq, pid, name, arrival, first_run AS firstRun, completion, burst,
   cpu_time AS cpuTime, waiting, turnaround, response, exit_status AS exitStatus, reason`;
@@ -142,6 +156,9 @@ interface Connection {
   insertProcess: BetterSqlite3.Statement<InsertParams>;
   selectRecent: BetterSqlite3.Statement<[limit: number], HistoryRow>;
   selectSummary: BetterSqlite3.Statement<[], SummaryResult>;
+  insertLine: BetterSqlite3.Statement<[line: string]>;
+  trimLines: BetterSqlite3.Statement<[keep: number]>;
+  selectLines: BetterSqlite3.Statement<[limit: number], {line: string}>;
 }
 
 interface BufferedRow {
@@ -218,6 +235,13 @@ export function openHistoryStore(path: string): HistoryStore {
              AVG(response) AS avgResponse,
              SUM(exit_status <> 0) AS failed
            FROM processes`,
+        ),
+        insertLine: db.prepare<[string]>('INSERT INTO prompt_lines (line) VALUES (?)'),
+        trimLines: db.prepare<[number]>(
+          'DELETE FROM prompt_lines WHERE id <= (SELECT MAX(id) FROM prompt_lines) - ?',
+        ),
+        selectLines: db.prepare<[number], {line: string}>(
+          'SELECT line FROM (SELECT id, line FROM prompt_lines ORDER BY id DESC LIMIT ?) ORDER BY id',
         ),
       };
       return connection;
@@ -314,6 +338,32 @@ export function openHistoryStore(path: string): HistoryStore {
         avgResponse: result?.avgResponse ?? 0,
         failed: result?.failed ?? 0,
       };
+    },
+
+    addLine(line) {
+      if (line.trim() === '' || line.length > MAX_PROMPT_LINE_CHARS) return;
+      const {db, insertLine, trimLines} = connect();
+      try {
+        db.transaction(() => {
+          const {lastInsertRowid} = insertLine.run(line);
+          // Trim now and then rather than on every line: one DELETE per thousand lines.
+          if (Number(lastInsertRowid) % 1_000 === 0) trimLines.run(MAX_PROMPT_LINES);
+        })();
+      } catch (error) {
+        throw toStoreError(error, path, (reason) => `Cannot save the prompt line to ${path}: ${reason}.`);
+      }
+    },
+
+    lines(limit) {
+      if (!Number.isSafeInteger(limit) || limit < 0) {
+        throw new HistoryStoreError(
+          'EINVAL',
+          path,
+          `Line limit ${limit} is not allowed. Expected a whole number of lines, 0 or more.`,
+        );
+      }
+      const {selectLines} = connect();
+      return readOrThrow(path, () => selectLines.all(limit).map((row) => row.line));
     },
 
     close() {

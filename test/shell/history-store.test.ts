@@ -210,7 +210,7 @@ test('the database file uses write-ahead logging and records its schema version'
   store.flush();
   const observer = new Database(file, {readonly: true});
   assert.equal(observer.pragma('journal_mode', {simple: true}), 'wal');
-  assert.equal(observer.pragma('user_version', {simple: true}), 1);
+  assert.equal(observer.pragma('user_version', {simple: true}), 2);
   observer.close();
   store.close();
 });
@@ -362,4 +362,36 @@ test('close writes what is buffered, and every later call except close throws EB
 
 test('an empty path is rejected at once', () => {
   assertStoreError(() => openHistoryStore(''), 'EINVAL', 'path is empty');
+});
+
+test('prompt lines persist across sessions, oldest first, skipping blank ones', (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const first = openHistoryStore(file);
+  first.addLine('spawn a --burst 5');
+  first.addLine('   ');
+  first.addLine('ps');
+  first.close();
+  const second = openHistoryStore(file);
+  assert.deepEqual(second.lines(10), ['spawn a --burst 5', 'ps']);
+  second.addLine('wait all');
+  assert.deepEqual(second.lines(2), ['ps', 'wait all']);
+  assert.throws(() => second.lines(-1), (error: HistoryStoreError) => error.code === 'EINVAL');
+  second.close();
+});
+
+test('a database from before prompt lines gains the table on open', (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const old = new Database(file);
+  old.exec(`CREATE TABLE boots (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL);
+    CREATE TABLE processes (id INTEGER PRIMARY KEY AUTOINCREMENT, boot INTEGER NOT NULL, seq INTEGER NOT NULL,
+      pid INTEGER NOT NULL, name TEXT NOT NULL, arrival INTEGER NOT NULL, first_run INTEGER,
+      completion INTEGER NOT NULL, burst INTEGER NOT NULL, cpu_time INTEGER NOT NULL, waiting INTEGER NOT NULL,
+      turnaround INTEGER NOT NULL, response INTEGER, exit_status INTEGER NOT NULL, reason TEXT NOT NULL,
+      UNIQUE (boot, seq));`);
+  old.pragma('user_version = 1');
+  old.close();
+  const store = openHistoryStore(file);
+  store.addLine('ps');
+  assert.deepEqual(store.lines(5), ['ps']);
+  store.close();
 });
