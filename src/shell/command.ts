@@ -32,7 +32,40 @@ export interface Context {
   block(isDone: () => boolean, what: string, timeout?: number): Promise<void>;
   /** Let `ticks` of virtual time pass; rejects with ShellError EINTR when interrupted. */
   advance(ticks: number): Promise<void>;
+  /** The console's real-time clock. Absent in script mode, where time moves only by command. */
+  clock?: ClockControl;
+  /** The console's live panes. Absent in script mode. */
+  panes?: PaneControl;
 }
+
+/** A clock that ticks the kernel in real time (the console's). */
+export interface ClockControl {
+  /** Ticks per second. */
+  readonly hz: number;
+  readonly isRunning: boolean;
+  pause(): void;
+  resume(): void;
+  /** Change the rate; `hz` is within 1..MAX_CLOCK_HZ (the caller checks). */
+  setHz(hz: number): void;
+}
+
+/** The console's pane settings, as the `pane` command changes them. */
+export interface PaneControl {
+  /** Pane names, in screen order. */
+  readonly names: readonly string[];
+  /** Sort keys of the top pane. */
+  readonly sortKeys: readonly string[];
+  show(name: string): void;
+  hide(name: string): void;
+  /** Focus a pane (PgUp/PgDn scroll it), showing it if hidden; 'output' focuses the command output. */
+  focus(name: string): void;
+  sort(key: string): void;
+  /** Each pane with whether it is shown and focused, and the top pane's sort key. */
+  describe(): {panes: {name: string; visible: boolean; focused: boolean}[]; sort: string};
+}
+
+/** The fastest the console's clock runs: above this a tick is shorter than a timer can resolve anyway. */
+export const MAX_CLOCK_HZ = 100_000;
 
 export interface Result {
   /** Lines for a person (may carry colour) and tables, in order. */

@@ -1,5 +1,7 @@
 // The shell's one error class. `code` is stable; callers branch on it, never on the message.
 
+import type {Block} from './format.js';
+
 export type ShellErrorCode =
   | 'EUSAGE' // wrong arguments: the message carries the usage line
   | 'ENOCMD' // no such command
@@ -7,14 +9,20 @@ export type ShellErrorCode =
   | 'ESTALL' // a blocking command would wait forever
   | 'ETIMEDOUT' // a blocking command hit its --timeout
   | 'EINTR' // Ctrl-C stopped a blocking command
-  | 'EHISTORY'; // the history database failed
+  | 'EHISTORY' // the history database failed
+  | 'ENOTTY' // a console-only command (pause, pane) in script mode
+  | 'ESOURCE' // a command in a sourced file failed
+  | 'ENOENT'; // a file to read is missing or unreadable
 
 export class ShellError extends Error {
   readonly code: ShellErrorCode;
+  /** What the command printed before it failed (a sourced file's earlier commands). */
+  readonly output: readonly Block[];
 
-  constructor(code: ShellErrorCode, message: string) {
+  constructor(code: ShellErrorCode, message: string, output: readonly Block[] = []) {
     super(message);
     this.name = 'ShellError';
     this.code = code;
+    this.output = output;
   }
 }

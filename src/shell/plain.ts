@@ -60,7 +60,7 @@ function report(outcome: Outcome, line: number, output: Output, options: ScriptO
       ? {cmd: outcome.cmd, ok: true, data: outcome.data}
       : {cmd: outcome.cmd, ok: false, error: outcome.error, code: outcome.code};
     output.stdout(JSON.stringify(record) + '\n');
-  } else if (outcome.ok && outcome.lines.length > 0) {
+  } else if (outcome.lines && outcome.lines.length > 0) {
     output.stdout(outcome.lines.join('\n') + '\n');
   }
   if (!outcome.ok) output.stderr(`${options.source}:${line}: ${outcome.error}\n`);

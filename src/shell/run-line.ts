@@ -20,7 +20,16 @@ export type Outcome =
       blocks: Block[];
       data: Record<string, unknown>;
     }
-  | {ok: false; cmd: string; error: string; code: string; usage?: string[]};
+  | {
+      ok: false;
+      cmd: string;
+      error: string;
+      code: string;
+      usage?: string[];
+      /** What the command printed before it failed, if anything (as text, and as blocks). */
+      lines?: string[];
+      blocks?: Block[];
+    };
 
 /** Run a parsed command. Never throws: every failure comes back as an Outcome with ok false. */
 export async function runCommand(line: CommandLine, context: Context): Promise<Outcome> {
@@ -53,6 +62,17 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
         code: error.code,
         error: `${error.message} Usage: ${command.usage.join(' | ')}`,
         usage: command.usage,
+      };
+    }
+    if (error instanceof ShellError && error.output.length > 0) {
+      const blocks = [...error.output];
+      return {
+        ok: false,
+        cmd: command.name,
+        code: error.code,
+        error: error.message,
+        lines: blocksToLines(blocks, context.style),
+        blocks,
       };
     }
     if (error instanceof ShellError || error instanceof KernelError) {

@@ -2,6 +2,7 @@
 
 import type {Command} from '../command.js';
 import {banker} from './banker.js';
+import {pause, resume, speed, step} from './clock-commands.js';
 import {deadlock} from './deadlock.js';
 import {echo} from './echo.js';
 import {events} from './events.js';
@@ -15,12 +16,14 @@ import {malloc} from './malloc.js';
 import {mem} from './mem.js';
 import {mq} from './mq.js';
 import {nice} from './nice.js';
+import {pane} from './pane.js';
 import {ps} from './ps.js';
 import {pstree} from './pstree.js';
 import {res} from './res.js';
 import {sched} from './sched.js';
 import {sem} from './sem.js';
 import {set} from './set.js';
+import {source} from './source.js';
 import {spawn} from './spawn.js';
 import {tick} from './tick.js';
 import {trace} from './trace.js';
@@ -35,6 +38,10 @@ export const commands: readonly Command[] = [
   nice,
   wait,
   tick,
+  step,
+  pause,
+  resume,
+  speed,
   sched,
   malloc,
   free,
@@ -48,6 +55,8 @@ export const commands: readonly Command[] = [
   history,
   events,
   trace,
+  pane,
+  source,
   echo,
   set,
   exit,
