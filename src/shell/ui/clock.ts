@@ -1,0 +1,111 @@
+// The console's real-time clock: one pausable timer that calls kernel.tick() `hz` times a second.
+// Below 50 Hz it fires once per tick; above, it fires every 20 ms and runs the ticks that are due,
+// counted from the elapsed time, so a slow frame delays ticks but never loses or doubles them.
+// Tests drive the kernel with tick() themselves and need no clock.
+
+import type {Kernel} from '../../kernel/index.js';
+import type {ClockControl} from '../command.js';
+
+/** The timer never fires more often than this; faster clocks run several ticks per firing. */
+const MAX_TIMER_HZ = 50;
+/** After a stall (a suspended laptop, a long command) catch up at most this much time, not hours. */
+const MAX_CATCH_UP_MS = 250;
+
+export interface ClockOptions {
+  /** Ticks per second. @default 10 */
+  hz?: number;
+  /** Start paused. @default false */
+  isPaused?: boolean;
+  /** Milliseconds from a monotonic source. @default performance.now */
+  now?: () => number;
+  /** Called when a tick throws (a kernel bug); the clock pauses itself. */
+  onError?: (error: unknown) => void;
+  /** Called after every change of rate or running state. */
+  onChange?: () => void;
+}
+
+export class Clock implements ClockControl {
+  readonly #kernel: Kernel;
+  readonly #now: () => number;
+  readonly #onError: (error: unknown) => void;
+  readonly #onChange: () => void;
+  #hz: number;
+  #isRunning: boolean;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #last = 0;
+  #owed = 0;
+
+  constructor(kernel: Kernel, options: ClockOptions = {}) {
+    this.#kernel = kernel;
+    this.#hz = options.hz ?? 10;
+    this.#isRunning = !(options.isPaused ?? false);
+    this.#now = options.now ?? (() => performance.now());
+    this.#onError =
+      options.onError ??
+      ((error) =>
+        queueMicrotask(() => {
+          throw error;
+        }));
+    this.#onChange = options.onChange ?? (() => {});
+    this.#arm();
+  }
+
+  get hz(): number {
+    return this.#hz;
+  }
+
+  get isRunning(): boolean {
+    return this.#isRunning;
+  }
+
+  pause(): void {
+    this.#isRunning = false;
+    this.#arm();
+    this.#onChange();
+  }
+
+  resume(): void {
+    this.#isRunning = true;
+    this.#arm();
+    this.#onChange();
+  }
+
+  setHz(hz: number): void {
+    this.#hz = hz;
+    this.#arm();
+    this.#onChange();
+  }
+
+  /** Stop for good (the console is closing). */
+  stop(): void {
+    this.#isRunning = false;
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#owed = 0;
+    if (!this.#isRunning) return;
+    this.#last = this.#now();
+    const period = 1000 / Math.min(this.#hz, MAX_TIMER_HZ);
+    this.#timer = setInterval(() => this.#fire(), period);
+  }
+
+  #fire(): void {
+    const now = this.#now();
+    const elapsed = Math.min(now - this.#last, MAX_CATCH_UP_MS);
+    this.#last = now;
+    this.#owed += (elapsed * this.#hz) / 1000;
+    // A timer firing a little early still owes its tick: round within 10% of one.
+    const due = Math.floor(this.#owed + 0.1);
+    if (due <= 0) return;
+    this.#owed = Math.max(0, this.#owed - due);
+    try {
+      this.#kernel.tick(due);
+    } catch (error) {
+      this.pause();
+      this.#onError(error);
+    }
+  }
+}

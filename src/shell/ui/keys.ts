@@ -1,0 +1,141 @@
+// Terminal input to key presses. Ink splits raw input into one event per key sequence; this names
+// each one (arrows, F-keys, Alt+digit, Ctrl+letter, typed or pasted text). Ink's own useInput has no
+// F-keys and folds Alt into `meta` inconsistently, so the console decodes the sequences itself.
+// Covers xterm, VT220 (ESC [ n ~) and the Linux console (ESC [ [ A) forms, with modifiers.
+
+export type KeyName =
+  | 'text'
+  | 'return'
+  | 'backspace'
+  | 'delete'
+  | 'tab'
+  | 'escape'
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'home'
+  | 'end'
+  | 'pageup'
+  | 'pagedown'
+  | `f${number}`
+  | `ctrl-${string}`
+  | 'unknown';
+
+export interface KeyPress {
+  name: KeyName;
+  /** The typed characters, for name 'text' (a paste arrives as one event). */
+  text: string;
+  ctrl: boolean;
+  /** Alt (sent as an ESC prefix, or modifier 3 in CSI sequences). */
+  meta: boolean;
+  shift: boolean;
+}
+
+const ESC = '\u001B';
+
+/** Final characters of ESC [ … X and ESC O X sequences. */
+const FINAL_KEYS: Record<string, KeyName> = {
+  A: 'up',
+  B: 'down',
+  C: 'right',
+  D: 'left',
+  H: 'home',
+  F: 'end',
+  P: 'f1',
+  Q: 'f2',
+  R: 'f3',
+  S: 'f4',
+  Z: 'tab', // shift-tab
+};
+
+/** ESC [ n ~ codes (VT220). */
+const TILDE_KEYS: Record<number, KeyName> = {
+  1: 'home',
+  2: 'unknown', // insert
+  3: 'delete',
+  4: 'end',
+  5: 'pageup',
+  6: 'pagedown',
+  7: 'home',
+  8: 'end',
+  11: 'f1',
+  12: 'f2',
+  13: 'f3',
+  14: 'f4',
+  15: 'f5',
+  17: 'f6',
+  18: 'f7',
+  19: 'f8',
+  20: 'f9',
+  21: 'f10',
+  23: 'f11',
+  24: 'f12',
+};
+
+/** The Linux console's F1-F5: ESC [ [ A … E. */
+const LINUX_CONSOLE_KEYS: Record<string, KeyName> = {A: 'f1', B: 'f2', C: 'f3', D: 'f4', E: 'f5'};
+
+function key(name: KeyName, extra: Partial<KeyPress> = {}): KeyPress {
+  return {name, text: '', ctrl: false, meta: false, shift: false, ...extra};
+}
+
+/** Apply an xterm modifier parameter (1 + shift 1 + alt 2 + ctrl 4). */
+function withModifier(press: KeyPress, modifier: number | undefined): KeyPress {
+  if (modifier === undefined || modifier < 2) return press;
+  const bits = modifier - 1;
+  return {...press, shift: (bits & 1) !== 0, meta: (bits & 2) !== 0, ctrl: (bits & 4) !== 0};
+}
+
+/** Name one key sequence as Ink delivers it. Several characters of plain text stay one 'text' press. */
+export function decodeKey(sequence: string): KeyPress {
+  if (sequence === '\r' || sequence === '\n' || sequence === '\r\n') return key('return');
+  if (sequence === '\u007F' || sequence === '\b') return key('backspace');
+  if (sequence === '\t') return key('tab');
+  if (sequence === ESC || sequence === ESC + ESC) return key('escape');
+  if (sequence.length === 1) {
+    const code = sequence.charCodeAt(0);
+    // Ctrl+A … Ctrl+Z arrive as 1 … 26 (Tab, Enter and Backspace were named above).
+    if (code >= 1 && code <= 26) return key(`ctrl-${String.fromCharCode(code + 96)}`, {ctrl: true});
+    if (code < 32) return key('unknown');
+  }
+  if (sequence.startsWith(ESC + '[[') && sequence.length === 4) {
+    return key(LINUX_CONSOLE_KEYS[sequence[3]!] ?? 'unknown');
+  }
+  const csi = /^\u001B(?:\[|O)(\d*)(?:;(\d+))?([A-Za-z~])$/.exec(sequence);
+  if (csi) {
+    const [, number, modifier, final] = csi;
+    const modifierValue = modifier === undefined ? undefined : Number(modifier);
+    if (final === '~') return withModifier(key(TILDE_KEYS[Number(number)] ?? 'unknown'), modifierValue);
+    const name = FINAL_KEYS[final!];
+    if (name === undefined) return key('unknown');
+    // ESC [ 1 ; 3 C (alt-right) puts the modifier after a 1; ESC [ Z is shift-tab.
+    const press = withModifier(key(name), modifierValue);
+    return final === 'Z' ? {...press, shift: true} : press;
+  }
+  if (sequence.startsWith(ESC) && sequence.length >= 2) {
+    // Alt+key arrives as ESC followed by the key.
+    const inner = decodeKey(sequence.slice(1));
+    return {...inner, meta: true};
+  }
+  if (sequence.startsWith(ESC)) return key('unknown');
+  // Printable text: drop any stray control characters a paste carried.
+  // eslint-disable-next-line no-control-regex
+  const text = sequence.replace(/[\u0000-\u001F\u007F]/g, '');
+  return text === '' ? key('unknown') : key('text', {text});
+}
+
+/**
+ * Split pasted input at line breaks so "ps\rsched\r" runs two commands: each piece of text is
+ * followed by a 'return' press. Other sequences pass through decodeKey unchanged.
+ */
+export function decodeInput(sequence: string): KeyPress[] {
+  if (sequence.startsWith(ESC) || !/[\r\n]/.test(sequence) || sequence.length === 1)
+    return [decodeKey(sequence)];
+  const presses: KeyPress[] = [];
+  for (const [index, part] of sequence.split(/\r\n|\r|\n/).entries()) {
+    if (index > 0) presses.push(key('return'));
+    if (part !== '') presses.push(decodeKey(part));
+  }
+  return presses;
+}

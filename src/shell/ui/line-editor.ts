@@ -1,0 +1,111 @@
+// The prompt's line editing as pure functions over {text, cursor}: readline's Emacs keys (Ctrl-A/E,
+// Ctrl-B/F, Ctrl-U/K/W, Alt-B/F, Home/End, arrows, Backspace/Delete) and history recall with a draft.
+// Interface:
+//   editLine(line, key)                 the line after one key, or undefined if the key is not an edit
+//   recall(history, line, 'up'|'down')  step through earlier lines, keeping what was being typed
+
+import type {KeyPress} from './keys.js';
+
+export interface LineState {
+  text: string;
+  /** Insertion point, 0..text.length. */
+  cursor: number;
+}
+
+export const EMPTY_LINE: LineState = {text: '', cursor: 0};
+
+/** Start of the word before the cursor (skipping spaces first), as Ctrl-W and Alt-B see it. */
+function wordStart(text: string, from: number): number {
+  let i = from;
+  while (i > 0 && text[i - 1] === ' ') i--;
+  while (i > 0 && text[i - 1] !== ' ') i--;
+  return i;
+}
+
+/** End of the word after the cursor, as Alt-F sees it. */
+function wordEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && text[i] === ' ') i++;
+  while (i < text.length && text[i] !== ' ') i++;
+  return i;
+}
+
+function insert(line: LineState, text: string): LineState {
+  return {
+    text: line.text.slice(0, line.cursor) + text + line.text.slice(line.cursor),
+    cursor: line.cursor + text.length,
+  };
+}
+
+function cut(line: LineState, from: number, to: number): LineState {
+  return {text: line.text.slice(0, from) + line.text.slice(to), cursor: from};
+}
+
+/** Apply one key to the line. Returns undefined for keys that are not line edits (Enter, Tab, F-keys). */
+export function editLine(line: LineState, key: KeyPress): LineState | undefined {
+  const {text, cursor} = line;
+  if (key.name === 'text' && !key.meta) return insert(line, key.text);
+  if (key.meta && key.name === 'text') {
+    if (key.text === 'b') return {text, cursor: wordStart(text, cursor)};
+    if (key.text === 'f') return {text, cursor: wordEnd(text, cursor)};
+    if (key.text === 'd') return {...cut(line, cursor, wordEnd(text, cursor)), cursor};
+    return undefined;
+  }
+  switch (key.name) {
+    case 'backspace':
+      if (key.meta) return cut(line, wordStart(text, cursor), cursor);
+      return cursor === 0 ? line : cut(line, cursor - 1, cursor);
+    case 'delete':
+      return cursor === text.length ? line : {...cut(line, cursor, cursor + 1), cursor};
+    case 'left':
+      if (key.ctrl || key.meta) return {text, cursor: wordStart(text, cursor)};
+      return {text, cursor: Math.max(0, cursor - 1)};
+    case 'right':
+      if (key.ctrl || key.meta) return {text, cursor: wordEnd(text, cursor)};
+      return {text, cursor: Math.min(text.length, cursor + 1)};
+    case 'home':
+    case 'ctrl-a':
+      return {text, cursor: 0};
+    case 'end':
+    case 'ctrl-e':
+      return {text, cursor: text.length};
+    case 'ctrl-b':
+      return {text, cursor: Math.max(0, cursor - 1)};
+    case 'ctrl-f':
+      return {text, cursor: Math.min(text.length, cursor + 1)};
+    case 'ctrl-h':
+      return cursor === 0 ? line : cut(line, cursor - 1, cursor);
+    case 'ctrl-u':
+      return cut(line, 0, cursor);
+    case 'ctrl-k':
+      return {text: text.slice(0, cursor), cursor};
+    case 'ctrl-w':
+      return cut(line, wordStart(text, cursor), cursor);
+    default:
+      return undefined;
+  }
+}
+
+/** Where up/down stand in the list of earlier lines; `draft` is the line being typed before recall began. */
+export interface RecallState {
+  /** entries.length means "not recalling" (the draft line). */
+  index: number;
+  draft: string;
+}
+
+/**
+ * Step back (up) or forward (down) through `entries`, oldest first. Leaving the newest entry going
+ * down restores the draft. Returns the new line and position, or undefined at either end.
+ */
+export function recall(
+  entries: readonly string[],
+  state: RecallState,
+  line: LineState,
+  direction: 'up' | 'down',
+): {line: LineState; state: RecallState} | undefined {
+  const draft = state.index >= entries.length ? line.text : state.draft;
+  const index = direction === 'up' ? state.index - 1 : state.index + 1;
+  if (index < 0 || index > entries.length) return undefined;
+  const text = index === entries.length ? draft : entries[index]!;
+  return {line: {text, cursor: text.length}, state: {index, draft}};
+}
