@@ -2,6 +2,7 @@
 
 import {formatAddress, SHELL_OWNER, type MapEntry} from '../../kernel/index.js';
 import {expectPositionals, toChoice} from '../args.js';
+import {blockCells} from '../block-map.js';
 import type {Command, Context, Result} from '../command.js';
 import {formatPercent, tableBlock} from '../format.js';
 
@@ -109,37 +110,9 @@ function ownerSymbols(map: readonly MapEntry[]): Map<number, string> {
   return symbols;
 }
 
-/**
- * The heap as min(BAR_CHARS, total) cells. Cell i covers [floor(i * total / width), floor((i + 1) * total / width));
- * it shows the owner with the most units in it (ties to the lower address), or FREE_SYMBOL when it holds no block.
- */
+/** The heap as min(BAR_CHARS, total) cells, each showing the owner with most units in it, or FREE_SYMBOL. */
 function drawBar(map: readonly MapEntry[], total: number, symbolOf: (owner: number) => string): string {
-  const width = Math.min(BAR_CHARS, total);
-  const cellStart = (cell: number) => Math.floor((cell * total) / width);
-  const usage = Array.from({length: width}, () => new Map<number, number>());
-  for (const entry of map) {
-    if (entry.owner === null) continue;
-    const end = entry.addr + entry.size;
-    for (
-      let cell = Math.max(0, Math.floor((entry.addr * width) / total) - 1);
-      cell < width && cellStart(cell) < end;
-      cell++
-    ) {
-      const overlap = Math.min(end, cellStart(cell + 1)) - Math.max(entry.addr, cellStart(cell));
-      if (overlap > 0) usage[cell]!.set(entry.owner, (usage[cell]!.get(entry.owner) ?? 0) + overlap);
-    }
-  }
-  return usage
-    .map((owners) => {
-      let best: number | undefined;
-      let bestUnits = 0;
-      for (const [owner, units] of owners) {
-        if (units > bestUnits) {
-          best = owner;
-          bestUnits = units;
-        }
-      }
-      return best === undefined ? FREE_SYMBOL : symbolOf(best);
-    })
+  return blockCells(map, total, BAR_CHARS)
+    .map((cell) => (cell.owner === null ? FREE_SYMBOL : symbolOf(cell.owner)))
     .join('');
 }
