@@ -1,0 +1,37 @@
+// The console's keys, listed once: the help bar shows the short labels, F1 prints the full list,
+// and the README's key table is the same list.
+
+export interface KeyBinding {
+  keys: string;
+  /** Shown in the help bar, shortest first to go when the bar is narrow. */
+  label?: string;
+  action: string;
+}
+
+export const KEY_BINDINGS: readonly KeyBinding[] = [
+  {keys: 'F1', label: 'keys', action: 'list these keys'},
+  {keys: 'F2 F3 F4', label: 'panes', action: 'show or hide the scheduler, block-map and top panes'},
+  {
+    keys: 'Alt+1 Alt+2 Alt+3',
+    label: 'focus',
+    action: 'focus a pane (PgUp/PgDn then scroll it); Alt+0 or Esc: the output',
+  },
+  {keys: 'F5', label: 'pause', action: 'pause or resume the clock'},
+  {
+    keys: 'F6',
+    label: 'sort',
+    action: 'next sort key of the top pane (cpu, mem, pid, name, state, pri, time)',
+  },
+  {keys: 'F7 F8', label: 'speed', action: 'halve or double the clock rate'},
+  {keys: 'PgUp PgDn', label: 'scroll', action: 'scroll the focused pane, or the output'},
+  {keys: 'Up Down', action: 'earlier and later command lines (kept across sessions)'},
+  {keys: 'Tab', action: 'complete a command, sub-command, pid or name; twice lists the choices'},
+  {keys: 'Ctrl-A Ctrl-E Ctrl-U Ctrl-K Ctrl-W Alt-B Alt-F', action: 'line editing, as in readline'},
+  {keys: 'Ctrl-L', action: 'clear the output'},
+  {
+    keys: 'Ctrl-C',
+    label: 'cancel',
+    action: 'cancel the line, or stop the running command (the kernel keeps running)',
+  },
+  {keys: 'Ctrl-D', label: 'exit', action: 'leave (on an empty line), as does `exit`'},
+];

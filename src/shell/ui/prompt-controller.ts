@@ -1,0 +1,253 @@
+// The console's keyboard, in one place: a key press edits the line, recalls history, completes,
+// runs the line through runCommand, or drives the panes and the clock. Plain state and callbacks,
+// no React, so it is tested by pressing keys; hooks/use-prompt.ts connects it to Ink.
+
+import type {ClockControl} from '../command.js';
+import {complete} from '../completion.js';
+import type {HistoryStore} from '../history-store.js';
+import {parseLine} from '../parse.js';
+import {runCommand} from '../run-line.js';
+import {MAX_CLOCK_HZ} from '../command.js';
+import {KEY_BINDINGS} from './key-bindings.js';
+import type {KeyPress} from './keys.js';
+import {PANE_NAMES, type PaneName} from './layout.js';
+import {editLine, EMPTY_LINE, recall, type LineState, type RecallState} from './line-editor.js';
+import type {LiveContext} from './live-context.js';
+import type {PaneStore} from './pane-store.js';
+import type {Scrollback} from './scrollback.js';
+
+/** Earlier lines offered by up-arrow. */
+const RECALL_LINES = 1_000;
+export const PROMPT = 'p2pos> ';
+/** Past the newest entry: up-arrow starts from the newest, and the line typed so far becomes the draft. */
+const NOT_RECALLING: RecallState = {index: Number.MAX_SAFE_INTEGER, draft: ''};
+
+export interface PromptState {
+  line: LineState;
+  /** The command line running now, while a command blocks. */
+  busy: string | undefined;
+}
+
+export interface PromptControllerOptions {
+  context: LiveContext;
+  clock: ClockControl;
+  panes: PaneStore;
+  scrollback: Scrollback;
+  history: HistoryStore;
+  /** Rows one PgUp moves for the output or a pane (the app reports its layout). */
+  pageRows(target: PaneName | 'output'): number;
+  onExit(status: number): void;
+}
+
+export class PromptController {
+  readonly #options: PromptControllerOptions;
+  #state: PromptState = {line: EMPTY_LINE, busy: undefined};
+  #recall: RecallState = NOT_RECALLING;
+  #entries: string[] | undefined; // loaded from the history database on the first up-arrow
+  readonly #session: string[] = [];
+  #lastTab = '';
+  #hasWarnedHistory = false;
+  readonly #listeners = new Set<() => void>();
+
+  constructor(options: PromptControllerOptions) {
+    this.#options = options;
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  getState = (): PromptState => this.#state;
+
+  /** Handle one key. Commands run in the background; the returned promise settles when this key's work is done. */
+  press(key: KeyPress): Promise<void> | void {
+    const {panes, scrollback, pageRows} = this.#options;
+    const isTab = key.name === 'tab' && !key.shift;
+    if (!isTab) this.#lastTab = '';
+    // Keys that work while a command runs: the panes, the clock, scrolling, Ctrl-C.
+    if (key.name === 'ctrl-c') return this.#cancel();
+    if (/^f\d+$/.test(key.name) && !key.ctrl && !key.meta)
+      return this.#functionKey(Number(key.name.slice(1)));
+    if (key.meta && key.name === 'text' && /^[0-3]$/.test(key.text)) {
+      const index = Number(key.text);
+      panes.focus(index === 0 ? 'output' : PANE_NAMES[index - 1]!);
+      return;
+    }
+    if (key.name === 'escape') return panes.focus('output');
+    if (key.name === 'pageup' || key.name === 'pagedown') {
+      const focus = panes.state.focus;
+      const rows = Math.max(1, pageRows(focus) - 1) * (key.name === 'pageup' ? 1 : -1);
+      if (focus === 'output') scrollback.scroll(rows);
+      else panes.scroll(focus, -rows);
+      return;
+    }
+    if (key.name === 'ctrl-d') {
+      if (this.#state.line.text === '' && this.#state.busy === undefined) return this.#options.onExit(0);
+      return this.#edit({...key, name: 'delete'});
+    }
+    if (this.#state.busy !== undefined) return; // no type-ahead while a command runs
+    switch (key.name) {
+      case 'return':
+        return this.submit(this.#state.line.text);
+      case 'tab':
+        return isTab ? this.#complete() : undefined;
+      case 'up':
+      case 'down':
+        return this.#recallLine(key.name);
+      case 'ctrl-l':
+        return scrollback.clear();
+      default:
+        return this.#edit(key);
+    }
+  }
+
+  /** Run a line as if typed and Enter pressed. */
+  async submit(text: string): Promise<void> {
+    const {context, scrollback} = this.#options;
+    const {style} = context;
+    this.#set({line: EMPTY_LINE});
+    this.#recall = NOT_RECALLING;
+    scrollback.append([style.cyan(PROMPT) + text]);
+    if (text.trim() === '') return;
+    this.#remember(text);
+    let commands;
+    try {
+      commands = parseLine(text);
+    } catch (error) {
+      scrollback.append([style.red(`error: ${(error as Error).message}`)]);
+      return;
+    }
+    for (const command of commands) {
+      this.#set({busy: command.words.join(' ')});
+      const outcome = await runCommand(command, context);
+      context.session.interrupted = false;
+      this.#set({busy: undefined});
+      if (outcome.ok) scrollback.append(outcome.blocks);
+      else scrollback.append([...(outcome.blocks ?? []), style.red(`error: ${outcome.error}`)]);
+      if (context.session.exitStatus !== undefined) {
+        this.#options.onExit(context.session.exitStatus);
+        return;
+      }
+    }
+  }
+
+  #cancel(): void {
+    const {context, scrollback} = this.#options;
+    if (this.#state.busy !== undefined) {
+      context.interrupt();
+      return;
+    }
+    const {text} = this.#state.line;
+    scrollback.append([
+      context.style.cyan(PROMPT) +
+        text +
+        '^C' +
+        (text === '' ? context.style.dim('  (exit or Ctrl-D leaves)') : ''),
+    ]);
+    this.#set({line: EMPTY_LINE});
+  }
+
+  #functionKey(number: number): void {
+    const {panes, clock, scrollback, context} = this.#options;
+    switch (number) {
+      case 1:
+        scrollback.append(KEY_BINDINGS.map((binding) => `${binding.keys.padEnd(46)} ${binding.action}`));
+        return;
+      case 2:
+      case 3:
+      case 4:
+        panes.toggle(PANE_NAMES[number - 2]!);
+        return;
+      case 5:
+        if (clock.isRunning) clock.pause();
+        else clock.resume();
+        return;
+      case 6:
+        panes.cycleSort();
+        return;
+      case 7:
+        clock.setHz(Math.max(1, Math.floor(clock.hz / 2)));
+        return;
+      case 8:
+        clock.setHz(Math.min(MAX_CLOCK_HZ, clock.hz * 2));
+        return;
+      default:
+        scrollback.append([context.style.dim(`F${number} does nothing here; F1 lists the keys.`)]);
+    }
+  }
+
+  #edit(key: KeyPress): void {
+    const line = editLine(this.#state.line, key);
+    if (line) this.#set({line});
+  }
+
+  #complete(): void {
+    const {context, scrollback} = this.#options;
+    const {text, cursor} = this.#state.line;
+    const before = text.slice(0, cursor);
+    const {word, candidates, common} = complete(before, context.kernel);
+    if (candidates.length === 0) return;
+    const start = cursor - word.length;
+    const insert = candidates.length === 1 ? candidates[0]! + ' ' : common;
+    if (insert !== word) {
+      const newText = text.slice(0, start) + insert + text.slice(cursor);
+      this.#set({line: {text: newText, cursor: start + insert.length}});
+      this.#lastTab = '';
+      return;
+    }
+    // A second Tab with nothing to add lists the choices, as bash does.
+    if (this.#lastTab === before) {
+      scrollback.append([context.style.cyan(PROMPT) + text, candidates.join('  ')]);
+    }
+    this.#lastTab = before;
+  }
+
+  #recallLine(direction: 'up' | 'down'): void {
+    const entries = this.#recallEntries(true);
+    if (this.#recall.index > entries.length) this.#recall = {index: entries.length, draft: this.#recall.draft};
+    const next = recall(entries, this.#recall, this.#state.line, direction);
+    if (!next) return;
+    this.#recall = next.state;
+    this.#set({line: next.line});
+  }
+
+  /** Earlier lines, oldest first; the database is read the first time they are needed. */
+  #recallEntries(load: boolean): string[] {
+    if (this.#entries === undefined && load) {
+      try {
+        this.#entries = this.#options.history.lines(RECALL_LINES);
+      } catch (error) {
+        this.#warnHistory(error);
+        this.#entries = [...this.#session];
+      }
+    }
+    return this.#entries ?? this.#session;
+  }
+
+  #remember(text: string): void {
+    const entries = this.#recallEntries(false);
+    if (entries[entries.length - 1] === text) return; // like bash's ignoredups
+    this.#session.push(text);
+    if (this.#entries !== undefined) this.#entries.push(text);
+    try {
+      this.#options.history.addLine(text);
+    } catch (error) {
+      this.#warnHistory(error);
+    }
+  }
+
+  #warnHistory(error: unknown): void {
+    if (this.#hasWarnedHistory) return;
+    this.#hasWarnedHistory = true;
+    const {scrollback, context} = this.#options;
+    scrollback.append([
+      context.style.yellow(`warning: command history is not saved: ${(error as Error).message}`),
+    ]);
+  }
+
+  #set(change: Partial<PromptState>): void {
+    this.#state = {...this.#state, ...change};
+    for (const listener of this.#listeners) listener();
+  }
+}
