@@ -19,6 +19,7 @@ import {
   type FitPolicyName,
   type Kernel,
 } from './kernel/index.js';
+import {MAX_CLOCK_HZ} from './shell/command.js';
 import {createScriptContext} from './shell/context.js';
 import {defaultDataDir, HISTORY_DB_FILE} from './shell/data-dir.js';
 import {openHistoryStore} from './shell/history-store.js';
@@ -27,7 +28,7 @@ import {runScript, type Output} from './shell/plain.js';
 const cli = meow(
   `
   Usage
-    $ p2pos                      interactive shell (when stdin and stdout are a terminal)
+    $ p2pos                      the interactive console (when stdin and stdout are a terminal)
     $ p2pos < lab.txt            run a command file
     $ p2pos run lab.txt          run a command file
     $ p2pos -c 'spawn a --burst 5; wait all; ps'
@@ -38,6 +39,8 @@ const cli = meow(
     --quantum N       Round-robin quantum in ticks (default 4)
     --heap SIZE       Heap size, K/M suffixes allowed (default 1M)
     --fit ALG         Allocation policy: ${FIT_POLICY_NAMES.join(', ')} (default first)
+    --hz N            Console clock rate in ticks per second, 1 to ${MAX_CLOCK_HZ} (default 10)
+    --paused          Start the console with the clock paused
     --data DIR        Where history.sqlite lives (default $P2POS_DATA or the per-user data dir)
     -c, --command STR Run STR as a script (';' separates commands)
     --help, --version
@@ -55,6 +58,8 @@ const cli = meow(
       heap: {type: 'string'},
       fit: {type: 'string'},
       data: {type: 'string'},
+      hz: {type: 'string'},
+      paused: {type: 'boolean', default: false},
       command: {type: 'string', shortFlag: 'c'},
       // meow answers --help and --version by itself only when they stand alone
       help: {type: 'boolean', default: false},
@@ -152,19 +157,24 @@ async function main(): Promise<number> {
   if (verb === 'run' && cli.flags.command !== undefined)
     usageError('Give either `run FILE` or `-c`, not both.');
 
+  const hz = cli.flags.hz === undefined ? 10 : parseCount(cli.flags.hz);
+  if (hz === undefined || hz < 1 || hz > MAX_CLOCK_HZ)
+    usageError(
+      `Bad --hz \`${cli.flags.hz}\`: expected a whole number of ticks per second from 1 to ${MAX_CLOCK_HZ}.`,
+    );
   const kernel = bootKernel();
   const dataDir = cli.flags.data ?? defaultDataDir();
   const history = openHistoryStore(join(dataDir, HISTORY_DB_FILE));
   const isInteractive =
     verb === undefined && cli.flags.command === undefined && process.stdin.isTTY && process.stdout.isTTY;
   const style = chooseStyle(cli.flags.json);
-  const context = createScriptContext(kernel, history, style);
 
   let status: number;
   if (isInteractive) {
-    const {runRepl} = await import('./shell/repl.js');
-    status = await runRepl(context);
+    const {runConsole} = await import('./shell/ui/console.js');
+    status = await runConsole({kernel, history, style, hz, isPaused: cli.flags.paused});
   } else {
+    const context = createScriptContext(kernel, history, style);
     const output = createOutput();
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0); // the reader went away (| head)

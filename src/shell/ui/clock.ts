@@ -20,15 +20,19 @@ export interface ClockOptions {
   now?: () => number;
   /** Called when a tick throws (a kernel bug); the clock pauses itself. */
   onError?: (error: unknown) => void;
-  /** Called after every change of rate or running state. */
-  onChange?: () => void;
+}
+
+export interface ClockState {
+  hz: number;
+  isRunning: boolean;
 }
 
 export class Clock implements ClockControl {
   readonly #kernel: Kernel;
   readonly #now: () => number;
   readonly #onError: (error: unknown) => void;
-  readonly #onChange: () => void;
+  readonly #listeners = new Set<() => void>();
+  #state: ClockState;
   #hz: number;
   #isRunning: boolean;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -46,7 +50,7 @@ export class Clock implements ClockControl {
         queueMicrotask(() => {
           throw error;
         }));
-    this.#onChange = options.onChange ?? (() => {});
+    this.#state = {hz: this.#hz, isRunning: this.#isRunning};
     this.#arm();
   }
 
@@ -58,28 +62,41 @@ export class Clock implements ClockControl {
     return this.#isRunning;
   }
 
+  /** Call `listener` after every change of rate or running state (not on ticks). */
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  getState = (): ClockState => this.#state;
+
   pause(): void {
     this.#isRunning = false;
     this.#arm();
-    this.#onChange();
+    this.#changed();
   }
 
   resume(): void {
     this.#isRunning = true;
     this.#arm();
-    this.#onChange();
+    this.#changed();
   }
 
   setHz(hz: number): void {
     this.#hz = hz;
     this.#arm();
-    this.#onChange();
+    this.#changed();
   }
 
   /** Stop for good (the console is closing). */
   stop(): void {
     this.#isRunning = false;
     this.#arm();
+  }
+
+  #changed(): void {
+    this.#state = {hz: this.#hz, isRunning: this.#isRunning};
+    for (const listener of this.#listeners) listener();
   }
 
   #arm(): void {

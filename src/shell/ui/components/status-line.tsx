@@ -1,0 +1,39 @@
+// The top line: virtual time, the clock, the policy, and the load, the way `top`'s header reads.
+
+import {Box, Text} from 'ink';
+import React from 'react';
+import type {KernelSnapshot} from '../../../kernel/index.js';
+import {useTheme} from '../theme.js';
+import {topTotals} from '../top-rows.js';
+
+export interface StatusLineProps {
+  snapshot: KernelSnapshot;
+  hz: number;
+  isRunning: boolean;
+  width: number;
+}
+
+export const StatusLine = React.memo(function StatusLine({snapshot, hz, isRunning, width}: StatusLineProps) {
+  const theme = useTheme();
+  const totals = topTotals(snapshot);
+  const {scheduler} = snapshot;
+  const quantum = scheduler.options.quantum;
+  const policy = quantum !== undefined && scheduler.name === 'rr' ? `rr q=${quantum}` : scheduler.name;
+  const parts = [
+    `t=${snapshot.time}`,
+    policy,
+    `load ${totals.load} (${totals.running} run, ${totals.ready} ready, ${totals.waiting} wait)`,
+    `cpu ${Math.round(totals.cpuPercent)}%`,
+    `mem ${Math.round(totals.memoryPercent)}%`,
+    `${totals.processes} procs`,
+  ];
+  return (
+    <Box width={width} height={1}>
+      <Text bold>p2pos </Text>
+      <Text color={theme.tone(isRunning ? 'green' : 'yellow')} inverse={!isRunning}>
+        {isRunning ? `▶ ${hz} Hz` : `❚❚ paused ${hz} Hz`}
+      </Text>
+      <Text wrap="truncate-end"> {parts.join('  ')}</Text>
+    </Box>
+  );
+});

@@ -1,0 +1,126 @@
+// The interactive console: boots the screen over a kernel, runs until `exit` or Ctrl-D, and gives
+// the terminal back as it found it (main screen, cursor, cooked mode), also on SIGTERM or a crash.
+// Loaded only when stdin and stdout are a terminal; bundled as one chunk so Ink loads in one read.
+
+import type {ChalkInstance} from 'chalk';
+import {render} from 'ink';
+import React from 'react';
+import type {Kernel} from '../../kernel/index.js';
+import type {HistoryStore} from '../history-store.js';
+import {App} from './app.js';
+import {Clock} from './clock.js';
+import type {Layout} from './layout.js';
+import {createLiveContext} from './live-context.js';
+import {PaneStore} from './pane-store.js';
+import {PromptController} from './prompt-controller.js';
+import {Scrollback} from './scrollback.js';
+import {ThemeProvider} from './theme.js';
+
+export interface ConsoleOptions {
+  kernel: Kernel;
+  history: HistoryStore;
+  /** Colours for command output; level 0 turns colour off in the panes too. */
+  style: ChalkInstance;
+  /** Clock rate in ticks per second. */
+  hz: number;
+  /** Start with the clock paused. @default false */
+  isPaused?: boolean;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+}
+
+const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
+const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+const SHOW_CURSOR = '\u001B[?25h';
+
+/** Every part of a console, wired together; tests render <App {...parts} /> themselves. */
+export function createConsoleParts({
+  kernel,
+  history,
+  style,
+  hz,
+  isPaused = false,
+}: Omit<ConsoleOptions, 'stdin' | 'stdout'>) {
+  const scrollback = new Scrollback();
+  const panes = new PaneStore();
+  const clock = new Clock(kernel, {
+    hz,
+    isPaused,
+    onError: (error) =>
+      scrollback.append([style.red(`error: the clock stopped: ${(error as Error).message}`)]),
+  });
+  const context = createLiveContext(kernel, history, style, clock, panes);
+  const layoutRef: {current: Layout | undefined} = {current: undefined};
+  let onExit: (status: number) => void = () => {};
+  const prompt = new PromptController({
+    context,
+    clock,
+    panes,
+    scrollback,
+    history,
+    pageRows: (target) => {
+      const layout = layoutRef.current;
+      if (!layout) return 10;
+      if (target === 'output') return layout.outputHeight;
+      const box = layout.paneRows.flat().find((pane) => pane.name === target);
+      return box ? box.height - 3 : 10; // border and header rows do not scroll
+    },
+    onExit: (status) => onExit(status),
+  });
+  scrollback.append([
+    `p2pos: a teaching kernel, ${kernel.schedulerDescription}, clock at ${hz} Hz.`,
+    style.dim('Type `help` for commands, F1 for keys, `exit` or Ctrl-D to leave.'),
+  ]);
+  return {
+    kernel,
+    context,
+    clock,
+    panes,
+    scrollback,
+    prompt,
+    layoutRef,
+    /** Called once with the exit status when the user leaves. */
+    onExit(listener: (status: number) => void) {
+      onExit = listener;
+    },
+  };
+}
+
+/** Run the console until the user leaves; resolves with the exit status. */
+export async function runConsole(options: ConsoleOptions): Promise<number> {
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const parts = createConsoleParts(options);
+  let hasRestored = false;
+  const restore = () => {
+    if (hasRestored) return;
+    hasRestored = true;
+    parts.clock.stop();
+    stdout.write(LEAVE_ALTERNATE_SCREEN + SHOW_CURSOR);
+  };
+  stdout.write(ENTER_ALTERNATE_SCREEN);
+  // Ink restores raw mode and the cursor on exit; the alternate screen is ours to leave.
+  process.once('exit', restore);
+  const status = await new Promise<number>((resolve) => {
+    const instance = render(
+      <ThemeProvider isColor={options.style.level > 0}>
+        <App {...parts} />
+      </ThemeProvider>,
+      {stdin, stdout, exitOnCtrlC: false, patchConsole: false, incrementalRendering: true, maxFps: 30},
+    );
+    const onTerminate = () => finish(143); // 128 + SIGTERM, as a shell reports it
+    const onHangup = () => finish(129);
+    const finish = (code: number) => {
+      process.off('SIGTERM', onTerminate);
+      process.off('SIGHUP', onHangup);
+      instance.unmount();
+      resolve(code);
+    };
+    process.once('SIGTERM', onTerminate);
+    process.once('SIGHUP', onHangup);
+    parts.onExit(finish);
+  });
+  restore();
+  process.off('exit', restore);
+  return status;
+}
