@@ -205,7 +205,8 @@ export class PromptController {
 
   #recallLine(direction: 'up' | 'down'): void {
     const entries = this.#recallEntries(true);
-    if (this.#recall.index > entries.length) this.#recall = {index: entries.length, draft: this.#recall.draft};
+    if (this.#recall.index > entries.length)
+      this.#recall = {index: entries.length, draft: this.#recall.draft};
     const next = recall(entries, this.#recall, this.#state.line, direction);
     if (!next) return;
     this.#recall = next.state;
