@@ -134,6 +134,13 @@ test('the third word of pane completes pane names', () => {
   assert.deepEqual(candidates('pane hide m'), ['map', 'mem']);
 });
 
+test('pane completes only the names its sub-command takes', () => {
+  // pane show/hide take pane names, pane focus also takes `output`, pane sort takes sort keys
+  assert.deepEqual(candidates('pane show '), ['map', 'sched', 'top']);
+  assert.deepEqual(candidates('pane focus '), ['map', 'output', 'sched', 'top']);
+  assert.deepEqual(candidates('pane sort '), ['cpu', 'mem', 'name', 'pid', 'pri', 'state', 'time']);
+});
+
 // --- pids --------------------------------------------------------------------------------------
 
 test('pids complete in numeric order and never include init', async () => {
