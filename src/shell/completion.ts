@@ -4,6 +4,8 @@
 
 import {FIT_POLICY_NAMES, SCHEDULER_NAMES, type Kernel} from '../kernel/index.js';
 import {commands, findCommand} from './commands/index.js';
+import {PANE_NAMES} from './ui/layout.js';
+import {TOP_SORT_KEYS} from './ui/top-rows.js';
 
 export interface Completion {
   /** The word being completed (the text after the last space). */
@@ -15,7 +17,10 @@ export interface Completion {
 }
 
 /** Extra names some commands take, beyond sub-commands, flags and pids. */
-const NAMED_ARGUMENTS: Record<string, (kernel: Kernel, position: number) => string[]> = {
+const NAMED_ARGUMENTS: Record<
+  string,
+  (kernel: Kernel, position: number, words: readonly string[]) => string[]
+> = {
   help: () => commands.map((command) => command.name),
   sched: (_, position) => (position === 1 ? [...SCHEDULER_NAMES] : []),
   fit: (_, position) => (position === 1 ? [...FIT_POLICY_NAMES] : []),
@@ -24,8 +29,11 @@ const NAMED_ARGUMENTS: Record<string, (kernel: Kernel, position: number) => stri
   res: (kernel, position) => (position === 2 ? kernel.resourceViews().resources.map((r) => r.name) : []),
   kill: () => ['-TERM', '-KILL', '-STOP', '-CONT', '-g'],
   wait: (_, position) => (position === 1 ? ['all'] : []),
-  pane: (_, position) =>
-    position === 2 ? ['sched', 'map', 'top', 'cpu', 'mem', 'pid', 'name', 'state', 'pri', 'time'] : [],
+  pane: (_, position, words) => {
+    if (position !== 2) return [];
+    if (words[1] === 'sort') return [...TOP_SORT_KEYS];
+    return words[1] === 'focus' ? [...PANE_NAMES, 'output'] : [...PANE_NAMES];
+  },
 };
 
 /** Commands whose arguments are never pids. */
@@ -56,7 +64,7 @@ export function complete(before: string, kernel: Kernel): Completion {
     const command = findCommand(name);
     pool = [
       ...(position === 1 ? (command?.subcommands ?? []) : []),
-      ...(NAMED_ARGUMENTS[command?.name ?? '']?.(kernel, position) ?? []),
+      ...(NAMED_ARGUMENTS[command?.name ?? '']?.(kernel, position, words) ?? []),
       ...(word.startsWith('-') ? Object.keys(command?.flags ?? {}).map((flag) => `--${flag}`) : []),
     ];
     if (command && !NO_PIDS.has(command.name) && !word.startsWith('-')) {
