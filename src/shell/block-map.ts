@@ -1,6 +1,7 @@
 // The heap scaled to a row of cells, for `mem map` and the console's block-map pane. Pure: a memory
 // map in, one summary per cell out. Cell i of n covers addresses [floor(i * total / n),
 // floor((i + 1) * total / n)), so every unit lands in exactly one cell and cells differ by at most one unit.
+// `mem map` shows each cell's main owner; the console the owner of its smallest block.
 
 import type {MapEntry} from '../kernel/index.js';
 
@@ -12,6 +13,12 @@ export interface BlockCell {
   used: number;
   /** Units in the cell that lie in a hole. */
   free: number;
+  /**
+   * The owner of the smallest block touching the cell (ties to the lower address), or null. The
+   * console shows this one, so a block too small to fill a cell still shows its owner unless every
+   * cell it touches also holds a smaller block.
+   */
+  smallestOwner: number | null;
 }
 
 /** A cell's look: no block in it, blocks only, or blocks and holes together. */
@@ -33,6 +40,8 @@ export function blockCells(map: readonly MapEntry[], total: number, width: numbe
     const end = Math.floor(((cell + 1) * total) / count);
     let used = 0;
     let free = 0;
+    let smallestOwner: number | null = null;
+    let smallestSize = Infinity;
     while (entry < map.length) {
       const {addr, size, owner} = map[entry]!;
       const overlap = Math.min(addr + size, end) - Math.max(addr, start);
@@ -41,6 +50,10 @@ export function blockCells(map: readonly MapEntry[], total: number, width: numbe
         else {
           used += overlap;
           units.set(owner, (units.get(owner) ?? 0) + overlap);
+          if (size < smallestSize) {
+            smallestOwner = owner;
+            smallestSize = size;
+          }
         }
       }
       if (addr + size > end) break; // the entry runs on into the next cell
@@ -56,7 +69,7 @@ export function blockCells(map: readonly MapEntry[], total: number, width: numbe
       }
     }
     units.clear();
-    cells[cell] = {owner: best, used, free};
+    cells[cell] = {owner: best, used, free, smallestOwner};
   }
   return cells;
 }

@@ -9,7 +9,13 @@ import {blockCells, cellKind, type BlockCell} from '../../src/shell/block-map.js
 /** The obvious O(total) version: walk every unit and tally it in its cell. */
 function countUnits(map: readonly MapEntry[], total: number, width: number): BlockCell[] {
   const count = Math.min(width, total);
-  const cells = Array.from({length: count}, () => ({tally: new Map<number, number>(), used: 0, free: 0}));
+  const cells = Array.from({length: count}, () => ({
+    tally: new Map<number, number>(),
+    used: 0,
+    free: 0,
+    smallestOwner: null as number | null,
+    smallestSize: Infinity,
+  }));
   for (const {addr, size, owner} of map) {
     for (let unit = addr; unit < addr + size; unit++) {
       let cell = Math.floor((unit * count) / total);
@@ -21,10 +27,14 @@ function countUnits(map: readonly MapEntry[], total: number, width: number): Blo
       else {
         tally.used++;
         tally.tally.set(owner, (tally.tally.get(owner) ?? 0) + 1);
+        if (size < tally.smallestSize) {
+          tally.smallestOwner = owner;
+          tally.smallestSize = size;
+        }
       }
     }
   }
-  return cells.map(({tally, used, free}) => {
+  return cells.map(({tally, used, free, smallestOwner}) => {
     let owner: number | null = null;
     let best = 0;
     for (const [candidate, units] of tally) {
@@ -33,7 +43,7 @@ function countUnits(map: readonly MapEntry[], total: number, width: number): Blo
         best = units;
       }
     }
-    return {owner, used, free};
+    return {owner, used, free, smallestOwner};
   });
 }
 
@@ -88,7 +98,7 @@ test('a one-unit block in a big hole still shows its owner', () => {
   const cells = blockCells(map, total, 10);
   const marked = cells.filter((cell) => cell.owner !== null);
   assert.equal(marked.length, 1);
-  assert.deepEqual(marked[0], {owner: 7, used: 1, free: 102});
+  assert.deepEqual(marked[0], {owner: 7, used: 1, free: 102, smallestOwner: 7});
   assert.equal(cellKind(marked[0]!), 'mixed');
 });
 
@@ -121,6 +131,21 @@ test('a cell goes to the owner with most units, ties to the lower address', () =
   assert.equal(blockCells(tie.map, tie.total, 1)[0]!.owner, 4);
 });
 
+test('a small block between big ones is the smallest owner of its cell, though not the main one', () => {
+  const {map, total} = layout([
+    [200, 2],
+    [100, 3],
+    [1, 4],
+    [300, 0],
+    [423, null],
+  ]);
+  const cells = blockCells(map, total, 38);
+  const withFour = cells.filter((cell) => cell.smallestOwner === 4);
+  assert.equal(withFour.length, 1);
+  assert.equal(withFour[0]!.owner, 0);
+  assert.equal(cells.filter((cell) => cell.owner === 4).length, 0);
+});
+
 test('a heap smaller than the width gets one cell per unit', () => {
   const {map, total} = layout([
     [2, 2],
@@ -151,8 +176,8 @@ test('a heap of 2^32 units splits into exact cells', () => {
   ];
   const cells = blockCells(map, total, 64);
   assert.equal(cells.length, 64);
-  assert.deepEqual(cells[0], {owner: 5, used: 1, free: total / 64 - 1});
-  assert.deepEqual(cells[63], {owner: 6, used: 1, free: total / 64 - 1});
+  assert.deepEqual(cells[0], {owner: 5, used: 1, free: total / 64 - 1, smallestOwner: 5});
+  assert.deepEqual(cells[63], {owner: 6, used: 1, free: total / 64 - 1, smallestOwner: 6});
   assert.equal(
     cells.reduce((sum, cell) => sum + cell.used + cell.free, 0),
     total,
