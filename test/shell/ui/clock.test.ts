@@ -251,13 +251,14 @@ test('subscribers hear pause, resume and setHz but not ticks, until they unsubsc
   });
 });
 
-test('stop ends the ticks for good', (t) => {
+test('stop ends the ticks for good and the state says the clock is not running', (t) => {
   withClock(t, {hz: 10}, ({clock, kernel, run}) => {
     run(200);
     clock.stop();
     run(1000);
     assert.equal(kernel.now, 2);
     assert.equal(clock.isRunning, false);
+    assert.equal(clock.getState().isRunning, false, 'getState agrees with isRunning after stop');
   });
 });
 
