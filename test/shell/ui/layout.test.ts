@@ -211,7 +211,7 @@ test('across sizes and pane choices, rows add up and every pane row fills the wi
 
 test('a taller terminal never hides a pane a shorter one showed', () => {
   for (const columns of [80, 160]) {
-    let previous: string[] = [];
+    let previous: PaneName[] = [];
     for (let rows = 5; rows <= 60; rows++) {
       const names = computeLayout(columns, rows, defaultPaneSettings())
         .paneRows.flat()
