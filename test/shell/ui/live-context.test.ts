@@ -6,41 +6,19 @@ import assert from 'node:assert/strict';
 import {test, type TestContext} from 'node:test';
 import {Chalk} from 'chalk';
 import {createKernel, type Kernel, type KernelOptions} from '../../../src/kernel/index.js';
-import type {ClockControl} from '../../../src/shell/command.js';
 import {ShellError} from '../../../src/shell/errors.js';
 import {openHistoryStore} from '../../../src/shell/history-store.js';
 import {parseLine} from '../../../src/shell/parse.js';
 import {runCommand, type Outcome} from '../../../src/shell/run-line.js';
 import {createLiveContext, type LiveContext} from '../../../src/shell/ui/live-context.js';
 import {PaneStore} from '../../../src/shell/ui/pane-store.js';
-
-/** A clock that records what the commands asked of it and never ticks (the test does). */
-function stubClock(): ClockControl & {calls: string[]} {
-  const calls: string[] = [];
-  return {
-    calls,
-    hz: 10,
-    isRunning: true,
-    pause() {
-      calls.push('pause');
-      this.isRunning = false;
-    },
-    resume() {
-      calls.push('resume');
-      this.isRunning = true;
-    },
-    setHz(hz) {
-      calls.push(`setHz ${hz}`);
-      this.hz = hz;
-    },
-  };
-}
+import {fakeClock} from '../../support/fake-clock.js';
 
 function setup(t: TestContext, options: KernelOptions = {}) {
   const kernel = createKernel(options);
   const history = openHistoryStore(':memory:');
   t.after(() => history.close());
-  const clock = stubClock();
+  const clock = fakeClock();
   const panes = new PaneStore();
   const context = createLiveContext(kernel, history, new Chalk({level: 0}), clock, panes);
   return {kernel, context, clock, panes};
