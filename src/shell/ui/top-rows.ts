@@ -5,8 +5,10 @@
 //   topRows(snapshot, 'cpu')            rows, busiest first
 //   cpuHistory(snapshot, 40, 5)         busy fraction per 5-tick bucket, oldest first
 //   topTotals(snapshot)                 counts per state, load, CPU and memory use
+//   topTable(rows, {sortKey})           the rows as a table: PID NAME STATE PRI CPU% TIME MEM
 
 import type {GanttSegment, KernelSnapshot, ProcessState} from '../../kernel/index.js';
+import {formatNumber, stateTone, tableBlock, type Column, type TableBlock} from '../format.js';
 
 /** Columns `top` can sort by. */
 export const TOP_SORT_KEYS = ['cpu', 'mem', 'pid', 'name', 'state', 'pri', 'time'] as const;
@@ -193,4 +195,54 @@ export function topTotals(snapshot: KernelSnapshot, windowTicks = DEFAULT_TOP_WI
   const {used, total} = snapshot.memory;
   totals.memoryPercent = total === 0 ? 0 : (used / total) * 100;
   return totals;
+}
+
+export interface TopTableOptions {
+  /** Mark this key's column header with ▼ (biggest first) or ▲. */
+  sortKey?: TopSortKey;
+  /** Cut longer names, ending them in '…' (a pane's narrow NAME column). */
+  maxNameChars?: number;
+  /** The columns to show, named by their sort keys, in screen order. @default TOP_COLUMNS */
+  columns?: readonly TopSortKey[];
+}
+
+/** Every column of the table, in screen order. */
+export const TOP_COLUMNS: readonly TopSortKey[] = ['pid', 'name', 'state', 'pri', 'cpu', 'time', 'mem'];
+
+/** The header of each sort key's column. */
+const SORT_HEADERS: Readonly<Record<TopSortKey, string>> = {
+  pid: 'PID',
+  name: 'NAME',
+  state: 'STATE',
+  pri: 'PRI',
+  cpu: 'CPU%',
+  time: 'TIME',
+  mem: 'MEM',
+};
+
+/** Rows as a table: PID NAME STATE PRI CPU% TIME MEM, the state coloured by meaning. */
+export function topTable(rows: readonly TopRow[], options: TopTableOptions = {}): TableBlock {
+  const {sortKey, maxNameChars = Infinity, columns = TOP_COLUMNS} = options;
+  const header = (key: TopSortKey) =>
+    SORT_HEADERS[key] + (key === sortKey ? (TOP_SORT_DESCENDING[key] ? '▼' : '▲') : '');
+  const name = (row: TopRow) =>
+    row.name.length > maxNameChars ? `${row.name.slice(0, Math.max(0, maxNameChars - 1))}…` : row.name;
+  const all: Record<TopSortKey, Column<TopRow>> = {
+    pid: {header: header('pid'), value: (row) => row.pid, align: 'right'},
+    name: {header: header('name'), value: name, align: 'left'},
+    state: {
+      header: header('state'),
+      value: (row) => row.state.toUpperCase(),
+      align: 'left',
+      tone: (_, row) => stateTone(row.state),
+    },
+    pri: {header: header('pri'), value: (row) => row.priority, align: 'right'},
+    cpu: {header: header('cpu'), value: (row) => formatNumber(row.cpuPercent, 1), align: 'right'},
+    time: {header: header('time'), value: (row) => row.cpuTime, align: 'right'},
+    mem: {header: header('mem'), value: (row) => row.memory, align: 'right'},
+  };
+  return tableBlock(
+    rows,
+    columns.map((key) => all[key]),
+  );
 }

@@ -8,6 +8,7 @@ import {
   recentCpuTicks,
   TOP_SORT_KEYS,
   topRows,
+  topTable,
   topTotals,
   type TopSortKey,
 } from '../../../src/shell/ui/top-rows.js';
@@ -144,4 +145,22 @@ test('topTotals counts states, load and memory use', () => {
       memoryPercent: (410 / 1024) * 100,
     },
   );
+});
+
+test('topTable marks the sort column, picks columns and cuts long names', () => {
+  const rows = topRows(sortedKernel(), 'mem');
+  const plain = topTable(rows);
+  assert.deepEqual(plain.headers, ['PID', 'NAME', 'STATE', 'PRI', 'CPU%', 'TIME', 'MEM']);
+  assert.deepEqual(
+    plain.rows[0]!.map((cell) => cell.text),
+    ['4', 'bb', 'WAITING', '5', '5', '2', '300'],
+  );
+  assert.equal(plain.rows[0]![2]!.tone, 'yellow');
+  const marked = topTable(rows, {sortKey: 'mem', columns: ['pid', 'name', 'mem'], maxNameChars: 1});
+  assert.deepEqual(marked.headers, ['PID', 'NAME', 'MEM▼']);
+  assert.deepEqual(
+    marked.rows.map((row) => row[1]!.text),
+    ['…', '…', '…', '…'],
+  );
+  assert.deepEqual(topTable(rows, {sortKey: 'name', maxNameChars: 2}).headers[1], 'NAME▲');
 });

@@ -1,0 +1,67 @@
+// The top pane's text above its table, and which rows the table shows. Pure. The summary packs the
+// totals (top-rows.ts) over a line or two; the sparkline draws the CPU load of the last buckets
+// with ▁…█, a blank for a bucket with no work.
+
+import type {KernelSnapshot} from '../../kernel/index.js';
+import {formatNumber} from '../format.js';
+import {packSections, type Line, type Span} from './spans.js';
+import {cpuHistory, topTotals} from './top-rows.js';
+
+/** Ticks per sparkline character. */
+export const CPU_BUCKET_TICKS = 5;
+const SPARK_LEVELS = '▁▂▃▄▅▆▇█';
+const SPARK_LABEL = 'cpu ';
+
+/** The totals over at most `maxLines` lines: procs, states, load, cpu%, mem%. */
+export function summaryLines(snapshot: KernelSnapshot, width: number, maxLines: number): Span[][] {
+  const totals = topTotals(snapshot);
+  const parts: Line[] = [
+    [{text: `${totals.processes} procs`, isBold: true}],
+    [{text: `${totals.running} run`, tone: 'green'}],
+    [{text: `${totals.ready} ready`, tone: 'cyan'}],
+    [{text: `${totals.waiting} wait`, tone: 'yellow'}],
+  ];
+  // the rarer states only when present, to save the room
+  if (totals.stopped > 0) parts.push([{text: `${totals.stopped} stopped`}]);
+  if (totals.new > 0) parts.push([{text: `${totals.new} new`}]);
+  if (totals.zombie > 0) parts.push([{text: `${totals.zombie} zombie`, tone: 'magenta'}]);
+  parts.push(
+    [{text: `load ${totals.load}`}],
+    [{text: `cpu ${formatNumber(totals.cpuPercent, 0)}%`}],
+    [{text: `mem ${formatNumber(totals.memoryPercent, 1)}%`}],
+  );
+  return packSections([{label: [], count: parts.length, item: (i) => parts[i]!}], width, maxLines);
+}
+
+/** "cpu ▁▃█…": one character per CPU_BUCKET_TICKS ticks, the newest at the right, filling `width`. */
+export function sparklineLine(snapshot: KernelSnapshot, width: number): Span[] {
+  const buckets = Math.max(0, width - SPARK_LABEL.length);
+  return [
+    {text: SPARK_LABEL, tone: 'dim'},
+    {text: sparkline(cpuHistory(snapshot, buckets, CPU_BUCKET_TICKS)), tone: 'green'},
+  ];
+}
+
+/** Fractions 0..1 as bars; 0 is a blank so an idle stretch reads as empty, not as light load. */
+export function sparkline(fractions: readonly number[]): string {
+  let text = '';
+  for (const fraction of fractions) {
+    // any work shows at least ▁; only a (nearly) fully busy bucket reaches █
+    const level = fraction <= 0 ? 0 : Math.max(1, Math.round(Math.min(1, fraction) * SPARK_LEVELS.length));
+    text += level === 0 ? ' ' : SPARK_LEVELS[level - 1]!;
+  }
+  return text;
+}
+
+/** Which rows a table of `count` rows shows in `rows` lines from `scroll` (clamped), and the hint to show. */
+export function rowWindow(
+  count: number,
+  rows: number,
+  scroll: number,
+): {from: number; to: number; hint: string | undefined} {
+  const shown = Math.max(0, rows);
+  const from = Math.max(0, Math.min(Math.floor(scroll), count - shown));
+  const to = Math.min(count, from + shown);
+  const isClipped = from > 0 || to < count;
+  return {from, to, hint: isClipped ? `rows ${to > from ? from + 1 : 0}-${to} of ${count}` : undefined};
+}
