@@ -26,6 +26,7 @@ import {set} from './set.js';
 import {source} from './source.js';
 import {spawn} from './spawn.js';
 import {tick} from './tick.js';
+import {top} from './top.js';
 import {trace} from './trace.js';
 import {wait} from './wait.js';
 
@@ -33,6 +34,7 @@ export const commands: readonly Command[] = [
   help,
   spawn,
   ps,
+  top,
   pstree,
   kill,
   nice,

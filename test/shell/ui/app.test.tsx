@@ -1,0 +1,193 @@
+// The whole console in ink-testing-library: the prompt, the panes and the output react to typed
+// keys. The clock starts paused so time moves only by `step`; waits poll the frame under a deadline.
+
+import assert from 'node:assert/strict';
+import {afterEach, test} from 'node:test';
+import {Chalk} from 'chalk';
+import {cleanup, render} from 'ink-testing-library';
+import React from 'react';
+import {createKernel} from '../../../src/kernel/index.js';
+import {openHistoryStore, type HistoryStore} from '../../../src/shell/history-store.js';
+import {App} from '../../../src/shell/ui/app.js';
+import {createConsoleParts} from '../../../src/shell/ui/console.js';
+
+const DEADLINE_MS = 5_000;
+const ENTER = '\r';
+
+afterEach(() => cleanup());
+
+function mount(history: HistoryStore = openHistoryStore(':memory:')) {
+  const kernel = createKernel();
+  const parts = createConsoleParts({kernel, history, style: new Chalk({level: 0}), hz: 10, isPaused: true});
+  let exitStatus: number | undefined;
+  parts.onExit((status) => (exitStatus = status));
+  const view = render(<App {...parts} />);
+  const frame = () => view.lastFrame() ?? '';
+  return {
+    kernel,
+    parts,
+    frame,
+    history,
+    exitStatus: () => exitStatus,
+    /** Press keys one sequence at a time, as a terminal sends them. */
+    async press(...sequences: string[]) {
+      for (const sequence of sequences) {
+        view.stdin.write(sequence);
+        await settle();
+      }
+    },
+    /** Type a line and press Enter; resolves when the command has finished. */
+    async enter(line: string) {
+      for (const char of line) view.stdin.write(char);
+      view.stdin.write(ENTER);
+      await until(() => parts.prompt.getState().busy === undefined, `\`${line}\` to finish`, frame);
+      await settle();
+    },
+    async waitFor(text: string | RegExp) {
+      await until(
+        () => (typeof text === 'string' ? frame().includes(text) : text.test(frame())),
+        `${text} on screen`,
+        frame,
+      );
+    },
+  };
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+async function until(condition: () => boolean, what: string, frame: () => string): Promise<void> {
+  const deadline = Date.now() + DEADLINE_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`Timed out waiting for ${what}. Screen:\n${frame()}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+test('the first frame shows the status line, the three panes, the prompt and the keys', async () => {
+  const {frame, waitFor} = mount();
+  await waitFor('p2pos>');
+  const screen = frame();
+  assert.match(screen, /paused/);
+  assert.match(screen, /t=0/);
+  assert.match(screen, /Scheduler/);
+  assert.match(screen, /Top/);
+  assert.match(screen, /Block map/);
+  assert.match(screen, /F1/);
+  assert.match(screen, /Type `help`/);
+});
+
+test('a typed command runs, its output scrolls in and the panes show the new process', async () => {
+  const {enter, frame, waitFor} = mount();
+  await enter('spawn editor --burst 5');
+  await waitFor('editor');
+  assert.match(frame(), /p2pos> spawn editor --burst 5/);
+  await enter('step 2');
+  await waitFor('t=2');
+  assert.match(frame(), /editor/);
+});
+
+test('ps output is drawn as an aligned table', async () => {
+  const {enter, frame} = mount();
+  await enter('spawn a --burst 5; spawn bb --burst 3; ps');
+  const lines = frame().split('\n');
+  const header = lines.find((line) => /PID\s+PPID\s+NAME\s+STATE/.test(line));
+  assert.ok(header, frame());
+  const row = lines.find((line) => /\bbb\b/.test(line) && /READY|RUNNING/.test(line));
+  assert.ok(row, frame());
+  assert.equal(row.indexOf('bb'), header.indexOf('NAME'));
+});
+
+test('malloc changes the block map', async () => {
+  const {enter, frame, waitFor} = mount();
+  await waitFor('Block map');
+  const before = frame();
+  await enter('malloc 512K');
+  await waitFor(/50(\.\d)?%|512/);
+  assert.notEqual(frame(), before);
+});
+
+test('errors are reported and the console keeps going', async () => {
+  const {enter, frame, waitFor} = mount();
+  await enter('kill 99');
+  await waitFor('error:');
+  await enter('spawn ok --burst 1');
+  await waitFor('ok');
+  assert.match(frame(), /p2pos>/);
+});
+
+test('up-arrow recalls earlier lines, including those of an earlier session', async () => {
+  const history = openHistoryStore(':memory:');
+  history.addLine('sched rr --quantum 2');
+  const {enter, press, parts} = mount(history);
+  await enter('spawn a --burst 2');
+  await press('\u001B[A');
+  assert.equal(parts.prompt.getState().line.text, 'spawn a --burst 2');
+  await press('\u001B[A');
+  assert.equal(parts.prompt.getState().line.text, 'sched rr --quantum 2');
+  await press('\u001B[B', '\u001B[B');
+  assert.equal(parts.prompt.getState().line.text, '');
+  assert.deepEqual(history.lines(10), ['sched rr --quantum 2', 'spawn a --burst 2']);
+});
+
+test('Tab completes a command name and then a pid', async () => {
+  const {enter, press, parts} = mount();
+  await enter('spawn a --burst 50');
+  await press('s', 'p', 'a', '\t');
+  assert.equal(parts.prompt.getState().line.text, 'spawn ');
+  await press('\u0015', 'k', 'i', 'l', '\t', '\t');
+  assert.equal(parts.prompt.getState().line.text, 'kill ');
+});
+
+test('Ctrl-C stops a blocking wait without stopping the kernel, and clears a half-typed line', async () => {
+  const {enter, press, parts, frame, waitFor, kernel} = mount();
+  await enter('spawn a --burst 1000');
+  for (const char of 'wait all') await press(char);
+  await press(ENTER);
+  assert.equal(parts.prompt.getState().busy, 'wait all');
+  await waitFor('Ctrl-C stops it');
+  await press('\u0003');
+  await waitFor('Interrupted');
+  assert.equal(parts.prompt.getState().busy, undefined);
+  assert.ok(kernel.process(2), 'the process is still there');
+  await press('p', 's', '\u0003');
+  assert.equal(parts.prompt.getState().line.text, '');
+  assert.match(frame(), /p2pos> ps\^C/);
+});
+
+test('F-keys and the pane command show, hide and focus panes', async () => {
+  const {enter, press, parts, frame, waitFor} = mount();
+  await waitFor('Scheduler');
+  await press('\u001BOQ'); // F2
+  assert.equal(parts.panes.state.visible.sched, false);
+  assert.doesNotMatch(frame(), /Scheduler/);
+  await press('\u001B1'); // Alt+1 focuses (and shows) it again
+  assert.equal(parts.panes.state.focus, 'sched');
+  await waitFor('Scheduler');
+  await enter('pane hide top');
+  assert.equal(parts.panes.state.visible.top, false);
+  await enter('pane sort mem');
+  assert.equal(parts.panes.state.sort, 'mem');
+});
+
+test('F5 pauses and resumes the clock; speed changes its rate', async () => {
+  const {press, enter, parts, waitFor} = mount();
+  await press('\u001B[15~');
+  assert.equal(parts.clock.isRunning, true);
+  await waitFor('10 Hz');
+  await press('\u001B[15~');
+  assert.equal(parts.clock.isRunning, false);
+  await enter('speed 40');
+  assert.equal(parts.clock.hz, 40);
+  await waitFor('40 Hz');
+});
+
+test('exit and Ctrl-D leave with a status', async () => {
+  const first = mount();
+  await first.enter('exit 3');
+  assert.equal(first.exitStatus(), 3);
+  const second = mount();
+  await second.press('\u0004');
+  assert.equal(second.exitStatus(), 0);
+});
