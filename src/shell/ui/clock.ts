@@ -92,6 +92,7 @@ export class Clock implements ClockControl {
   stop(): void {
     this.#isRunning = false;
     this.#arm();
+    this.#changed();
   }
 
   #changed(): void {

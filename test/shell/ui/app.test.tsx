@@ -89,8 +89,9 @@ test('a typed command runs, its output scrolls in and the panes show the new pro
 });
 
 test('ps output is drawn as an aligned table', async () => {
-  const {enter, frame} = mount();
+  const {enter, frame, waitFor} = mount();
   await enter('spawn a --burst 5; spawn bb --burst 3; ps');
+  await waitFor(/PID\s+PPID\s+NAME[\s\S]*\bbb\b/);
   const lines = frame().split('\n');
   const header = lines.find((line) => /PID\s+PPID\s+NAME\s+STATE/.test(line));
   assert.ok(header, frame());
