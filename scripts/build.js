@@ -20,6 +20,9 @@ await build({
   jsx: 'automatic',
   // React picks its production build from NODE_ENV; without this the console runs React's dev checks.
   define: {'process.env.NODE_ENV': '"production"'},
+  // Some of Ink's CommonJS dependencies (signal-exit) require() Node built-ins, which an ESM bundle
+  // cannot do unless each file has a require of its own.
+  banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',

@@ -44,7 +44,7 @@ export function App({kernel, clock, panes, scrollback, prompt, layoutRef}: AppPr
   const fallbackRef = useRef<Layout | undefined>(undefined);
   (layoutRef ?? fallbackRef).current = layout;
   return (
-    <Box flexDirection="column" width={layout.width} height={layout.height}>
+    <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
       <StatusLine
         snapshot={snapshot}
         hz={clockState.hz}

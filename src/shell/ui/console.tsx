@@ -106,7 +106,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
       <ThemeProvider isColor={options.style.level > 0}>
         <App {...parts} />
       </ThemeProvider>,
-      {stdin, stdout, exitOnCtrlC: false, patchConsole: false, incrementalRendering: true, maxFps: 30},
+      {stdin, stdout, exitOnCtrlC: false, patchConsole: false, incrementalRendering: false, maxFps: 30},
     );
     const onTerminate = () => finish(143); // 128 + SIGTERM, as a shell reports it
     const onHangup = () => finish(129);

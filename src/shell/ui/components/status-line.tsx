@@ -28,12 +28,14 @@ export const StatusLine = React.memo(function StatusLine({snapshot, hz, isRunnin
     `${totals.processes} procs`,
   ];
   return (
-    <Box width={width} height={1}>
-      <Text bold>p2pos </Text>
-      <Text color={theme.tone(isRunning ? 'green' : 'yellow')} inverse={!isRunning}>
-        {isRunning ? `▶ ${hz} Hz` : `❚❚ paused ${hz} Hz`}
+    <Box width={width} height={1} overflow="hidden">
+      <Text wrap="truncate-end">
+        <Text bold>p2pos </Text>
+        <Text color={theme.tone(isRunning ? 'green' : 'yellow')} inverse={!isRunning}>
+          {isRunning ? `▶ ${hz} Hz` : `❚❚ paused ${hz} Hz`}
+        </Text>
+        {`  ${parts.join('  ')}`}
       </Text>
-      <Text wrap="truncate-end"> {parts.join('  ')}</Text>
     </Box>
   );
 });
