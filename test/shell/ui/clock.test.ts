@@ -36,6 +36,7 @@ function withClock(t: TestContext, options: ClockOptions, body: (rig: Rig) => vo
     body({kernel, clock, run, stall: (ms) => (time += ms), changes: () => changes});
   } finally {
     clock.stop();
+    t.mock.timers.reset(); // so one test may build several clocks
   }
 }
 
@@ -159,6 +160,26 @@ test('a rate that is not a multiple of 50 still averages out to the rate', (t) =
   withClock(t, {hz: 60}, ({kernel, run}) => {
     run(10_000);
     assert.ok(Math.abs(kernel.now - 600) <= 1, `600 ± 1 ticks in 10 s, got ${kernel.now}`);
+  });
+});
+
+test('rates of 1 to 3 Hz, whose period is longer than the catch-up cap, still tick at their rate', (t) => {
+  for (const hz of [1, 2, 3]) {
+    withClock(t, {hz}, ({kernel, run}) => {
+      run(10_000);
+      assert.ok(
+        Math.abs(kernel.now - hz * 10) <= 1,
+        `${hz} Hz: ${kernel.now} ticks in 10 s, expected ${hz * 10}`,
+      );
+    });
+  }
+});
+
+test('a rate just under a multiple of 50 is not rounded up to it', (t) => {
+  // 99 Hz owes 1.98 ticks every 20 ms; rounding 1.98 up to 2 must be paid back, not forgiven
+  withClock(t, {hz: 99}, ({kernel, run}) => {
+    run(10_000);
+    assert.ok(Math.abs(kernel.now - 990) <= 2, `990 ± 2 ticks in 10 s, got ${kernel.now}`);
   });
 });
 
