@@ -253,6 +253,20 @@ test('sem wait in the console waits for the clock and takes the unit a process s
   assert.deepEqual(result.lines, ['took S after 3 ticks']);
 });
 
+test('sem wait in the console takes a unit signalled by a process that then exits', async (t) => {
+  // Taking the unit changes the kernel, which calls block's check again from inside isDone: by
+  // then nothing can run, so that inner check must not fail the wait with ESTALL.
+  const {context, kernel} = setup(t);
+  await command(context, 'sem create S 0');
+  await command(context, "spawn poster --prog 'cpu 3, sem signal S'");
+  const waiting = command(context, 'sem wait S');
+  kernel.tick(3);
+  const outcome = await waiting;
+  assert.ok(outcome.ok, JSON.stringify(outcome));
+  assert.deepEqual(outcome.lines, ['took S after 3 ticks']);
+  assert.equal(kernel.semaphoreViews()[0]?.holders[0]?.pid, 0, 'the shell holds the unit');
+});
+
 test('sem wait in the console fails with ESTALL when nobody could signal', async (t) => {
   const {context} = setup(t);
   await command(context, 'sem create S 0');
