@@ -267,6 +267,18 @@ test('sem wait in the console takes a unit signalled by a process that then exit
   assert.equal(kernel.semaphoreViews()[0]?.holders[0]?.pid, 0, 'the shell holds the unit');
 });
 
+test('mq recv in the console takes a message from a sender that then exits', async (t) => {
+  // The same re-entrant check as sem wait: receiving changes the kernel from inside isDone.
+  const {context, kernel} = setup(t);
+  await command(context, 'mq create Q');
+  await command(context, "spawn sender --prog 'cpu 3, mq send Q hello'");
+  const waiting = command(context, 'mq recv Q');
+  kernel.tick(3);
+  const outcome = await waiting;
+  assert.ok(outcome.ok, JSON.stringify(outcome));
+  assert.deepEqual(outcome.lines, ['hello']);
+});
+
 test('sem wait in the console fails with ESTALL when nobody could signal', async (t) => {
   const {context} = setup(t);
   await command(context, 'sem create S 0');
