@@ -107,6 +107,13 @@ export function formatNumber(value: number, digits = 2): string {
   return Number(value.toFixed(digits)).toString();
 }
 
+/** Heap units in K and M (1,024 units each step) with at most one decimal: 512, 200K, 1.5M. */
+export function formatSize(units: number): string {
+  if (units < 1024) return String(units);
+  if (units < 1024 * 1024) return `${formatNumber(units / 1024, 1)}K`;
+  return `${formatNumber(units / (1024 * 1024), 1)}M`;
+}
+
 export function formatPercent(fraction: number): string {
   return `${formatNumber(fraction * 100, 1)}%`;
 }

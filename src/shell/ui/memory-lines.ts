@@ -6,7 +6,7 @@
 
 import {SHELL_OWNER, type KernelSnapshot, type MemoryView} from '../../kernel/index.js';
 import {blockCells, cellKind, type BlockCell} from '../block-map.js';
-import {formatPercent} from '../format.js';
+import {formatPercent, formatSize} from '../format.js';
 import {packSections, type Line, type Section, type Span} from './spans.js';
 import {ownerGlyph} from './theme.js';
 
@@ -69,10 +69,14 @@ export function barSpans(cells: readonly BlockCell[]): Span[] {
 function statsSection(memory: MemoryView): Section {
   const {total, used, free, freeBlocks, largestFree, externalFragmentation} = memory;
   const parts: Line[] = [
-    [{text: `used ${used}/${total} (${formatPercent(total === 0 ? 0 : used / total)})`}],
+    [
+      {
+        text: `used ${formatSize(used)}/${formatSize(total)} (${formatPercent(total === 0 ? 0 : used / total)})`,
+      },
+    ],
     [{text: `frag ${formatPercent(externalFragmentation)}`}],
-    [{text: `free ${free} in ${freeBlocks} ${freeBlocks === 1 ? 'hole' : 'holes'}`}],
-    [{text: `largest ${largestFree}`}],
+    [{text: `free ${formatSize(free)} in ${freeBlocks} ${freeBlocks === 1 ? 'hole' : 'holes'}`}],
+    [{text: `largest ${formatSize(largestFree)}`}],
   ];
   return {label: [], count: parts.length, item: (i) => parts[i]!};
 }

@@ -2,6 +2,7 @@
 // the fit policy and heap size sit in the top border.
 // A thin frame around memory-lines.ts, which decides what fits.
 
+import {formatSize} from '../../format.js';
 import React, {useMemo} from 'react';
 import type {KernelSnapshot} from '../../../kernel/index.js';
 import {PaneFrame, paneInner} from '../components/pane-frame.js';
@@ -29,7 +30,7 @@ export const MemoryPane = React.memo(function MemoryPane({
   return (
     <PaneFrame
       title="Block map"
-      hint={`${snapshot.memory.fit} fit, ${snapshot.memory.total} units`}
+      hint={`${snapshot.memory.fit} fit, ${formatSize(snapshot.memory.total)}`}
       width={width}
       height={height}
       isFocused={isFocused}

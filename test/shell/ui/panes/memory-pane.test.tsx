@@ -26,12 +26,12 @@ test('at 40 x 10 the bar takes several rows, then the stats and the legend', () 
     <MemoryPane snapshot={fragmentedKernel().snapshot()} width={40} height={10} isFocused={false} />,
   );
   assert.deepEqual(lines, [
-    '╭─ Block map ── first fit, 1024 units ─╮',
+    '╭─ Block map ────────── first fit, 1K ─╮',
     '│aaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbb│',
     '│bbbbbbc###############################│',
     '│#############░bbbbbbbbbbbbbb░·········│',
     '│······································│',
-    '│used 701/1024 (68.5%)  frag 0.6%      │',
+    '│used 701/1K (68.5%)  frag 0.6%        │',
     '│free 323 in 2 holes  largest 321      │',
     '│a 2 editor  b 3 compiler  c 4 tiny    │',
     '│# shell  · free  ░ part free          │',
@@ -44,9 +44,9 @@ test('at 80 x 5 the bar, the stats and the legend take a row each', () => {
     <MemoryPane snapshot={fragmentedKernel().snapshot()} width={80} height={5} isFocused={false} />,
   );
   assert.deepEqual(lines, [
-    '╭─ Block map ────────────────────────────────────────── first fit, 1024 units ─╮',
+    '╭─ Block map ────────────────────────────────────────────────── first fit, 1K ─╮',
     '│aaaaaaaaaaaaaaabbbbbbbc######################░bbbbbbb░························│',
-    '│used 701/1024 (68.5%)  frag 0.6%  free 323 in 2 holes  largest 321            │',
+    '│used 701/1K (68.5%)  frag 0.6%  free 323 in 2 holes  largest 321              │',
     '│a 2 editor  b 3 compiler  c 4 tiny  # shell  · free  ░ part free              │',
     '╰──────────────────────────────────────────────────────────────────────────────╯',
   ]);
@@ -57,9 +57,9 @@ test('at 40 x 5 the one-unit block and the two-unit hole still show', () => {
     <MemoryPane snapshot={fragmentedKernel().snapshot()} width={40} height={5} isFocused={false} />,
   );
   assert.deepEqual(lines, [
-    '╭─ Block map ── first fit, 1024 units ─╮',
+    '╭─ Block map ────────── first fit, 1K ─╮',
     '│aaaaaaabbbbc##########░bbb░···········│',
-    '│used 701/1024 (68.5%)  frag 0.6%      │',
+    '│used 701/1K (68.5%)  frag 0.6%        │',
     '│free 323 in 2 holes  largest 321      │',
     '╰──────────────────────────────────────╯',
   ]);
