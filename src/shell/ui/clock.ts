@@ -112,13 +112,16 @@ export class Clock implements ClockControl {
 
   #fire(): void {
     const now = this.#now();
-    const elapsed = Math.min(now - this.#last, MAX_CATCH_UP_MS);
+    // A slow clock's period may exceed the cap; never cap below two periods.
+    const cap = Math.max(MAX_CATCH_UP_MS, 2000 / this.#hz);
+    const elapsed = Math.min(now - this.#last, cap);
     this.#last = now;
     this.#owed += (elapsed * this.#hz) / 1000;
-    // A timer firing a little early still owes its tick: round within 10% of one.
+    // A timer firing a little early still runs its tick (within a tenth of one); the remainder is
+    // carried even when it goes below zero, so over time the rate is exact.
     const due = Math.floor(this.#owed + 0.1);
     if (due <= 0) return;
-    this.#owed = Math.max(0, this.#owed - due);
+    this.#owed -= due;
     try {
       this.#kernel.tick(due);
     } catch (error) {

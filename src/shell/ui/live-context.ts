@@ -42,7 +42,19 @@ export function createLiveContext(
           if (error) reject(error);
           else resolve();
         };
+        let isChecking = false;
         const check = () => {
+          // isDone() may change the kernel (sem wait takes its unit), which calls check again from
+          // inside; that inner call would see a state with nothing left to run and fail the wait.
+          if (isChecking) return;
+          isChecking = true;
+          try {
+            settle();
+          } finally {
+            isChecking = false;
+          }
+        };
+        const settle = () => {
           if (isDone()) finish();
           else if (kernel.isStalled()) finish(new ShellError('ESTALL', stallMessage(kernel, what)));
           else if (timeout !== undefined && kernel.now - start >= timeout)
