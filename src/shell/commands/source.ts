@@ -15,7 +15,8 @@ const MAX_SOURCE_DEPTH = 8;
 /** Lab files are small; anything bigger is a mistake (a binary, a log). */
 const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
 
-let depth = 0;
+/** How deep each session is in nested sources (a session's own count, not the module's). */
+const depths = new WeakMap<object, number>();
 
 export const source: Command = {
   name: 'source',
@@ -29,13 +30,14 @@ export const source: Command = {
   async run(args, context) {
     expectPositionals(args, 1);
     const path = args.positionals[0]!;
+    const depth = depths.get(context.session) ?? 0;
     if (depth >= MAX_SOURCE_DEPTH)
       throw new ShellError('ESOURCE', `Sources nest deeper than ${MAX_SOURCE_DEPTH} files (at ${path}).`);
     const text = readSource(path);
     const output: Block[] = [];
     let ran = 0;
     let failed = 0;
-    depth++;
+    depths.set(context.session, depth + 1);
     try {
       for (const [index, line] of text.split(/\r?\n/).entries()) {
         let commands;
@@ -65,7 +67,7 @@ export const source: Command = {
       }
       return finish();
     } finally {
-      depth--;
+      depths.set(context.session, depth);
     }
 
     function finish() {

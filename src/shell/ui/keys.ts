@@ -119,9 +119,9 @@ export function decodeKey(sequence: string): KeyPress {
     return {...inner, meta: true};
   }
   if (sequence.startsWith(ESC)) return key('unknown');
-  // Printable text: drop any stray control characters a paste carried.
+  // Printable text: a pasted tab becomes a space (it separated words); other control characters go.
   // eslint-disable-next-line no-control-regex
-  const text = sequence.replace(/[\u0000-\u001F\u007F]/g, '');
+  const text = sequence.replace(/\t/g, ' ').replace(/[\u0000-\u001F\u007F]/g, '');
   return text === '' ? key('unknown') : key('text', {text});
 }
 

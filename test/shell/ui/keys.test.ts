@@ -278,3 +278,13 @@ test('decodeInput passes single keys and escape sequences through decodeKey', ()
     assert.deepEqual(decodeInput(sequence), [decodeKey(sequence)], JSON.stringify(sequence));
   }
 });
+
+test('a tab inside pasted text becomes a space, so the words stay apart', () => {
+  assert.deepEqual(decodeKey('spawn\teditor'), {
+    name: 'text',
+    text: 'spawn editor',
+    ctrl: false,
+    meta: false,
+    shift: false,
+  });
+});
