@@ -12,6 +12,9 @@ export const CPU_BUCKET_TICKS = 5;
 const SPARK_LEVELS = '▁▂▃▄▅▆▇█';
 const SPARK_LABEL = 'cpu ';
 
+/** From this width the totals repeat the status line's load, cpu and mem. */
+const WIDE_TOTALS_COLUMNS = 60;
+
 /** The totals over at most `maxLines` lines: procs, states, load, cpu%, mem%. */
 export function summaryLines(snapshot: KernelSnapshot, width: number, maxLines: number): Span[][] {
   const totals = topTotals(snapshot);
@@ -25,11 +28,14 @@ export function summaryLines(snapshot: KernelSnapshot, width: number, maxLines: 
   if (totals.stopped > 0) parts.push([{text: `${totals.stopped} stopped`}]);
   if (totals.new > 0) parts.push([{text: `${totals.new} new`}]);
   if (totals.zombie > 0) parts.push([{text: `${totals.zombie} zombie`, tone: 'magenta'}]);
-  parts.push(
-    [{text: `load ${totals.load}`}],
-    [{text: `cpu ${formatNumber(totals.cpuPercent, 0)}%`}],
-    [{text: `mem ${formatNumber(totals.memoryPercent, 1)}%`}],
-  );
+  // load, cpu and mem are on the status line too; a narrow one-line summary keeps its room for the states
+  if (width >= WIDE_TOTALS_COLUMNS || maxLines > 1) {
+    parts.push(
+      [{text: `load ${totals.load}`}],
+      [{text: `cpu ${formatNumber(totals.cpuPercent, 0)}%`}],
+      [{text: `mem ${formatNumber(totals.memoryPercent, 1)}%`}],
+    );
+  }
   return packSections([{label: [], count: parts.length, item: (i) => parts[i]!}], width, maxLines);
 }
 

@@ -8,7 +8,7 @@
 //   topTable(rows, {sortKey})           the rows as a table: PID NAME STATE PRI CPU% TIME MEM
 
 import type {GanttSegment, KernelSnapshot, ProcessState} from '../../kernel/index.js';
-import {formatNumber, stateTone, tableBlock, type Column, type TableBlock} from '../format.js';
+import {formatNumber, formatSize, stateTone, tableBlock, type Column, type TableBlock} from '../format.js';
 
 /** Columns `top` can sort by. */
 export const TOP_SORT_KEYS = ['cpu', 'mem', 'pid', 'name', 'state', 'pri', 'time'] as const;
@@ -239,7 +239,7 @@ export function topTable(rows: readonly TopRow[], options: TopTableOptions = {})
     pri: {header: header('pri'), value: (row) => row.priority, align: 'right'},
     cpu: {header: header('cpu'), value: (row) => formatNumber(row.cpuPercent, 1), align: 'right'},
     time: {header: header('time'), value: (row) => row.cpuTime, align: 'right'},
-    mem: {header: header('mem'), value: (row) => row.memory, align: 'right'},
+    mem: {header: header('mem'), value: (row) => formatSize(row.memory), align: 'right'},
   };
   return tableBlock(
     rows,
