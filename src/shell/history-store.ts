@@ -314,13 +314,7 @@ export function openHistoryStore(path: string): HistoryStore {
     flush,
 
     recent(limit) {
-      if (!Number.isSafeInteger(limit) || limit < 0) {
-        throw new HistoryStoreError(
-          'EINVAL',
-          path,
-          `History limit ${limit} is not allowed. Expected a whole number of rows, 0 or more.`,
-        );
-      }
+      checkLimit(limit, path, 'History limit', 'rows');
       flush();
       const {selectRecent} = connect();
       return readOrThrow(path, () => selectRecent.all(limit));
@@ -355,13 +349,7 @@ export function openHistoryStore(path: string): HistoryStore {
     },
 
     lines(limit) {
-      if (!Number.isSafeInteger(limit) || limit < 0) {
-        throw new HistoryStoreError(
-          'EINVAL',
-          path,
-          `Line limit ${limit} is not allowed. Expected a whole number of lines, 0 or more.`,
-        );
-      }
+      checkLimit(limit, path, 'Line limit', 'lines');
       const {selectLines} = connect();
       return readOrThrow(path, () => selectLines.all(limit).map((row) => row.line));
     },
@@ -380,6 +368,17 @@ export function openHistoryStore(path: string): HistoryStore {
       }
     },
   };
+}
+
+/** Reject a row limit SQLite would misread (negative means "no limit" there). */
+function checkLimit(limit: number, path: string, what: string, unit: string): void {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new HistoryStoreError(
+      'EINVAL',
+      path,
+      `${what} ${limit} is not allowed. Expected a whole number of ${unit}, 0 or more.`,
+    );
+  }
 }
 
 /** Run a query; a failure (a corrupt page, a lock held too long) becomes a one-line HistoryStoreError. */

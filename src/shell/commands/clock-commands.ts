@@ -1,8 +1,8 @@
 // pause, resume, speed, step: the console's real-time clock. A script's clock moves only by
 // command, so pause, resume and speed fail there with ENOTTY; step works in both (it is tick).
 
-import {MAX_TICKS} from '../../kernel/index.js';
 import {expectPositionals, toInteger} from '../args.js';
+import {tick} from './tick.js';
 import {MAX_CLOCK_HZ, type ClockControl, type Command, type Context} from '../command.js';
 import {ShellError} from '../errors.js';
 
@@ -22,29 +22,30 @@ function clockData(clock: ClockControl, time: number) {
   return {running: clock.isRunning, hz: clock.hz, time};
 }
 
-export const pause: Command = {
-  name: 'pause',
-  usage: ['pause'],
-  summary: 'Stop the real-time clock (console); step N still advances it',
-  run(args, context) {
-    expectPositionals(args, 0);
-    const clock = clockOf(context, 'pause');
-    clock.pause();
-    return {lines: [describe(clock, context.kernel.now)], data: clockData(clock, context.kernel.now)};
-  },
-};
+/** pause and resume: one clock call, then the clock's state. */
+function clockSwitch(name: string, summary: string, apply: (clock: ClockControl) => void): Command {
+  return {
+    name,
+    usage: [name],
+    summary,
+    run(args, context) {
+      expectPositionals(args, 0);
+      const clock = clockOf(context, name);
+      apply(clock);
+      return {lines: [describe(clock, context.kernel.now)], data: clockData(clock, context.kernel.now)};
+    },
+  };
+}
 
-export const resume: Command = {
-  name: 'resume',
-  usage: ['resume'],
-  summary: 'Start the real-time clock again (console)',
-  run(args, context) {
-    expectPositionals(args, 0);
-    const clock = clockOf(context, 'resume');
-    clock.resume();
-    return {lines: [describe(clock, context.kernel.now)], data: clockData(clock, context.kernel.now)};
-  },
-};
+export const pause = clockSwitch(
+  'pause',
+  'Stop the real-time clock (console); step N still advances it',
+  (clock) => clock.pause(),
+);
+
+export const resume = clockSwitch('resume', 'Start the real-time clock again (console)', (clock) =>
+  clock.resume(),
+);
 
 export const speed: Command = {
   name: 'speed',
@@ -59,15 +60,10 @@ export const speed: Command = {
   },
 };
 
+/** tick under the console's name for it: the same advance, paused or not. */
 export const step: Command = {
+  ...tick,
   name: 'step',
   usage: ['step [N]'],
   summary: 'Advance the clock N ticks now (default 1), paused or not; prints the time',
-  async run(args, {kernel, advance}) {
-    expectPositionals(args, 0, 1);
-    const ticks =
-      args.positionals[0] === undefined ? 1 : toInteger(args.positionals[0], 'tick count', 0, MAX_TICKS);
-    await advance(ticks);
-    return {lines: [`t=${kernel.now}`], data: {time: kernel.now}};
-  },
 };

@@ -28,3 +28,14 @@ export const SpanLine = React.memo(function SpanLine({spans}: SpanLineProps) {
     </Text>
   );
 });
+
+/** Lines of spans, one row each (a pane's body). */
+export function SpanLines({lines}: {lines: readonly Line[]}) {
+  return (
+    <>
+      {lines.map((spans, i) => (
+        <SpanLine key={i} spans={spans} />
+      ))}
+    </>
+  );
+}

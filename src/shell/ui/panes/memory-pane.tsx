@@ -6,7 +6,7 @@ import {formatSize} from '../../format.js';
 import React, {useMemo} from 'react';
 import type {KernelSnapshot} from '../../../kernel/index.js';
 import {PaneFrame, paneInner} from '../components/pane-frame.js';
-import {SpanLine} from '../components/span-line.js';
+import {SpanLines} from '../components/span-line.js';
 import {memoryLines} from '../memory-lines.js';
 
 export interface MemoryPaneProps {
@@ -35,9 +35,7 @@ export const MemoryPane = React.memo(function MemoryPane({
       height={height}
       isFocused={isFocused}
     >
-      {lines.map((spans, i) => (
-        <SpanLine key={i} spans={spans} />
-      ))}
+      <SpanLines lines={lines} />
     </PaneFrame>
   );
 });

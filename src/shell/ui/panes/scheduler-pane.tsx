@@ -4,7 +4,7 @@
 import React, {useMemo} from 'react';
 import type {KernelSnapshot} from '../../../kernel/index.js';
 import {PaneFrame, paneInner} from '../components/pane-frame.js';
-import {SpanLine} from '../components/span-line.js';
+import {SpanLines} from '../components/span-line.js';
 import {schedulerLines} from '../scheduler-lines.js';
 
 export interface SchedulerPaneProps {
@@ -36,9 +36,7 @@ export const SchedulerPane = React.memo(function SchedulerPane({
       height={height}
       isFocused={isFocused}
     >
-      {lines.map((spans, i) => (
-        <SpanLine key={i} spans={spans} />
-      ))}
+      <SpanLines lines={lines} />
     </PaneFrame>
   );
 });
