@@ -3,6 +3,7 @@
 
 import {allocSection} from './alloc.js';
 import {cliSection} from './cli.js';
+import {consoleSection} from './console.js';
 import type {Figure, Section} from './figure.js';
 import {schedulerSection} from './scheduler.js';
 
@@ -10,6 +11,7 @@ const sections: [string, Section][] = [
   ['scheduler', schedulerSection],
   ['allocator', allocSection],
   ['script mode and start-up', cliSection],
+  ['console', consoleSection],
 ];
 
 const isJson = process.argv.includes('--json');
