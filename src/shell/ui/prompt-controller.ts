@@ -46,6 +46,10 @@ export class PromptController {
   #entries: string[] | undefined; // loaded from the history database on the first up-arrow
   readonly #session: string[] = [];
   #lastTab = '';
+  /** True from Enter until the line's last command has finished. */
+  #isRunning = false;
+  readonly #typeahead: KeyPress[] = [];
+  #hasExited = false;
   #hasWarnedHistory = false;
   readonly #listeners = new Set<() => void>();
 
@@ -82,11 +86,15 @@ export class PromptController {
       else panes.scroll(focus, -rows);
       return;
     }
+    if (this.#isRunning) {
+      // Type-ahead: keys typed (or a multi-line paste) while a line runs wait their turn.
+      this.#typeahead.push(key);
+      return;
+    }
     if (key.name === 'ctrl-d') {
-      if (this.#state.line.text === '' && this.#state.busy === undefined) return this.#options.onExit(0);
+      if (this.#state.line.text === '') return this.#exit(0);
       return this.#edit({...key, name: 'delete'});
     }
-    if (this.#state.busy !== undefined) return; // no type-ahead while a command runs
     switch (key.name) {
       case 'return':
         return this.submit(this.#state.line.text);
@@ -104,6 +112,19 @@ export class PromptController {
 
   /** Run a line as if typed and Enter pressed. */
   async submit(text: string): Promise<void> {
+    this.#isRunning = true;
+    try {
+      await this.#run(text);
+    } finally {
+      this.#isRunning = false;
+    }
+    // Replay what was typed meanwhile, in order; a line among it runs (and queues) in turn.
+    while (this.#typeahead.length > 0 && !this.#isRunning && !this.#hasExited) {
+      await this.press(this.#typeahead.shift()!);
+    }
+  }
+
+  async #run(text: string): Promise<void> {
     const {context, scrollback} = this.#options;
     const {style} = context;
     this.#set({line: EMPTY_LINE});
@@ -126,7 +147,7 @@ export class PromptController {
       if (outcome.ok) scrollback.append(outcome.blocks);
       else scrollback.append([...(outcome.blocks ?? []), style.red(`error: ${outcome.error}`)]);
       if (context.session.exitStatus !== undefined) {
-        this.#options.onExit(context.session.exitStatus);
+        this.#exit(context.session.exitStatus);
         return;
       }
     }
@@ -134,7 +155,8 @@ export class PromptController {
 
   #cancel(): void {
     const {context, scrollback} = this.#options;
-    if (this.#state.busy !== undefined) {
+    if (this.#isRunning) {
+      this.#typeahead.length = 0; // as a terminal flushes input on an interrupt
       context.interrupt();
       return;
     }
@@ -146,6 +168,12 @@ export class PromptController {
         (text === '' ? context.style.dim('  (exit or Ctrl-D leaves)') : ''),
     ]);
     this.#set({line: EMPTY_LINE});
+  }
+
+  #exit(status: number): void {
+    this.#hasExited = true;
+    this.#typeahead.length = 0;
+    this.#options.onExit(status);
   }
 
   #functionKey(number: number): void {

@@ -193,3 +193,39 @@ test('exit and Ctrl-D leave with a status', async () => {
   await second.press('\u0004');
   assert.equal(second.exitStatus(), 0);
 });
+
+test('a pasted block of lines runs every line, in order', async () => {
+  const {press, parts, frame, waitFor} = mount();
+  await press('echo one\recho two\recho three\r');
+  await waitFor('three');
+  await until(() => parts.prompt.getState().busy === undefined, 'the paste to finish', frame);
+  const screen = frame();
+  assert.ok(
+    screen.indexOf('one') < screen.indexOf('two') && screen.indexOf('two') < screen.indexOf('three'),
+    screen,
+  );
+});
+
+test('keys typed while a command runs wait for it, and Ctrl-C throws them away', async () => {
+  const {press, enter, parts, frame, waitFor} = mount();
+  await enter('spawn a --burst 1000');
+  await press('w', 'a', 'i', 't', ' ', 'a', 'l', 'l', ENTER);
+  await press('p', 's', ENTER); // typed ahead: runs after the wait
+  assert.equal(parts.prompt.getState().busy, 'wait all');
+  await press('\u0003');
+  await waitFor('Interrupted');
+  assert.equal(parts.prompt.getState().line.text, '');
+  assert.doesNotMatch(frame(), /p2pos> ps/);
+});
+
+test('a line typed ahead runs once the running command finishes', async () => {
+  const {press, enter, parts, frame, waitFor} = mount();
+  await enter('spawn a --burst 1');
+  await press('w', 'a', 'i', 't', ' ', '2', ENTER);
+  await press('e', 'c', 'h', 'o', ' ', 'l', 'a', 't', 'e', 'r', ENTER);
+  assert.equal(parts.prompt.getState().busy, 'wait 2');
+  await press('\u001B[15~'); // F5: the clock runs and the wait can end
+  await waitFor(/p2pos> echo later\nlater/);
+  parts.clock.pause();
+  assert.ok(frame().indexOf('p2pos> wait 2') < frame().indexOf('p2pos> echo later'), frame());
+});
