@@ -2,7 +2,7 @@
 // pids, and the names a command takes (semaphores for `sem`, policies for `sched`, panes for `pane`).
 // Pure: it reads the kernel, never changes it.
 
-import {FIT_POLICY_NAMES, SCHEDULER_NAMES, type Kernel} from '../kernel/index.js';
+import {FIT_POLICY_NAMES, INIT_PID, SCHEDULER_NAMES, type Kernel} from '../kernel/index.js';
 import {commands, findCommand} from './commands/index.js';
 import {PANE_NAMES} from './ui/layout.js';
 import {TOP_SORT_KEYS} from './ui/top-rows.js';
@@ -68,7 +68,8 @@ export function complete(before: string, kernel: Kernel): Completion {
       ...(word.startsWith('-') ? Object.keys(command?.flags ?? {}).map((flag) => `--${flag}`) : []),
     ];
     if (command && !NO_PIDS.has(command.name) && !word.startsWith('-')) {
-      for (const process of kernel.listProcesses()) if (process.pid !== 1) pool.push(String(process.pid));
+      for (const process of kernel.listProcesses())
+        if (process.pid !== INIT_PID) pool.push(String(process.pid));
     }
   }
   const candidates = [...new Set(pool.filter((candidate) => candidate.startsWith(word)))].sort(

@@ -84,15 +84,6 @@ export function renderTable(block: TableBlock, style: ChalkInstance): string[] {
   return [line(block.headers.map((text) => ({text}))), ...block.rows.map(line)];
 }
 
-/** Lay rows out as an aligned text table (see tableBlock and renderTable). */
-export function table<Row>(
-  rows: readonly Row[],
-  columns: readonly Column<Row>[],
-  style: ChalkInstance,
-): string[] {
-  return renderTable(tableBlock(rows, columns), style);
-}
-
 /** Text lines for a command's output: tables laid out as text. */
 export function blocksToLines(blocks: readonly Block[], style: ChalkInstance): string[] {
   return blocks.flatMap((block) => (typeof block === 'string' ? [block] : renderTable(block, style)));

@@ -3,14 +3,13 @@
 // next), the ready queue in dispatch order, who waits on what, the stopped; then the Gantt strip of
 // the last ticks and its time axis. When rows run short the axis goes first, then the lists.
 
-import type {KernelSnapshot, ProcessView} from '../../kernel/index.js';
+import {INIT_PID, type KernelSnapshot, type ProcessView} from '../../kernel/index.js';
 import {ganttStrip} from './gantt-strip.js';
 import {packSections, fitLine, padText, type Line, type Section, type Span} from './spans.js';
 import {ownerGlyph} from './theme.js';
 
 /** The strip's mark for an idle tick. */
 export const IDLE_GLYPH = '·';
-const INIT_PID = 1;
 const LABEL_WIDTH = 6; // "ready " and its kin, so the lists line up
 
 /**

@@ -7,7 +7,7 @@
 //   topTotals(snapshot)                 counts per state, load, CPU and memory use
 //   topTable(rows, {sortKey})           the rows as a table: PID NAME STATE PRI CPU% TIME MEM
 
-import type {GanttSegment, KernelSnapshot, ProcessState} from '../../kernel/index.js';
+import {INIT_PID, type GanttSegment, type KernelSnapshot, type ProcessState} from '../../kernel/index.js';
 import {formatNumber, formatSize, stateTone, tableBlock, type Column, type TableBlock} from '../format.js';
 
 /** Columns `top` can sort by. */
@@ -71,8 +71,6 @@ const STATE_RANK: Readonly<Record<TopState, number>> = {
   zombie: 5,
   terminated: 6,
 };
-
-const INIT_PID = 1;
 
 /**
  * Rows for every live process, sorted by `sortKey` (ties to the lower pid). Terminated processes
