@@ -343,7 +343,10 @@ const badFlags: {args: string[]; message: RegExp}[] = [
     args: ['--fit', 'worstest'],
     message: /Unknown --fit `worstest`\. Expected one of: first, best, worst, next\./,
   },
-  {args: ['--hz', '0'], message: /Bad --hz `0`: expected a whole number of ticks per second from 1 to 100000/},
+  {
+    args: ['--hz', '0'],
+    message: /Bad --hz `0`: expected a whole number of ticks per second from 1 to 100000/,
+  },
   {args: ['--hz', '200000'], message: /Bad --hz `200000`/},
 ];
 

@@ -2,7 +2,9 @@
 // and prints plain text or one JSON line per command. Errors go to stderr as FILE:LINE: message.
 // Returns the exit status: 0, or 1 when any command failed.
 
+import type {ChalkInstance} from 'chalk';
 import type {Context} from './command.js';
+import {blocksToLines} from './format.js';
 import {parseLine, type CommandLine} from './parse.js';
 import {runCommand, type Outcome} from './run-line.js';
 
@@ -37,6 +39,7 @@ export async function runScript(
         lineNumber,
         output,
         options,
+        context.style,
       );
       hasFailed = true;
       if (context.session.errexit) break;
@@ -44,7 +47,7 @@ export async function runScript(
     }
     for (const command of commands) {
       const outcome = await runCommand(command, context);
-      report(outcome, lineNumber, output, options);
+      report(outcome, lineNumber, output, options, context.style);
       if (!outcome.ok) hasFailed = true;
       const status = context.session.exitStatus;
       if (status !== undefined) return status === 0 && hasFailed ? 1 : status;
@@ -54,14 +57,20 @@ export async function runScript(
   return hasFailed ? 1 : 0;
 }
 
-function report(outcome: Outcome, line: number, output: Output, options: ScriptOptions): void {
+function report(
+  outcome: Outcome,
+  line: number,
+  output: Output,
+  options: ScriptOptions,
+  style: ChalkInstance,
+): void {
   if (options.json) {
     const record = outcome.ok
       ? {cmd: outcome.cmd, ok: true, data: outcome.data}
       : {cmd: outcome.cmd, ok: false, error: outcome.error, code: outcome.code};
     output.stdout(JSON.stringify(record) + '\n');
-  } else if (outcome.lines && outcome.lines.length > 0) {
-    output.stdout(outcome.lines.join('\n') + '\n');
+  } else if (outcome.blocks && outcome.blocks.length > 0) {
+    output.stdout(blocksToLines(outcome.blocks, style).join('\n') + '\n');
   }
   if (!outcome.ok) output.stderr(`${options.source}:${line}: ${outcome.error}\n`);
 }

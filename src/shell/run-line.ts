@@ -7,16 +7,14 @@ import {parseArgs} from './args.js';
 import type {Context, Result} from './command.js';
 import {commands, findCommand, suggestCommand} from './commands/index.js';
 import {ShellError} from './errors.js';
-import {blocksToLines, type Block} from './format.js';
+import type {Block} from './format.js';
 import type {CommandLine} from './parse.js';
 
 export type Outcome =
   | {
       ok: true;
       cmd: string;
-      /** The output as text, tables laid out. */
-      lines: string[];
-      /** The same output with tables kept as data, for a front end that draws them. */
+      /** The output: lines and tables (blocksToLines lays it out as text). */
       blocks: Block[];
       data: Record<string, unknown>;
     }
@@ -26,8 +24,7 @@ export type Outcome =
       error: string;
       code: string;
       usage?: string[];
-      /** What the command printed before it failed, if anything (as text, and as blocks). */
-      lines?: string[];
+      /** What the command printed before it failed, if anything. */
       blocks?: Block[];
     };
 
@@ -48,7 +45,6 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
     const outcome: Outcome = {
       ok: true,
       cmd: command.name,
-      lines: blocksToLines(result.lines, context.style),
       blocks: result.lines,
       data: result.data ?? {},
     };
@@ -65,14 +61,12 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
       };
     }
     if (error instanceof ShellError && error.output.length > 0) {
-      const blocks = [...error.output];
       return {
         ok: false,
         cmd: command.name,
         code: error.code,
         error: error.message,
-        lines: blocksToLines(blocks, context.style),
-        blocks,
+        blocks: [...error.output],
       };
     }
     if (error instanceof ShellError || error instanceof KernelError) {
@@ -104,7 +98,6 @@ function addTrace(outcome: Outcome & {ok: true}, context: Context, after: number
       `  [t=${event.time}] ${event.pid === 0 ? 'shell' : `pid ${event.pid}`} ${event.kind}${event.detail ? ` ${event.detail}` : ''}`,
     ),
   );
-  outcome.lines = [...traced, ...outcome.lines];
   outcome.blocks = [...traced, ...outcome.blocks];
 }
 

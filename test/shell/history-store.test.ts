@@ -375,7 +375,10 @@ test('prompt lines persist across sessions, oldest first, skipping blank ones', 
   assert.deepEqual(second.lines(10), ['spawn a --burst 5', 'ps']);
   second.addLine('wait all');
   assert.deepEqual(second.lines(2), ['ps', 'wait all']);
-  assert.throws(() => second.lines(-1), (error: HistoryStoreError) => error.code === 'EINVAL');
+  assert.throws(
+    () => second.lines(-1),
+    (error: HistoryStoreError) => error.code === 'EINVAL',
+  );
   second.close();
 });
 

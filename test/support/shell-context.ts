@@ -11,6 +11,7 @@ import {createKernel, type KernelOptions} from '../../src/kernel/index.js';
 import type {Context} from '../../src/shell/command.js';
 import {createScriptContext} from '../../src/shell/context.js';
 import {openHistoryStore, type HistoryStore} from '../../src/shell/history-store.js';
+import {blocksToLines} from '../../src/shell/format.js';
 import {parseLine} from '../../src/shell/parse.js';
 import {runCommand, type Outcome} from '../../src/shell/run-line.js';
 
@@ -58,14 +59,14 @@ export async function runOk(
 ): Promise<{lines: string[]; data: Record<string, unknown>}> {
   const outcome = await run(context, text);
   if (!outcome.ok) assert.fail(`\`${text}\` failed with ${outcome.code}: ${outcome.error}`);
-  return {lines: outcome.lines, data: outcome.data};
+  return {lines: linesOf(outcome), data: outcome.data};
 }
 
 /** Run `text`, expecting it to fail with `code`; returns the error message. */
 export async function runFails(context: Context, text: string, code: string): Promise<string> {
   const outcome = await run(context, text);
   if (outcome.ok)
-    assert.fail(`\`${text}\` succeeded, expected ${code}; printed:\n${outcome.lines.join('\n')}`);
+    assert.fail(`\`${text}\` succeeded, expected ${code}; printed:\n${linesOf(outcome).join('\n')}`);
   assert.equal(outcome.code, code, `\`${text}\` failed with ${outcome.code}: ${outcome.error}`);
   return outcome.error;
 }
@@ -84,4 +85,9 @@ export function kernelState(context: Context): Record<string, unknown> {
     avoidance: snapshot.avoidance,
     events: kernel.recentEvents().map((event) => event.seq),
   };
+}
+
+/** What an outcome printed, as script mode shows it (tables laid out, colour off). */
+export function linesOf(outcome: Outcome): string[] {
+  return blocksToLines(outcome.blocks ?? [], new Chalk({level: 0}));
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {MAX_CLOCK_HZ, type Context} from '../../../src/shell/command.js';
 import {fakeClock, type FakeClock} from '../../support/fake-clock.js';
-import {createTestContext, kernelState, run, runFails, runOk} from '../../support/shell-context.js';
+import {createTestContext, kernelState, run, runFails, runOk, linesOf} from '../../support/shell-context.js';
 
 /** A test context with the console's clock, faked. */
 function withClock(options: {hz?: number; isRunning?: boolean} = {}): {context: Context; clock: FakeClock} {
@@ -170,6 +170,6 @@ test('a line of clock commands runs in order', async () => {
   const {context, clock} = withClock();
   const outcome = await run(context, 'pause; speed 500; step 3; resume');
   assert.ok(outcome.ok);
-  assert.deepEqual(outcome.lines, ['clock running at 500 Hz, t=3']);
+  assert.deepEqual(linesOf(outcome), ['clock running at 500 Hz, t=3']);
   assert.deepEqual(clock.calls, ['pause', 'setHz 500', 'resume']);
 });

@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test, type TestContext} from 'node:test';
 import type {Outcome} from '../../../src/shell/run-line.js';
-import {createTestContext, run, runFails, runOk} from '../../support/shell-context.js';
+import {createTestContext, run, runFails, runOk, linesOf} from '../../support/shell-context.js';
 
 /** A temp directory removed after the test; write(name, text) puts a file in it and returns its path. */
 function tempFiles(t: TestContext): {dir: string; write(name: string, text: string): string} {
@@ -74,7 +74,7 @@ test('tables a sourced command prints stay tables', async (t) => {
   const outcome = await run(createTestContext(), `source ${path}`);
   assert.ok(outcome.ok);
   assert.equal(outcome.blocks.filter((block) => typeof block !== 'string').length, 1);
-  assert.match(outcome.lines[1]!, /^NAME\s+VALUE\s+TYPE/);
+  assert.match(linesOf(outcome)[1]!, /^NAME\s+VALUE\s+TYPE/);
 });
 
 test('a failing line makes source fail with ESOURCE, keeping the output and naming FILE:LINE', async (t) => {
@@ -83,7 +83,7 @@ test('a failing line makes source fail with ESOURCE, keeping the output and nami
   const outcome = failed(await run(createTestContext(), `source ${path}`));
   assert.equal(outcome.code, 'ESOURCE');
   assert.equal(outcome.error, `1 of 3 commands in ${path} failed.`);
-  assert.deepEqual(outcome.lines, ['one', `${path}:2: Process 99 does not exist.`, 'three']);
+  assert.deepEqual(linesOf(outcome), ['one', `${path}:2: Process 99 does not exist.`, 'three']);
 });
 
 test('a usage error in a sourced line carries the usage, at its line', async (t) => {
@@ -91,15 +91,18 @@ test('a usage error in a sourced line carries the usage, at its line', async (t)
   const path = files.write('usage.p2', 'echo before\n\nspawn --burst x\n');
   const outcome = failed(await run(createTestContext(), `source ${path}`));
   assert.equal(outcome.code, 'ESOURCE');
-  assert.equal(outcome.lines?.[0], 'before');
-  assert.match(outcome.lines?.[1] ?? '', new RegExp(`^${escape(path)}:3: Bad --burst \`x\`.*Usage: spawn`));
+  assert.equal(linesOf(outcome)[0], 'before');
+  assert.match(linesOf(outcome)[1] ?? '', new RegExp(`^${escape(path)}:3: Bad --burst \`x\`.*Usage: spawn`));
 });
 
 test('an unknown command in a sourced file is reported at its line', async (t) => {
   const files = tempFiles(t);
   const path = files.write('typo.p2', 'echo one\nspwan a\n');
   const outcome = failed(await run(createTestContext(), `source ${path}`));
-  assert.deepEqual(outcome.lines, ['one', `${path}:2: Unknown command \`spwan\`. Did you mean \`spawn\`?`]);
+  assert.deepEqual(linesOf(outcome), [
+    'one',
+    `${path}:2: Unknown command \`spwan\`. Did you mean \`spawn\`?`,
+  ]);
 });
 
 test('a line that does not parse is reported at its line and the rest still runs', async (t) => {
@@ -107,9 +110,9 @@ test('a line that does not parse is reported at its line and the rest still runs
   const path = files.write('quote.p2', "echo one\necho 'unterminated\necho three\n");
   const outcome = failed(await run(createTestContext(), `source ${path}`));
   assert.equal(outcome.code, 'ESOURCE');
-  assert.equal(outcome.lines?.[0], 'one');
-  assert.ok(outcome.lines?.[1]?.startsWith(`${path}:2: `), outcome.lines?.[1]);
-  assert.equal(outcome.lines?.[2], 'three');
+  assert.equal(linesOf(outcome)[0], 'one');
+  assert.ok(linesOf(outcome)[1]?.startsWith(`${path}:2: `), linesOf(outcome)[1]);
+  assert.equal(linesOf(outcome)[2], 'three');
   assert.equal(outcome.error, `1 of 2 commands in ${path} failed.`);
 });
 
@@ -118,7 +121,7 @@ test('several failures are all reported and counted', async (t) => {
   const path = files.write('two.p2', 'kill 98\necho ok\nkill 99\n');
   const outcome = failed(await run(createTestContext(), `source ${path}`));
   assert.equal(outcome.error, `2 of 3 commands in ${path} failed.`);
-  assert.deepEqual(outcome.lines, [
+  assert.deepEqual(linesOf(outcome), [
     `${path}:1: Process 98 does not exist.`,
     'ok',
     `${path}:3: Process 99 does not exist.`,
@@ -131,7 +134,7 @@ test('set -e inside the file stops it at the first failure', async (t) => {
   const context = createTestContext();
   const outcome = failed(await run(context, `source ${path}`));
   assert.equal(outcome.code, 'ESOURCE');
-  assert.deepEqual(outcome.lines, ['errexit on', 'one', `${path}:3: Process 99 does not exist.`]);
+  assert.deepEqual(linesOf(outcome), ['errexit on', 'one', `${path}:3: Process 99 does not exist.`]);
   assert.equal(outcome.error, `1 of 3 commands in ${path} failed.`);
 });
 
@@ -141,15 +144,15 @@ test('set -e in the session stops a sourced file at its first failure', async (t
   const context = createTestContext();
   await runOk(context, 'set -e');
   const outcome = failed(await run(context, `source ${path}`));
-  assert.deepEqual(outcome.lines, ['one', `${path}:2: Process 99 does not exist.`]);
+  assert.deepEqual(linesOf(outcome), ['one', `${path}:2: Process 99 does not exist.`]);
 });
 
 test('set -e stops at a line that does not parse too', async (t) => {
   const files = tempFiles(t);
   const path = files.write('quote.p2', "set -e\necho 'unterminated\necho three\n");
   const outcome = failed(await run(createTestContext(), `source ${path}`));
-  assert.equal(outcome.lines?.length, 2);
-  assert.ok(!outcome.lines?.includes('three'));
+  assert.equal(linesOf(outcome).length, 2);
+  assert.ok(!linesOf(outcome).includes('three'));
 });
 
 test('exit in a sourced file stops the file and ends the session', async (t) => {
@@ -209,7 +212,7 @@ test('a failure in a nested file names the inner FILE:LINE and fails the outer f
   const outer = files.write('outer.p2', `source ${inner}\necho after\n`);
   const outcome = failed(await run(createTestContext(), `source ${outer}`));
   assert.equal(outcome.code, 'ESOURCE');
-  assert.deepEqual(outcome.lines, [
+  assert.deepEqual(linesOf(outcome), [
     'inner',
     `${inner}:2: Process 99 does not exist.`,
     `${outer}:1: 1 of 2 commands in ${inner} failed.`,
@@ -224,7 +227,7 @@ test('a file that sources itself stops at the depth limit with a clear error', a
   const context = createTestContext();
   const outcome = failed(await run(context, `source ${path}`));
   assert.equal(outcome.code, 'ESOURCE');
-  const lines = outcome.lines ?? [];
+  const lines = linesOf(outcome);
   assert.equal(lines.filter((line) => line === 'level').length, 8, 'eight levels ran');
   assert.ok(
     lines.includes(`${path}:2: Sources nest deeper than 8 files (at ${path}).`),
@@ -249,7 +252,7 @@ test('a missing file named inside a sourced file is reported at its line', async
   const missing = join(files.dir, 'missing.p2');
   const path = files.write('outer.p2', `source ${missing}\n`);
   const outcome = failed(await run(createTestContext(), `source ${path}`));
-  assert.deepEqual(outcome.lines, [`${path}:1: Cannot read ${missing}: no such file.`]);
+  assert.deepEqual(linesOf(outcome), [`${path}:1: Cannot read ${missing}: no such file.`]);
 });
 
 function escape(text: string): string {

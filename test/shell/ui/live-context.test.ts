@@ -13,6 +13,7 @@ import {runCommand, type Outcome} from '../../../src/shell/run-line.js';
 import {createLiveContext, type LiveContext} from '../../../src/shell/ui/live-context.js';
 import {PaneStore} from '../../../src/shell/ui/pane-store.js';
 import {fakeClock} from '../../support/fake-clock.js';
+import {linesOf} from '../../support/shell-context.js';
 
 function setup(t: TestContext, options: KernelOptions = {}) {
   const kernel = createKernel(options);
@@ -250,7 +251,7 @@ test('sem wait in the console waits for the clock and takes the unit a process s
   kernel.tick(3);
   const result = await waiting;
   assert.ok(result.ok, JSON.stringify(result));
-  assert.deepEqual(result.lines, ['took S after 3 ticks']);
+  assert.deepEqual(linesOf(result), ['took S after 3 ticks']);
 });
 
 test('sem wait in the console takes a unit signalled by a process that then exits', async (t) => {
@@ -263,7 +264,7 @@ test('sem wait in the console takes a unit signalled by a process that then exit
   kernel.tick(3);
   const outcome = await waiting;
   assert.ok(outcome.ok, JSON.stringify(outcome));
-  assert.deepEqual(outcome.lines, ['took S after 3 ticks']);
+  assert.deepEqual(linesOf(outcome), ['took S after 3 ticks']);
   assert.equal(kernel.semaphoreViews()[0]?.holders[0]?.pid, 0, 'the shell holds the unit');
 });
 
@@ -276,7 +277,7 @@ test('mq recv in the console takes a message from a sender that then exits', asy
   kernel.tick(3);
   const outcome = await waiting;
   assert.ok(outcome.ok, JSON.stringify(outcome));
-  assert.deepEqual(outcome.lines, ['hello']);
+  assert.deepEqual(linesOf(outcome), ['hello']);
 });
 
 test('sem wait in the console fails with ESTALL when nobody could signal', async (t) => {
