@@ -4,7 +4,14 @@ import {MAX_PROCESSES} from '../../kernel/index.js';
 import {expectPositionals, flagText, toChoice, toInteger} from '../args.js';
 import type {Command} from '../command.js';
 import {formatNumber} from '../format.js';
-import {DEFAULT_TOP_WINDOW_TICKS, TOP_SORT_KEYS, topRows, topTable, topTotals} from '../ui/top-rows.js';
+import {
+  DEFAULT_TOP_WINDOW_TICKS,
+  summaryStates,
+  TOP_SORT_KEYS,
+  topRows,
+  topTable,
+  topTotals,
+} from '../ui/top-rows.js';
 
 export const top: Command = {
   name: 'top',
@@ -26,8 +33,7 @@ export const top: Command = {
     const snapshot = kernel.snapshot();
     const rows = topRows(snapshot, sort).slice(0, count);
     const totals = topTotals(snapshot);
-    const states = (['running', 'ready', 'waiting', 'stopped', 'new', 'zombie'] as const)
-      .filter((state) => totals[state] > 0 || state === 'running' || state === 'ready' || state === 'waiting')
+    const states = summaryStates(totals)
       .map((state) => `${totals[state]} ${state}`)
       .join(', ');
     const summary =

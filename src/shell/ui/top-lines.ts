@@ -3,14 +3,24 @@
 // with ▁…█, a blank for a bucket with no work.
 
 import type {KernelSnapshot} from '../../kernel/index.js';
-import {formatNumber} from '../format.js';
+import {formatNumber, stateTone} from '../format.js';
 import {packSections, type Line, type Span} from './spans.js';
-import {cpuHistory, topTotals} from './top-rows.js';
+import {cpuHistory, summaryStates, topTotals, type CountedState} from './top-rows.js';
 
 /** Ticks per sparkline character. */
 export const CPU_BUCKET_TICKS = 5;
 const SPARK_LEVELS = '▁▂▃▄▅▆▇█';
 const SPARK_LABEL = 'cpu ';
+
+/** Short state names for the summary; colours as ps gives them. */
+const STATE_LABELS: Readonly<Record<CountedState, string>> = {
+  running: 'run',
+  ready: 'ready',
+  waiting: 'wait',
+  stopped: 'stopped',
+  new: 'new',
+  zombie: 'zombie',
+};
 
 /** From this width the totals repeat the status line's load, cpu and mem. */
 const WIDE_TOTALS_COLUMNS = 60;
@@ -20,14 +30,10 @@ export function summaryLines(snapshot: KernelSnapshot, width: number, maxLines: 
   const totals = topTotals(snapshot);
   const parts: Line[] = [
     [{text: `${totals.processes} procs`, isBold: true}],
-    [{text: `${totals.running} run`, tone: 'green'}],
-    [{text: `${totals.ready} ready`, tone: 'cyan'}],
-    [{text: `${totals.waiting} wait`, tone: 'yellow'}],
+    ...summaryStates(totals).map((state): Line => [
+      {text: `${totals[state]} ${STATE_LABELS[state]}`, tone: stateTone(state)},
+    ]),
   ];
-  // the rarer states only when present, to save the room
-  if (totals.stopped > 0) parts.push([{text: `${totals.stopped} stopped`}]);
-  if (totals.new > 0) parts.push([{text: `${totals.new} new`}]);
-  if (totals.zombie > 0) parts.push([{text: `${totals.zombie} zombie`, tone: 'magenta'}]);
   // load, cpu and mem are on the status line too; a narrow one-line summary keeps its room for the states
   if (width >= WIDE_TOTALS_COLUMNS || maxLines > 1) {
     parts.push(

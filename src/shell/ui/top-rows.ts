@@ -166,8 +166,14 @@ export function cpuHistory(snapshot: KernelSnapshot, buckets: number, bucketTick
   return busy.map((ticks, bucket) => (covered[bucket] === 0 ? 0 : ticks / covered[bucket]!));
 }
 
+/** Totals over the default window, per snapshot: the status line and the top pane draw the same frame. */
+const totalsCache = new WeakMap<KernelSnapshot, TopTotals>();
+
 /** Counts per state (init and terminated processes left out, as in topRows), load, CPU and memory use. */
 export function topTotals(snapshot: KernelSnapshot, windowTicks = DEFAULT_TOP_WINDOW_TICKS): TopTotals {
+  const isDefault = windowTicks === DEFAULT_TOP_WINDOW_TICKS;
+  const cached = isDefault ? totalsCache.get(snapshot) : undefined;
+  if (cached) return cached;
   const totals: TopTotals = {
     processes: 0,
     running: 0,
@@ -192,7 +198,18 @@ export function topTotals(snapshot: KernelSnapshot, windowTicks = DEFAULT_TOP_WI
   totals.cpuPercent = covered === 0 ? 0 : (busy / covered) * 100;
   const {used, total} = snapshot.memory;
   totals.memoryPercent = total === 0 ? 0 : (used / total) * 100;
+  if (isDefault) totalsCache.set(snapshot, totals);
   return totals;
+}
+
+/** The states TopTotals counts. */
+export type CountedState = Exclude<TopState, 'terminated'>;
+
+/** The states a summary lists: running, ready and waiting always, the rarer ones only when present. */
+export function summaryStates(totals: TopTotals): CountedState[] {
+  return (['running', 'ready', 'waiting', 'stopped', 'new', 'zombie'] as const).filter(
+    (state) => totals[state] > 0 || state === 'running' || state === 'ready' || state === 'waiting',
+  );
 }
 
 export interface TopTableOptions {
