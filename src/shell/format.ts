@@ -69,17 +69,36 @@ export function columnWidths(block: TableBlock): number[] {
   return widths;
 }
 
-/** Lay a table out as text with a header line; columns are separated by two spaces. */
+/**
+ * One row laid out: each cell padded to its column (numbers on the right), columns two spaces apart,
+ * tones on the cells only, no padding after the last cell. Both front ends draw a row from this.
+ */
+export function tableRow(
+  block: TableBlock,
+  widths: readonly number[],
+  cells: readonly TableCell[],
+): TableCell[] {
+  const pieces: TableCell[] = [];
+  cells.forEach((cell, i) => {
+    const gap = ' '.repeat(Math.max(0, widths[i]! - cell.text.length));
+    const isRight = block.align[i] === 'right';
+    if (i > 0) pieces.push({text: COLUMN_GAP});
+    if (isRight && gap) pieces.push({text: gap});
+    pieces.push(cell);
+    if (!isRight && gap && i < cells.length - 1) pieces.push({text: gap});
+  });
+  return pieces;
+}
+
+const COLUMN_GAP = '  ';
+
+/** Lay a table out as text with a header line. */
 export function renderTable(block: TableBlock, style: ChalkInstance): string[] {
   const widths = columnWidths(block);
   const line = (cells: readonly TableCell[]) =>
-    cells
-      .map((cell, i) => {
-        const gap = ' '.repeat(widths[i]! - cell.text.length);
-        const shown = cell.tone ? paint(style, cell.tone, cell.text) : cell.text;
-        return block.align[i] === 'right' ? gap + shown : shown + gap;
-      })
-      .join('  ')
+    tableRow(block, widths, cells)
+      .map((piece) => (piece.tone ? paint(style, piece.tone, piece.text) : piece.text))
+      .join('')
       .trimEnd();
   return [line(block.headers.map((text) => ({text}))), ...block.rows.map(line)];
 }

@@ -4,7 +4,7 @@
 
 import {Box} from 'ink';
 import React, {useMemo} from 'react';
-import {columnWidths, type TableBlock, type TableCell} from '../../format.js';
+import {columnWidths, tableRow, type TableBlock, type TableCell} from '../../format.js';
 import {fitLine, type Span} from '../spans.js';
 import {SpanLine} from './span-line.js';
 
@@ -19,8 +19,6 @@ export interface TableProps {
   /** @default true */
   showHeader?: boolean;
 }
-
-const GAP = '  ';
 
 export const Table = React.memo(function Table({block, width, from = 0, to, showHeader = true}: TableProps) {
   const widths = useMemo(() => columnWidths(block), [block]);
@@ -45,7 +43,7 @@ export const Table = React.memo(function Table({block, width, from = 0, to, show
   );
 });
 
-/** One row as spans: cells padded to their column, tones kept off the padding, cut to `width`. */
+/** One row as spans (format.ts tableRow), the header bold, cut to `width`. */
 export function tableLine(
   block: TableBlock,
   widths: readonly number[],
@@ -53,18 +51,12 @@ export function tableLine(
   width: number,
   isHeader: boolean,
 ): Span[] {
-  const spans: Span[] = [];
-  cells.forEach((cell, i) => {
-    const gap = ' '.repeat(Math.max(0, widths[i]! - cell.text.length));
-    const isRight = block.align[i] === 'right';
-    if (i > 0) spans.push({text: GAP});
-    if (isRight && gap) spans.push({text: gap});
-    const span: Span = {text: cell.text};
-    if (cell.tone) span.tone = cell.tone;
-    if (isHeader) span.isBold = true;
-    spans.push(span);
-    // no padding after the last cell, as the text renderer trims it
-    if (!isRight && gap && i < cells.length - 1) spans.push({text: gap});
+  const spans = tableRow(block, widths, cells).map((piece): Span => {
+    const span: Span = {text: piece.text};
+    if (piece.tone) span.tone = piece.tone;
+    // only the cells, not the padding between them
+    if (isHeader && piece.text.trim() !== '') span.isBold = true;
+    return span;
   });
   return fitLine(spans, width);
 }
