@@ -7,7 +7,7 @@
 import {SHELL_OWNER, type KernelSnapshot, type MemoryView} from '../../kernel/index.js';
 import {blockCells, cellKind, type BlockCell} from '../block-map.js';
 import {formatPercent, formatSize} from '../format.js';
-import {packSections, type Line, type Section, type Span} from './spans.js';
+import {joinRuns, packSections, type Line, type Section, type Span} from './spans.js';
 import {ownerGlyph} from './theme.js';
 
 /** A cell with no block in it. */
@@ -44,25 +44,14 @@ export function memoryLines(snapshot: KernelSnapshot, width: number, height: num
 
 /** Cells as glyphs, consecutive cells that look alike merged into one span. */
 export function barSpans(cells: readonly BlockCell[]): Span[] {
-  const spans: Span[] = [];
-  let text = '';
-  let key = '';
-  let style: Omit<Span, 'text'> = {};
-  for (const cell of cells) {
-    const kind = cellKind(cell);
-    const owner = cell.smallestOwner;
-    const glyph = kind === 'free' ? FREE_GLYPH : kind === 'mixed' ? MIXED_GLYPH : ownerGlyph(owner!);
-    const cellKey = `${glyph}${owner}`;
-    if (cellKey !== key) {
-      if (text) spans.push({...style, text});
-      text = '';
-      key = cellKey;
-      style = kind === 'free' ? {tone: 'dim'} : {owner: owner!};
-    }
-    text += glyph;
-  }
-  if (text) spans.push({...style, text});
-  return spans;
+  return joinRuns(
+    cells.map((cell): Span => {
+      const kind = cellKind(cell);
+      if (kind === 'free') return {text: FREE_GLYPH, tone: 'dim'};
+      const owner = cell.smallestOwner!;
+      return {text: kind === 'mixed' ? MIXED_GLYPH : ownerGlyph(owner), owner};
+    }),
+  );
 }
 
 /** Used, fragmentation, holes, largest hole: most telling first, as narrow panes drop the rest. */

@@ -5,7 +5,7 @@
 
 import {INIT_PID, type KernelSnapshot, type ProcessView} from '../../kernel/index.js';
 import {ganttStrip} from './gantt-strip.js';
-import {packSections, fitLine, padText, type Line, type Section, type Span} from './spans.js';
+import {fitLine, joinRuns, packSections, padText, type Line, type Section, type Span} from './spans.js';
 import {ownerGlyph} from './theme.js';
 
 /** The strip's mark for an idle tick. */
@@ -120,21 +120,11 @@ function tagSpan(process: ProcessView): Span[] {
  */
 export function stripLines(snapshot: KernelSnapshot, width: number): {cells: Span[]; axis: Span[]} {
   const strip = ganttStrip(snapshot.gantt, snapshot.time, width);
-  const cells: Span[] = [];
-  let run = '';
-  let runPid = -1;
-  const flush = () => {
-    if (run) cells.push(runPid === 0 ? {text: run, tone: 'dim'} : {text: run, owner: runPid});
-  };
-  for (const {pid} of strip) {
-    if (pid !== runPid) {
-      flush();
-      run = '';
-      runPid = pid;
-    }
-    run += pid === 0 ? IDLE_GLYPH : ownerGlyph(pid);
-  }
-  flush();
+  const cells = joinRuns(
+    strip.map(({pid}): Span =>
+      pid === 0 ? {text: IDLE_GLYPH, tone: 'dim'} : {text: ownerGlyph(pid), owner: pid},
+    ),
+  );
   if (strip.length === 0) cells.push({text: 'nothing has run yet', tone: 'dim'});
   const start = strip[0]?.time ?? snapshot.time;
   const now = `t=${snapshot.time}`;

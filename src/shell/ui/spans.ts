@@ -34,6 +34,18 @@ export function lineWidth(line: Line): number {
   return width;
 }
 
+/** Adjacent spans drawn alike (same tone, owner and weight) merged into one, so a bar of cells stays a few spans. */
+export function joinRuns(spans: readonly Span[]): Span[] {
+  const joined: Span[] = [];
+  for (const span of spans) {
+    const last = joined[joined.length - 1];
+    if (last && last.tone === span.tone && last.owner === span.owner && last.isBold === span.isBold)
+      joined[joined.length - 1] = {...last, text: last.text + span.text};
+    else joined.push(span);
+  }
+  return joined;
+}
+
 /** The line cut to at most `width` columns; a cut line ends in '…' so the cut is visible. */
 export function fitLine(line: Line, width: number): Span[] {
   if (lineWidth(line) <= width) return [...line];
