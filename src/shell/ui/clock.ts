@@ -33,16 +33,12 @@ export class Clock implements ClockControl {
   readonly #onError: (error: unknown) => void;
   readonly #listeners = new Set<() => void>();
   #state: ClockState;
-  #hz: number;
-  #isRunning: boolean;
   #timer: ReturnType<typeof setInterval> | undefined;
   #last = 0;
   #owed = 0;
 
   constructor(kernel: Kernel, options: ClockOptions = {}) {
     this.#kernel = kernel;
-    this.#hz = options.hz ?? 10;
-    this.#isRunning = !(options.isPaused ?? false);
     this.#now = options.now ?? (() => performance.now());
     this.#onError =
       options.onError ??
@@ -50,16 +46,16 @@ export class Clock implements ClockControl {
         queueMicrotask(() => {
           throw error;
         }));
-    this.#state = {hz: this.#hz, isRunning: this.#isRunning};
+    this.#state = {hz: options.hz ?? 10, isRunning: !(options.isPaused ?? false)};
     this.#arm();
   }
 
   get hz(): number {
-    return this.#hz;
+    return this.#state.hz;
   }
 
   get isRunning(): boolean {
-    return this.#isRunning;
+    return this.#state.isRunning;
   }
 
   /** Call `listener` after every change of rate or running state (not on ticks). */
@@ -71,32 +67,25 @@ export class Clock implements ClockControl {
   getState = (): ClockState => this.#state;
 
   pause(): void {
-    this.#isRunning = false;
-    this.#arm();
-    this.#changed();
+    this.#set({isRunning: false});
   }
 
   resume(): void {
-    this.#isRunning = true;
-    this.#arm();
-    this.#changed();
+    this.#set({isRunning: true});
   }
 
   setHz(hz: number): void {
-    this.#hz = hz;
-    this.#arm();
-    this.#changed();
+    this.#set({hz});
   }
 
-  /** Stop for good (the console is closing). */
+  /** Stop ticking as the console closes (a pause nobody will resume). */
   stop(): void {
-    this.#isRunning = false;
-    this.#arm();
-    this.#changed();
+    this.pause();
   }
 
-  #changed(): void {
-    this.#state = {hz: this.#hz, isRunning: this.#isRunning};
+  #set(change: Partial<ClockState>): void {
+    this.#state = {...this.#state, ...change};
+    this.#arm();
     for (const listener of this.#listeners) listener();
   }
 
@@ -104,19 +93,20 @@ export class Clock implements ClockControl {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#owed = 0;
-    if (!this.#isRunning) return;
+    if (!this.#state.isRunning) return;
     this.#last = this.#now();
-    const period = 1000 / Math.min(this.#hz, MAX_TIMER_HZ);
+    const period = 1000 / Math.min(this.#state.hz, MAX_TIMER_HZ);
     this.#timer = setInterval(() => this.#fire(), period);
   }
 
   #fire(): void {
     const now = this.#now();
     // A slow clock's period may exceed the cap; never cap below two periods.
-    const cap = Math.max(MAX_CATCH_UP_MS, 2000 / this.#hz);
+    const {hz} = this.#state;
+    const cap = Math.max(MAX_CATCH_UP_MS, 2000 / hz);
     const elapsed = Math.min(now - this.#last, cap);
     this.#last = now;
-    this.#owed += (elapsed * this.#hz) / 1000;
+    this.#owed += (elapsed * hz) / 1000;
     // A timer firing a little early still runs its tick (within a tenth of one); the remainder is
     // carried even when it goes below zero, so over time the rate is exact.
     const due = Math.floor(this.#owed + 0.1);
