@@ -171,7 +171,7 @@ async function main(): Promise<number> {
 
   let status: number;
   if (isInteractive) {
-    const {runConsole} = await import('./shell/ui/console.js');
+    const {runConsole} = await importConsole();
     status = await runConsole({kernel, history, style, hz, isPaused: cli.flags.paused});
   } else {
     const context = createScriptContext(kernel, history, style);
@@ -218,3 +218,21 @@ main().then(
     process.exitCode = 1;
   },
 );
+
+/**
+ * Load the console chunk with CI and CONTINUOUS_INTEGRATION hidden. Ink reads them once, at import
+ * (is-in-ci), and in "CI mode" draws only the last frame on exit: a user whose shell exports CI=1
+ * would get a blank console on a real terminal. Both are put back for everything else.
+ */
+async function importConsole(): Promise<typeof import('./shell/ui/console.js')> {
+  const hidden = ['CI', 'CONTINUOUS_INTEGRATION'].flatMap((name) => {
+    const value = process.env[name];
+    delete process.env[name];
+    return value === undefined ? [] : [[name, value] as const];
+  });
+  try {
+    return await import('./shell/ui/console.js');
+  } finally {
+    for (const [name, value] of hidden) process.env[name] = value;
+  }
+}

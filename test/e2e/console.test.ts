@@ -200,6 +200,15 @@ test('NO_COLOR draws the console without colour; a 256-colour terminal gets colo
   assert.ok(colourCodes(colouredScreen).length > 0, `no colour codes with TERM=xterm-256color`);
 });
 
+test('CI=1 in the environment still draws the console on a terminal', async (t) => {
+  // Ink draws only the last frame when it believes it runs under CI; a terminal is not CI.
+  const terminal = await startConsole(t, {env: {CI: '1'}});
+  await enter(terminal, 'spawn worker --burst 100000', /^p2pos> spawn worker .*\n\d+ *$/m);
+  await terminal.waitFor((screen) => hasProcessRow(paneText(screen, 'Top'), 'worker'), 'worker in Top');
+  await terminal.press('C-d');
+  assert.equal(await terminal.exitStatus(), 0);
+});
+
 test('a resize redraws the console at the new size, down to 60x20', async (t) => {
   const terminal = await startConsole(t);
   const rowsOf = (screen: string) => screen.split('\n');

@@ -76,16 +76,15 @@ export async function startTerminal(options: TerminalOptions): Promise<Terminal>
   const server = `p2pos-test-${process.pid}-${++serverCount}`;
   const tmux = async (...args: string[]) =>
     (await run('tmux', ['-L', server, '-f', '/dev/null', ...args], {encoding: 'utf8'})).stdout;
-  // The test runner's colour settings must not leak in: each test says what it wants.
+  // The test runner's colour and CI settings must not leak in (chalk draws no colour under CI=1):
+  // each test says what it wants.
   const env = {TERM: 'xterm-256color', ...options.env};
   const program = [
     'env',
-    '-u',
-    'NO_COLOR',
-    '-u',
-    'FORCE_COLOR',
-    '-u',
-    'COLORTERM',
+    ...['NO_COLOR', 'FORCE_COLOR', 'COLORTERM', 'CI', 'CONTINUOUS_INTEGRATION'].flatMap((name) => [
+      '-u',
+      name,
+    ]),
     ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
     process.execPath,
     BIN,
