@@ -15,6 +15,8 @@ export type {
   Signal,
   SpawnSpec,
   TakeResult,
+  TaskLoad,
+  TaskProcessSpec,
 } from './kernel.js';
 export {KernelBug, KernelError, type KernelErrorCode} from './errors.js';
 export {

@@ -37,6 +37,7 @@ import {
   MAX_NAME_CHARS,
   MAX_PRIORITY,
   MAX_PROCESSES,
+  MAX_TASK_ID_CHARS,
   MAX_TICKS,
   MIN_PRIORITY,
   SHELL_OWNER,
@@ -104,6 +105,26 @@ export interface SpawnSpec {
   memory?: number;
 }
 
+/** A process standing for a task that runs outside the kernel (see spawnTask). */
+export interface TaskProcessSpec {
+  /** The task's id, shown as the wait `task ID`: 1 to MAX_TASK_ID_CHARS characters, no spaces. */
+  taskId: string;
+  /** @default 'task' */
+  name?: string;
+  priority?: number;
+  /** Units allocated at spawn and owned by the process until the task ends. */
+  memory?: number;
+  group?: string;
+}
+
+/** What a peer's heartbeat reports as its load; both counts are kept up to date, not counted on demand. */
+export interface TaskLoad {
+  /** Processes in the ready queue (the running one not included). */
+  ready: number;
+  /** Live task processes: tasks this kernel stands for that have not ended. */
+  tasks: number;
+}
+
 export type Amounts = ReadonlyMap<string, number>;
 
 export type RequestResult = {outcome: 'granted'; sequence: number[]} | {outcome: 'waiting'; reason: string};
@@ -123,6 +144,8 @@ export interface ExitRecord {
   response: number | null;
   exitStatus: number;
   reason: string;
+  /** Present when the process stood for a task (spawnTask): the task's id. */
+  taskId?: string;
 }
 
 interface Resource {
@@ -165,6 +188,8 @@ export class Kernel {
   );
   private readonly memoryWaiters = new FifoQueue();
   private readonly resourceWaiters = new FifoQueue();
+  /** Live task processes by task id; its size is the task count taskLoad reports. */
+  private readonly liveTasks = new Map<string, Process>();
   private readonly heap: Heap;
   private readonly semaphores = new Map<string, sem.Semaphore>();
   private readonly queues = new Map<string, mq.MessageQueue>();
@@ -253,8 +278,28 @@ export class Kernel {
     this.changed();
   }
 
-  /** Whether nothing can happen without the shell's help: no process can run, wake or arrive. */
+  /**
+   * Whether nothing can happen without the shell's help: no process can run, wake or arrive, and
+   * no task is out (finishTask, called from outside, would move things on).
+   */
   isStalled(): boolean {
+    return this.isIdle() && this.liveTasks.size === 0;
+  }
+
+  /**
+   * Whether only the end of a task can move things on: no process can run, wake or arrive, but
+   * some task process still waits for its task. Ticking then changes nothing but the clock.
+   */
+  isAwaitingTasks(): boolean {
+    return this.isIdle() && this.liveTasks.size > 0;
+  }
+
+  /** The ready-queue length and the number of live task processes. O(1). */
+  taskLoad(): TaskLoad {
+    return {ready: this.policy.size, tasks: this.liveTasks.size};
+  }
+
+  private isIdle(): boolean {
     return !this.running && this.policy.size === 0 && this.ioWaits.size === 0 && this.arrivals.size === 0;
   }
 
@@ -347,12 +392,7 @@ export class Kernel {
       throw new KernelError('EAGAIN', `Too many processes (${MAX_PROCESSES} live); wait for some to exit.`);
     }
     const name = spec.name ?? `p${this.nextPid}`;
-    if (name.length === 0 || name.length > MAX_NAME_CHARS || /\s/.test(name)) {
-      throw new KernelError(
-        'EINVAL',
-        `Process name \`${name}\` must be 1 to ${MAX_NAME_CHARS} characters without spaces.`,
-      );
-    }
+    checkProcessName(name);
     if (spec.burst !== undefined && spec.program !== undefined) {
       throw new KernelError(
         'EINVAL',
@@ -378,12 +418,7 @@ export class Kernel {
       );
     }
     const parent = spec.parent === undefined ? this.processes.get(INIT_PID)! : this.liveProcess(spec.parent);
-    if (spec.group !== undefined && !isValidName(spec.group, MAX_NAME_CHARS) && !/^\d+$/.test(spec.group)) {
-      throw new KernelError(
-        'EINVAL',
-        `Group \`${spec.group}\` must be a number or a name of letters, digits, _ . -`,
-      );
-    }
+    if (spec.group !== undefined) checkGroup(spec.group);
     const claims = peakClaims(program);
     for (const [resource, count] of claims) {
       const total = this.resource(resource).total;
@@ -424,6 +459,97 @@ export class Kernel {
     else this.admit(process);
     this.changed();
     return pid;
+  }
+
+  /**
+   * Create a process that stands for a task run outside the kernel (in a sandbox, in real time). It
+   * is a child of init, WAITING on `task ID` from its first instant, and never takes the CPU; it
+   * ends when finishTask reports the task's end, or when it is killed (exit listeners see the record
+   * with its taskId, so whoever runs the task can cancel it). Returns its pid. Throws KernelError:
+   * EINVAL for a bad spec, EEXIST when a live process already stands for that task id, EAGAIN when
+   * the process table is full, ENOMEM when its memory does not fit.
+   */
+  spawnTask(spec: TaskProcessSpec): number {
+    if (this.liveCount >= MAX_PROCESSES) {
+      throw new KernelError('EAGAIN', `Too many processes (${MAX_PROCESSES} live); wait for some to exit.`);
+    }
+    const {taskId} = spec;
+    if (
+      typeof taskId !== 'string' ||
+      taskId.length === 0 ||
+      taskId.length > MAX_TASK_ID_CHARS ||
+      !TASK_ID.test(taskId)
+    ) {
+      throw new KernelError(
+        'EINVAL',
+        `Task id \`${String(taskId)}\` must be 1 to ${MAX_TASK_ID_CHARS} characters without spaces.`,
+      );
+    }
+    const running = this.liveTasks.get(taskId);
+    if (running) throw new KernelError('EEXIST', `Task \`${taskId}\` already runs as pid ${running.pid}.`);
+    const name = spec.name ?? 'task';
+    checkProcessName(name);
+    const priority = spec.priority ?? DEFAULT_PRIORITY;
+    checkPriority(priority);
+    if (spec.group !== undefined) checkGroup(spec.group);
+    if (spec.memory !== undefined) this.checkSize(spec.memory);
+
+    const pid = this.nextPid;
+    // Not through the program cache: every task has its own id, so its program is never shared.
+    const program: readonly Op[] = Object.freeze([Object.freeze({op: 'task', id: taskId} as const)]);
+    const process = createProcess({
+      pid,
+      name,
+      arrival: this.time,
+      program,
+      burst: 0,
+      priority,
+      ppid: INIT_PID,
+      group: spec.group ?? String(pid),
+    });
+    if (spec.memory !== undefined) {
+      const addr = this.heap.allocate(spec.memory, pid);
+      if (addr === undefined) throw new KernelError('ENOMEM', this.heap.describeFailure(spec.memory));
+      ownBlocks(process).push(addr);
+    }
+    this.nextPid++;
+    this.liveCount++;
+    this.processes.set(pid, process);
+    this.liveTasks.set(taskId, process);
+    const wait: WaitReason = {kind: 'task', id: taskId};
+    process.state = 'waiting';
+    process.wait = wait;
+    process.waitingSince = this.time;
+    this.log('spawn', pid, describeWait(wait));
+    this.log('block', pid, describeWait(wait));
+    this.changed();
+    return pid;
+  }
+
+  /**
+   * Report the end of the task process `pid` stands for: it exits now with `status` (0 the task
+   * succeeded, 1 to 255 it failed) and `reason` (default 'exited' for 0, 'task failed' otherwise),
+   * and exit listeners get its record. Throws KernelError: ESRCH for an unknown or exited pid,
+   * EINVAL when the process is not waiting on a task or the status is out of range.
+   */
+  finishTask(pid: number, status: number, reason?: string): void {
+    const process = this.liveProcess(pid);
+    if (process.wait?.kind !== 'task') {
+      throw new KernelError(
+        'EINVAL',
+        `Process ${pid} is not waiting on a task (it is ${process.state.toUpperCase()}); only a task process can finish one.`,
+      );
+    }
+    if (!Number.isSafeInteger(status) || status < 0 || status > 255) {
+      throw new KernelError('EINVAL', `Exit status ${status} is out of range; expected 0 to 255.`);
+    }
+    this.exit(process, status, exitReasonText(reason ?? (status === 0 ? 'exited' : 'task failed')));
+    this.changed();
+  }
+
+  /** The pid of the live process that stands for task `taskId`, or undefined. */
+  taskPid(taskId: string): number | undefined {
+    return this.liveTasks.get(taskId)?.pid;
   }
 
   /**
@@ -600,6 +726,10 @@ export class Kernel {
         case 'exit':
           this.exit(process, op.status, 'exited');
           return;
+        case 'task':
+          throw new KernelBug(
+            `Process ${process.pid} reached the CPU with a task op; task processes only wait.`,
+          );
       }
     }
   }
@@ -612,6 +742,8 @@ export class Kernel {
     process.exitReason = reason;
     process.opRemaining = 0;
     this.liveCount--;
+    const taskId = taskIdOf(process);
+    if (taskId !== undefined) this.liveTasks.delete(taskId);
     this.log('exit', process.pid, status === 0 ? reason : `${reason} (status ${status})`);
 
     // Give back what it held: memory, semaphore units (SEM_UNDO), resources.
@@ -694,6 +826,7 @@ export class Kernel {
         break;
       case 'child':
       case 'stopped':
+      case 'task': // no queue: liveTasks forgets it in exit()
       case 'init':
         break;
     }
@@ -1323,7 +1456,9 @@ export class Kernel {
           wait = {kind: 'res', request: names.map((name) => reason.request.get(name) ?? 0)};
           break;
         default:
-          wait = undefined; // running, ready, io, stopped: it can still move on its own
+          // running, ready, io, stopped: it can still move on its own; task: something outside
+          // the kernel will end it, so it is never on a cycle and never stuck
+          wait = undefined;
       }
       return {
         pid: process.pid,
@@ -1539,6 +1674,7 @@ export class Kernel {
       sliceUsed: process.sliceUsed,
       tag: isLive(process) && process.pid !== INIT_PID ? this.policy.tagOf(process) : '',
       lastMessage: process.lastMessage ?? null,
+      ...taskField(process),
       children:
         process.pid === INIT_PID
           ? this.processList()
@@ -1719,6 +1855,8 @@ export function describeWait(wait: WaitReason): string {
       return `memory ${wait.size}`;
     case 'stopped':
       return 'stopped';
+    case 'task':
+      return `task ${wait.id}`;
     case 'init':
       return 'sleeping';
   }
@@ -1743,5 +1881,47 @@ function exitRecord(process: Process): ExitRecord {
     response: process.firstRun === undefined ? null : process.firstRun - process.arrival,
     exitStatus: process.exitStatus!,
     reason: process.exitReason!,
+    ...taskField(process),
   };
+}
+
+/** `{taskId}` for a task process, else nothing: other records keep their shape (and their JSON). */
+function taskField(process: Process): {taskId?: string} {
+  const taskId = taskIdOf(process);
+  return taskId === undefined ? {} : {taskId};
+}
+
+/** The task a process stands for: its program is the one op `task ID` (see spawnTask). */
+function taskIdOf(process: Process): string | undefined {
+  const first = process.program[0];
+  return first?.op === 'task' ? first.id : undefined;
+}
+
+/** Task ids are shown as `task ID` in ps and the panes: no whitespace or control characters. */
+const TASK_ID = /^[^\s\p{Cc}]+$/u;
+
+/** An exit reason from outside (finishTask) is shown in one line of ps and history. */
+const MAX_EXIT_REASON_CHARS = 200;
+
+function exitReasonText(reason: string): string {
+  const line = reason.replace(/\s+/g, ' ').trim() || 'task ended';
+  return line.length > MAX_EXIT_REASON_CHARS ? `${line.slice(0, MAX_EXIT_REASON_CHARS - 1)}…` : line;
+}
+
+function checkProcessName(name: string): void {
+  if (name.length === 0 || name.length > MAX_NAME_CHARS || /\s/.test(name)) {
+    throw new KernelError(
+      'EINVAL',
+      `Process name \`${name}\` must be 1 to ${MAX_NAME_CHARS} characters without spaces.`,
+    );
+  }
+}
+
+function checkGroup(group: string): void {
+  if (!isValidName(group, MAX_NAME_CHARS) && !/^\d+$/.test(group)) {
+    throw new KernelError(
+      'EINVAL',
+      `Group \`${group}\` must be a number or a name of letters, digits, _ . -`,
+    );
+  }
 }

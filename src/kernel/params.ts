@@ -34,6 +34,8 @@ export const EVENT_LOG_CAPACITY = 4096;
 export const GANTT_CAPACITY = 4096;
 /** Longest name for a process, semaphore, queue or resource, in characters. */
 export const MAX_NAME_CHARS = 32;
+/** Longest task id a task process accepts, in characters (a peer's protocol caps ids at the same). */
+export const MAX_TASK_ID_CHARS = 64;
 /** Ops in one program. */
 export const MAX_PROGRAM_OPS = 1024;
 /** Largest tick count one op or one `tick N` may take. */

@@ -9,6 +9,8 @@ export type ProcessState = 'new' | 'ready' | 'running' | 'waiting' | 'terminated
 /**
  * What a WAITING process waits for. `viaShell` marks a wait the shell imposed (`sem wait S --pid P`):
  * when it ends the process resumes its own program where it was, instead of past a program op.
+ * `task` is a wait on something outside the kernel (a task a sandbox runs in real time): only
+ * finishTask or a signal ends it.
  */
 export type WaitReason =
   | {readonly kind: 'io'; readonly until: number}
@@ -19,6 +21,7 @@ export type WaitReason =
   | {readonly kind: 'child'}
   | {readonly kind: 'memory'; readonly size: number}
   | {readonly kind: 'stopped'}
+  | {readonly kind: 'task'; readonly id: string}
   | {readonly kind: 'init'};
 
 export type EnqueueReason = 'arrive' | 'wake' | 'preempt' | 'expire' | 'continue' | 'policy';

@@ -1,6 +1,8 @@
 // Process programs: the small op language of `spawn --prog 'cpu 3, sem wait S, io 2, exit'`.
 // CPU and IO ops take time; every other op is instant and runs at a tick boundary. Ops that can
 // block (sem wait, mq recv, mq send to a full queue, malloc, req, wait) move the process to WAITING.
+// One op is the kernel's own: `task ID`, the whole program of a process spawnTask creates to stand
+// for a task run outside the kernel. It cannot be written in a program text (parseProgram refuses it).
 //
 // Interface:
 // - parseProgram(text) -> Op[]     throws KernelError EINVAL naming the bad op
@@ -23,7 +25,9 @@ export type Op =
   | {readonly op: 'req'; readonly amounts: ReadonlyMap<string, number>}
   | {readonly op: 'rel'; readonly amounts: ReadonlyMap<string, number>}
   | {readonly op: 'wait'}
-  | {readonly op: 'exit'; readonly status: number};
+  | {readonly op: 'exit'; readonly status: number}
+  /** Wait for external task `id` to finish; only spawnTask builds it. */
+  | {readonly op: 'task'; readonly id: string};
 
 export type OpName = Op['op'];
 
@@ -109,6 +113,10 @@ function parseOp(text: string, position: number): Op {
       if (status === undefined || status > 255) fail('exit status must be 0 to 255.');
       return {op: 'exit', status: status!};
     }
+    case 'task':
+      return fail(
+        '`task` is not a program op: the kernel gives a task process its own program when a peer runs a task.',
+      );
     default:
       return fail(`unknown op \`${words[0]}\`. ${USAGE}`);
   }
@@ -151,6 +159,8 @@ export function formatOp(op: Op): string {
       return op.op;
     case 'exit':
       return op.status === 0 ? 'exit' : `exit ${op.status}`;
+    case 'task':
+      return `task ${op.id}`;
   }
 }
 
@@ -170,6 +180,7 @@ const MAY_BLOCK: ReadonlySet<OpName> = new Set<OpName>([
   'req',
   'wait',
   'exit',
+  'task',
 ]);
 
 /**

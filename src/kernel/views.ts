@@ -38,6 +38,8 @@ export interface ProcessView {
   tag: string;
   lastMessage: string | null;
   children: number[];
+  /** Present when the process stands for a task run outside the kernel (spawnTask): the task's id. */
+  taskId?: string;
 }
 
 export interface GanttSegment {
