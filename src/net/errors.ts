@@ -14,3 +14,17 @@ export class ProtocolError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * A request that did not get an OK: the other side answered ERR (its code is kept: EQUOTA, ENOENT,
+ * ETHROW, ...) or the connection failed first (ECONNREFUSED, ECLOSED, ETIMEDOUT, EHANDSHAKE).
+ */
+export class RequestError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'RequestError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,297 @@
+// One TCP connection speaking the protocol, from either end: frames in and out, the HELLO
+// handshake, requests matched to their answers by id, and the limits that close a misbehaving
+// link. A protocol error (a bad frame, an invalid message) closes this connection only.
+// Interface:
+//   const connection = await connect({host, port, hello, onRequest})   // client side, handshaken
+//   new Connection(socket, {hello, onRequest}) then await connection.ready  // server side
+//   const answer = await connection.request({type: 'PEERS'})             // OK fields, or throws RequestError
+//   connection.close('why')
+
+import net from 'node:net';
+import {ProtocolError, RequestError} from './errors.js';
+import {encodeFrame, FrameDecoder, type Frame} from './frame.js';
+import {DEFAULT_LIMITS, type Limits} from './limits.js';
+import {
+  isRequest,
+  parseMessage,
+  PROTOCOL_VERSION,
+  type Hello,
+  type Message,
+  type Ok,
+  type Request,
+  type RequestType,
+  type Role,
+} from './messages.js';
+
+/** What this side says in its HELLO. */
+export interface Identity {
+  peer: string;
+  role: Role;
+  name: string;
+}
+
+/** A request as sent: the id is added by the connection. */
+export type Outgoing = Request extends infer R ? (R extends {id: number} ? Omit<R, 'id'> : never) : never;
+
+export type RequestHandler = (
+  request: Request,
+  connection: Connection,
+) => Record<string, unknown> | Promise<Record<string, unknown>>;
+
+export interface ConnectionOptions {
+  hello: Identity;
+  /** Answers the other side's requests; a thrown error with a string `code` becomes an ERR with that code. */
+  onRequest?: RequestHandler;
+  /** Request types this side serves; others get ERR ENOTSUP. @default every type onRequest is given */
+  serves?: ReadonlySet<RequestType>;
+  limits?: Partial<Limits>;
+  /** One line per event (connection closed and why). */
+  log?: (line: string) => void;
+}
+
+interface Pending {
+  resolve: (answer: Ok) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Connection {
+  readonly socket: net.Socket;
+  /** Resolves with the other side's HELLO; rejects if the handshake fails or times out. */
+  readonly ready: Promise<Hello>;
+  /** The other side's HELLO, once received. */
+  remote: Hello | undefined;
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly #options: ConnectionOptions;
+  readonly #limits: Limits;
+  readonly #decoder = new FrameDecoder();
+  readonly #pending = new Map<number, Pending>();
+  readonly #closeListeners: ((reason: string) => void)[] = [];
+  #nextId = 1;
+  #closedReason: string | undefined;
+  #settleHello!: {resolve: (hello: Hello) => void; reject: (error: Error) => void};
+  #handshakeTimer: NodeJS.Timeout;
+
+  constructor(socket: net.Socket, options: ConnectionOptions) {
+    this.socket = socket;
+    this.#options = options;
+    this.#limits = {...DEFAULT_LIMITS, ...options.limits};
+    this.ready = new Promise<Hello>((resolve, reject) => {
+      this.#settleHello = {resolve, reject};
+    });
+    this.ready.catch(() => {}); // a caller that never awaits it must not crash the process
+    socket.setNoDelay(true);
+    socket.setTimeout(this.#limits.idleTimeoutMs, () =>
+      this.close(`idle for ${this.#limits.idleTimeoutMs / 1000} s (idle timeout)`),
+    );
+    this.#handshakeTimer = setTimeout(
+      () => this.close(`no HELLO within ${this.#limits.handshakeTimeoutMs} ms (handshake timeout)`),
+      this.#limits.handshakeTimeoutMs,
+    );
+    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      this.close(`socket error: ${error.code ?? error.message}`),
+    );
+    socket.on('close', () => this.close('closed by the other side'));
+    const {peer, role, name} = options.hello;
+    this.#send({type: 'HELLO', v: PROTOCOL_VERSION, peer, role, name});
+  }
+
+  get isOpen(): boolean {
+    return this.#closedReason === undefined;
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** "host:port" of the other end. */
+  get address(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+  }
+
+  /**
+   * Send a request and wait for its answer: the OK's fields, or a RequestError with the ERR's code
+   * (or ETIMEDOUT after `timeoutMs`, ECLOSED if the connection goes first).
+   */
+  request(message: Outgoing, timeoutMs = this.#limits.requestTimeoutMs): Promise<Ok> {
+    if (this.#closedReason !== undefined)
+      return Promise.reject(
+        new RequestError('ECLOSED', `Connection to ${this.address} is closed: ${this.#closedReason}.`),
+      );
+    const id = this.#nextId++;
+    return new Promise<Ok>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(
+          new RequestError(
+            'ETIMEDOUT',
+            `No answer to ${message.type} from ${this.address} within ${timeoutMs} ms.`,
+          ),
+        );
+      }, timeoutMs);
+      this.#pending.set(id, {resolve, reject, timer});
+      try {
+        this.#send({...message, id});
+      } catch (error) {
+        clearTimeout(timer);
+        this.#pending.delete(id);
+        reject(error);
+      }
+    });
+  }
+
+  onClose(listener: (reason: string) => void): void {
+    if (this.#closedReason !== undefined) listener(this.#closedReason);
+    else this.#closeListeners.push(listener);
+  }
+
+  /** Close with a reason (logged); pending requests fail with ECLOSED. Safe to call twice. */
+  close(reason: string): void {
+    if (this.#closedReason !== undefined) return;
+    this.#closedReason = reason;
+    clearTimeout(this.#handshakeTimer);
+    this.socket.destroy();
+    const who = this.remote ? `${this.remote.role} ${this.remote.peer}` : 'connection';
+    this.#options.log?.(`${who} ${this.address} closed: ${reason}`);
+    const error = new RequestError('ECLOSED', `Connection to ${this.address} closed: ${reason}.`);
+    this.#settleHello.reject(
+      new RequestError('EHANDSHAKE', `Handshake with ${this.address} failed: ${reason}.`),
+    );
+    for (const pending of this.#pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+    this.#pending.clear();
+    for (const listener of this.#closeListeners.splice(0)) listener(reason);
+  }
+
+  #send(header: Record<string, unknown>, body?: Uint8Array): void {
+    if (this.#closedReason !== undefined) return;
+    if (this.socket.writableLength > this.#limits.maxWriteBufferBytes) {
+      this.close(`the other side reads too slowly (over ${this.#limits.maxWriteBufferBytes} bytes queued)`);
+      return;
+    }
+    const frame = encodeFrame(header, body);
+    this.bytesOut += frame.length;
+    this.socket.write(frame); // the whole frame in one write: with Nagle off, never a split header and body
+  }
+
+  #receive(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    let frames: Frame[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      this.close(`bad frame: ${(error as Error).message}`);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.#closedReason !== undefined) return;
+      let message: Message;
+      try {
+        message = parseMessage(frame.header);
+      } catch (error) {
+        this.close(`invalid message: ${(error as Error).message}`);
+        return;
+      }
+      this.#dispatch(message);
+    }
+  }
+
+  #dispatch(message: Message): void {
+    if (this.remote === undefined) {
+      if (message.type !== 'HELLO') return this.close(`${message.type} before HELLO`);
+      if (message.v !== PROTOCOL_VERSION)
+        return this.close(`protocol version ${message.v}; this side speaks ${PROTOCOL_VERSION}`);
+      clearTimeout(this.#handshakeTimer);
+      this.remote = message;
+      this.#settleHello.resolve(message);
+      return;
+    }
+    if (message.type === 'HELLO') return this.close('a second HELLO');
+    if (message.type === 'OK' || message.type === 'ERR') {
+      const pending = this.#pending.get(message.re);
+      if (pending === undefined) return; // answered after its timeout: dropped
+      this.#pending.delete(message.re);
+      clearTimeout(pending.timer);
+      if (message.type === 'OK') pending.resolve(message);
+      else pending.reject(new RequestError(message.code, message.message));
+      return;
+    }
+    if (isRequest(message)) void this.#answer(message);
+  }
+
+  async #answer(request: Request): Promise<void> {
+    const {onRequest, serves} = this.#options;
+    if (onRequest === undefined || (serves !== undefined && !serves.has(request.type))) {
+      this.#send({
+        type: 'ERR',
+        re: request.id,
+        code: 'ENOTSUP',
+        message: `This ${this.#options.hello.role} does not serve ${request.type}.`,
+      });
+      return;
+    }
+    try {
+      const fields = await onRequest(request, this);
+      this.#send({...fields, type: 'OK', re: request.id});
+    } catch (error) {
+      const code = (error as {code?: unknown}).code;
+      const isKnown = typeof code === 'string' && /^E[A-Z0-9]+$/.test(code);
+      if (!isKnown)
+        this.#options.log?.(`error answering ${request.type}: ${(error as Error).stack ?? error}`);
+      try {
+        this.#send({
+          type: 'ERR',
+          re: request.id,
+          code: isKnown ? code : 'EINTERNAL',
+          message: String((error as Error).message ?? error).slice(0, 4000),
+        });
+      } catch (sendError) {
+        if (sendError instanceof ProtocolError) this.close(`answer too big: ${sendError.message}`);
+        else throw sendError;
+      }
+    }
+  }
+}
+
+export interface ConnectOptions extends ConnectionOptions {
+  host: string;
+  port: number;
+  /** Give up connecting (and handshaking) after this long. @default 3000 */
+  connectTimeoutMs?: number;
+}
+
+/** Open a connection and finish the handshake; throws RequestError ECONNREFUSED/ETIMEDOUT/EHANDSHAKE. */
+export async function connect(options: ConnectOptions): Promise<Connection> {
+  const {host, port, connectTimeoutMs = 3_000} = options;
+  const socket = await new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect({host, port});
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new RequestError('ETIMEDOUT', `No connection to ${host}:${port} within ${connectTimeoutMs} ms.`),
+      );
+    }, connectTimeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(
+        new RequestError(
+          error.code ?? 'ECONNREFUSED',
+          `Cannot connect to ${host}:${port}: ${error.code ?? error.message}.`,
+        ),
+      );
+    });
+  });
+  const connection = new Connection(socket, options);
+  await connection.ready;
+  return connection;
+}

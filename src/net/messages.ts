@@ -1,0 +1,303 @@
+// The protocol's messages: a typed union, and the validator every frame header goes through on
+// arrival. A frame whose header is not one of these (wrong type, missing or ill-typed field, a
+// string over its limit) is a protocol error: the connection that sent it is closed.
+//
+// Every request carries `id` (a positive integer, unique among the sender's requests on that
+// connection); its answer is an OK or ERR carrying `re` = that id. HELLO is the first frame each
+// side sends, and the only one without an id.
+
+import {ProtocolError} from './errors.js';
+
+/** Bumped on any change a version-1 peer would misread; HELLO with another version is refused. */
+export const PROTOCOL_VERSION = 1;
+
+export type Role = 'tracker' | 'peer' | 'client';
+
+/** Where a peer listens, as the tracker hands it out. */
+export interface PeerAddress {
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface PeerLoad {
+  /** The kernel's ready-queue length. */
+  ready: number;
+  /** Tasks running in the sandbox now. */
+  tasks: number;
+}
+
+/** A peer as the tracker knows it (PEERS, REQUEST_CPU). */
+export interface PeerInfo extends PeerAddress {
+  load: PeerLoad;
+  /** Tasks waiting for the sandbox. */
+  queue: number;
+  tasksDone: number;
+  /** Recent task response time the peer reports, ms; null until it has run one. */
+  rttMs: number | null;
+  /** Epoch ms of the last heartbeat. */
+  lastHeartbeat: number;
+  alive: boolean;
+}
+
+/** A task as it travels to the peer that runs it. */
+export interface TaskSpec {
+  taskId: string;
+  code: string;
+  fn: string;
+  args: unknown[];
+  timeoutMs: number;
+  priority: number;
+  /** Skip the result cache (the task has effects or depends on time). */
+  noCache: boolean;
+  /** Run in a context kept warm for this code and submitter (globals persist between calls). */
+  warm: boolean;
+}
+
+export interface TaskTimings {
+  /** Queued on the executing peer before the sandbox took it. */
+  waitingMs: number;
+  /** In the sandbox. */
+  execMs: number;
+}
+
+/** The outcome of one task; `result` is a JSON value. */
+export type TaskOutcome =
+  | {ok: true; taskId: string; peer: string; result: unknown; cached: boolean; timings: TaskTimings}
+  | {ok: false; taskId: string; peer: string; code: string; message: string; timings: TaskTimings};
+
+export type Request =
+  | {type: 'REGISTER'; id: number; peer: PeerAddress}
+  | {type: 'UNREGISTER'; id: number; peerId: string}
+  | {
+      type: 'HEARTBEAT';
+      id: number;
+      peerId: string;
+      load: PeerLoad;
+      queue: number;
+      tasksDone: number;
+      rttMs: number | null;
+    }
+  | {type: 'REQUEST_CPU'; id: number; exclude: string[]}
+  | {type: 'PEERS'; id: number}
+  | {type: 'EXEC'; id: number; task: TaskSpec}
+  | {type: 'BATCH'; id: number; tasks: TaskSpec[]}
+  | {type: 'CANCEL'; id: number; taskId: string}
+  | {type: 'SET_MEM'; id: number; key: string; value: unknown}
+  | {type: 'GET_MEM'; id: number; key: string}
+  | {type: 'DEL_MEM'; id: number; key: string}
+  | {type: 'LIST_MEM'; id: number; prefix: string}
+  | {type: 'ECHO'; id: number; data: unknown};
+
+export type RequestType = Request['type'];
+
+export interface Hello {
+  type: 'HELLO';
+  v: number;
+  /** The sender's peer id (a tracker's or a client's id for those roles). */
+  peer: string;
+  role: Role;
+  name: string;
+}
+
+export interface Ok {
+  type: 'OK';
+  re: number;
+  [field: string]: unknown;
+}
+
+export interface Err {
+  type: 'ERR';
+  re: number;
+  code: string;
+  message: string;
+}
+
+export type Message = Hello | Request | Ok | Err;
+
+// Limits on fields, so a valid message is also a bounded one.
+export const MAX_ID_LENGTH = 64;
+export const MAX_NAME_LENGTH = 64;
+export const MAX_HOST_LENGTH = 255;
+export const MAX_KEY_LENGTH = 1024;
+export const MAX_CODE_LENGTH = 256 * 1024;
+export const MAX_BATCH_TASKS = 1000;
+export const MAX_TASK_TIMEOUT_MS = 10 * 60 * 1000;
+const MAX_MESSAGE_LENGTH = 4096;
+const MAX_EXCLUDE = 1024;
+
+// A tiny schema language: each check returns the value typed, or throws EPROTO naming the field.
+type Check<T> = (value: unknown, field: string) => T;
+
+function fail(field: string, why: string): never {
+  throw new ProtocolError('EPROTO', `Field \`${field}\` ${why}.`);
+}
+
+const string =
+  (max: number, min = 0): Check<string> =>
+  (value, field) => {
+    if (typeof value !== 'string') fail(field, 'is not a string');
+    if (value.length < min) fail(field, 'is empty');
+    if (value.length > max) fail(field, `is longer than ${max} characters`);
+    return value;
+  };
+
+const integer =
+  (min: number, max: number): Check<number> =>
+  (value, field) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(field, 'is not a whole number');
+    if (value < min || value > max) fail(field, `is out of range ${min}..${max}`);
+    return value;
+  };
+
+const number: Check<number> = (value, field) => {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    fail(field, 'is not a non-negative number');
+  return value;
+};
+
+const boolean: Check<boolean> = (value, field) => {
+  if (typeof value !== 'boolean') fail(field, 'is not true or false');
+  return value;
+};
+
+/** Any JSON value: arrived through JSON.parse, so it is one; only `undefined` (absent) is refused. */
+const json: Check<unknown> = (value, field) => {
+  if (value === undefined) fail(field, 'is missing');
+  return value;
+};
+
+const nullable =
+  <T>(check: Check<T>): Check<T | null> =>
+  (value, field) =>
+    value === null ? null : check(value, field);
+
+const withDefault =
+  <T>(check: Check<T>, fallback: T): Check<T> =>
+  (value, field) =>
+    value === undefined ? fallback : check(value, field);
+
+const array =
+  <T>(check: Check<T>, max: number): Check<T[]> =>
+  (value, field) => {
+    if (!Array.isArray(value)) fail(field, 'is not an array');
+    if (value.length > max) fail(field, `has more than ${max} items`);
+    return value.map((item, index) => check(item, `${field}[${index}]`));
+  };
+
+function object<T>(shape: {[K in keyof T]: Check<T[K]>}): Check<T> {
+  return (value, field) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, 'is not an object');
+    const record = value as Record<string, unknown>;
+    const out = {} as T;
+    for (const key of Object.keys(shape) as (keyof T & string)[]) {
+      out[key] = shape[key](
+        Object.hasOwn(record, key) ? record[key] : undefined,
+        field ? `${field}.${key}` : key,
+      );
+    }
+    return out;
+  };
+}
+
+const identifier: Check<string> = (value, field) => {
+  const name = string(128, 1)(value, field);
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) fail(field, 'is not a JavaScript identifier');
+  return name;
+};
+
+const peerId = string(MAX_ID_LENGTH, 1);
+const requestId = integer(1, Number.MAX_SAFE_INTEGER);
+const count = integer(0, 1e9);
+
+const peerAddress = object<PeerAddress>({
+  id: peerId,
+  name: string(MAX_NAME_LENGTH, 1),
+  host: string(MAX_HOST_LENGTH, 1),
+  port: integer(1, 65535),
+});
+
+const peerLoad = object<PeerLoad>({ready: count, tasks: count});
+
+const taskSpec = object<TaskSpec>({
+  taskId: string(MAX_ID_LENGTH, 1),
+  code: string(MAX_CODE_LENGTH, 1),
+  fn: identifier,
+  args: array(json, 10_000),
+  timeoutMs: integer(1, MAX_TASK_TIMEOUT_MS),
+  priority: withDefault(integer(0, 99), 0),
+  noCache: withDefault(boolean, false),
+  warm: withDefault(boolean, false),
+});
+
+const requests: {[T in RequestType]: Check<Omit<Extract<Request, {type: T}>, 'type'>>} = {
+  REGISTER: object({id: requestId, peer: peerAddress}),
+  UNREGISTER: object({id: requestId, peerId}),
+  HEARTBEAT: object({
+    id: requestId,
+    peerId,
+    load: peerLoad,
+    queue: count,
+    tasksDone: count,
+    rttMs: withDefault(nullable(number), null),
+  }),
+  REQUEST_CPU: object({id: requestId, exclude: withDefault(array(peerId, MAX_EXCLUDE), [])}),
+  PEERS: object({id: requestId}),
+  EXEC: object({id: requestId, task: taskSpec}),
+  BATCH: object({id: requestId, tasks: array(taskSpec, MAX_BATCH_TASKS)}),
+  CANCEL: object({id: requestId, taskId: string(MAX_ID_LENGTH, 1)}),
+  SET_MEM: object({id: requestId, key: string(MAX_KEY_LENGTH), value: json}),
+  GET_MEM: object({id: requestId, key: string(MAX_KEY_LENGTH)}),
+  DEL_MEM: object({id: requestId, key: string(MAX_KEY_LENGTH)}),
+  LIST_MEM: object({id: requestId, prefix: withDefault(string(MAX_KEY_LENGTH), '')}),
+  ECHO: object({id: requestId, data: withDefault(json, null)}),
+};
+
+const hello = object<Omit<Hello, 'type'>>({
+  v: integer(0, 1e6),
+  peer: peerId,
+  role: (value, field) => {
+    if (value !== 'tracker' && value !== 'peer' && value !== 'client')
+      fail(field, 'is not tracker, peer or client');
+    return value;
+  },
+  name: withDefault(string(MAX_NAME_LENGTH), ''),
+});
+
+const err = object<Omit<Err, 'type'>>({
+  re: requestId,
+  code: string(32, 1),
+  message: string(MAX_MESSAGE_LENGTH),
+});
+
+/** Request types a tracker answers; the rest go to peers. */
+export const TRACKER_REQUESTS: ReadonlySet<RequestType> = new Set([
+  'REGISTER',
+  'UNREGISTER',
+  'HEARTBEAT',
+  'REQUEST_CPU',
+  'PEERS',
+  'ECHO',
+]);
+
+/**
+ * The message a frame header carries, checked field by field; throws ProtocolError EPROTO naming
+ * the first thing wrong. Unknown extra fields are dropped from requests (a newer minor peer may
+ * add some) but kept on OK answers, whose fields depend on the request.
+ */
+export function parseMessage(header: Record<string, unknown>): Message {
+  const type = header.type;
+  if (typeof type !== 'string') throw new ProtocolError('EPROTO', 'Message has no `type`.');
+  if (type === 'HELLO') return {type, ...hello(header, '')};
+  if (type === 'OK') return {...header, type, re: requestId(header.re, 're')};
+  if (type === 'ERR') return {type, ...err(header, '')};
+  if (!Object.hasOwn(requests, type))
+    throw new ProtocolError('EPROTO', `Unknown message type \`${type.slice(0, 32)}\`.`);
+  const check = requests[type as RequestType] as Check<object>;
+  return {type, ...check(header, '')} as Request;
+}
+
+export function isRequest(message: Message): message is Request {
+  return message.type !== 'HELLO' && message.type !== 'OK' && message.type !== 'ERR';
+}

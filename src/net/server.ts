@@ -1,0 +1,103 @@
+// A listening socket that turns each accepted connection into a protocol Connection, holding the
+// server-wide limits: at most maxConnections at once, at most maxConnectionsPerPeer per remote peer
+// id. A connection that breaks a limit or the protocol is closed with a logged reason; the others
+// are untouched.
+
+import net from 'node:net';
+import {Connection, type ConnectionOptions} from './connection.js';
+import {DEFAULT_LIMITS, type Limits} from './limits.js';
+
+export interface ServerOptions extends ConnectionOptions {
+  host: string;
+  /** 0 for any free port. */
+  port: number;
+  /** When `port` is taken, listen on a free one instead of failing (for default ports only). */
+  fallbackToFreePort?: boolean;
+}
+
+export interface Server {
+  readonly host: string;
+  readonly port: number;
+  /** Open, handshaken connections. */
+  connections(): Connection[];
+  /** Stop accepting, close every connection, wait for the socket to close. */
+  close(): Promise<void>;
+}
+
+export async function listen(options: ServerOptions): Promise<Server> {
+  const limits: Limits = {...DEFAULT_LIMITS, ...options.limits};
+  const all = new Set<Connection>();
+  const byPeer = new Map<string, number>();
+  const server = net.createServer((socket) => {
+    if (all.size >= limits.maxConnections) {
+      options.log?.(
+        `refused ${socket.remoteAddress}:${socket.remotePort}: ${limits.maxConnections} connections open (maxConnections)`,
+      );
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(socket, {...options, limits});
+    all.add(connection);
+    let countedAs: string | undefined;
+    connection.onClose(() => {
+      all.delete(connection);
+      if (countedAs !== undefined) {
+        const left = (byPeer.get(countedAs) ?? 1) - 1;
+        if (left === 0) byPeer.delete(countedAs);
+        else byPeer.set(countedAs, left);
+      }
+    });
+    connection.ready.then(
+      (hello) => {
+        const held = byPeer.get(hello.peer) ?? 0;
+        if (held >= limits.maxConnectionsPerPeer) {
+          connection.close(`peer ${hello.peer} already holds ${held} connections (maxConnectionsPerPeer)`);
+          return;
+        }
+        countedAs = hello.peer;
+        byPeer.set(hello.peer, held + 1);
+      },
+      () => {}, // the connection logged why
+    );
+  });
+  server.maxConnections = limits.maxConnections + 16; // the kernel-side cap; ours above answers first
+
+  const tryListen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => {
+        server.off('listening', onListening);
+        reject(error);
+      };
+      const onListening = () => {
+        server.off('error', onError);
+        resolve();
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      server.listen({host: options.host, port, exclusive: true});
+    });
+  try {
+    await tryListen(options.port);
+  } catch (error) {
+    if (
+      (error as NodeJS.ErrnoException).code !== 'EADDRINUSE' ||
+      !options.fallbackToFreePort ||
+      options.port === 0
+    )
+      throw error;
+    await tryListen(0);
+  }
+  server.on('error', (error) => options.log?.(`server error: ${error.message}`));
+  const address = server.address() as net.AddressInfo;
+
+  return {
+    host: options.host,
+    port: address.port,
+    connections: () => [...all].filter((connection) => connection.remote !== undefined),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const connection of all) connection.close('server shutting down');
+      }),
+  };
+}
