@@ -1,6 +1,8 @@
 // Builds the Context the commands run in, for a front end that drives virtual time itself
 // (script mode and the readline prompt): a blocking command ticks the kernel until it is
-// satisfied, provably stuck, timed out or interrupted.
+// satisfied, provably stuck, timed out or interrupted. When only a task's end could move things
+// on (a task process waits for a peer), it waits in real time for that end if the network runs
+// tasks (awaitTasks), and otherwise fails with ESTALL naming the tasks.
 
 import type {ChalkInstance} from 'chalk';
 import type {Kernel} from '../kernel/index.js';
@@ -21,7 +23,18 @@ export interface ScriptContextOptions {
   recordHistory?: boolean;
   /** A blocking command gives up after this many ticks unless it names its own timeout. @default none */
   defaultTimeout?: number;
+  /**
+   * Something outside the kernel (the network) ends task processes with finishTask. When only that
+   * could move things on, a blocking command waits for it in real time, the clock standing still
+   * (so --timeout, counted in ticks, does not run out meanwhile); Ctrl-C still ends the wait. When
+   * false such a wait would never end, so it fails with ESTALL naming the tasks.
+   * @default false
+   */
+  awaitTasks?: boolean;
 }
+
+/** How often a wait for a task's end looks at Ctrl-C when nothing changes, in ms. */
+const TASK_POLL_MS = 50;
 
 /**
  * A context whose `block` and `advance` run the clock as fast as it goes, in slices that let the
@@ -42,6 +55,17 @@ export function createScriptContext(
       throw new ShellError('EINTR', `Interrupted at t=${kernel.now}.`);
     }
   };
+  // Resolves at the kernel's next change (finishTask from the network) or after TASK_POLL_MS.
+  const nextChange = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      };
+      const unsubscribe = kernel.subscribe(done);
+      const timer = setTimeout(done, TASK_POLL_MS);
+    });
   return {
     kernel,
     history,
@@ -51,6 +75,12 @@ export function createScriptContext(
       const start = kernel.now;
       for (let ticks = 1; !isDone(); ticks++) {
         if (kernel.isStalled()) throw new ShellError('ESTALL', stallMessage(kernel, what));
+        if (kernel.isAwaitingTasks()) {
+          if (!options.awaitTasks) throw new ShellError('ESTALL', stallMessage(kernel, what));
+          await nextChange();
+          if (session.interrupted) await checkInterrupt();
+          continue;
+        }
         if (timeout !== undefined && kernel.now - start >= timeout) {
           throw new ShellError(
             'ETIMEDOUT',
@@ -70,7 +100,7 @@ export function createScriptContext(
   };
 }
 
-/** Why nothing can move: deadlocked pids, pids only the shell can wake, stopped pids. */
+/** Why nothing can move: deadlocked pids, pids only the shell can wake, stopped pids, pids waiting on tasks. */
 export function stallMessage(kernel: Kernel, what: string): string {
   const report = kernel.deadlocks();
   const stopped = kernel
@@ -87,6 +117,11 @@ export function stallMessage(kernel: Kernel, what: string): string {
     reasons.push(`waiting on something only the shell can provide: ${detail}`);
   }
   if (stopped.length > 0) reasons.push(`stopped: ${listPids(stopped)} (kill -CONT PID)`);
+  const tasks = kernel.listProcesses().filter((p) => p.taskId !== undefined && p.state === 'waiting');
+  if (tasks.length > 0) {
+    const detail = tasks.map((p) => `${p.pid} on ${p.waitingOn ?? '?'}`).join(', ');
+    reasons.push(`waiting on tasks nothing here will finish: ${detail}`);
+  }
   const why = reasons.length > 0 ? reasons.join('; ') : 'nothing is left to run';
   return `Would wait forever for ${what} at t=${kernel.now}: ${why}.`;
 }

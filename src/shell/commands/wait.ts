@@ -11,6 +11,9 @@ export const wait: Command = {
   details: [
     'Fails when nothing can change any more (a deadlock, or a process waiting on the shell),',
     'or after T ticks with --timeout.',
+    'A task process (a task a peer runs, WAITING on `task ID`) exits when its task ends. When only',
+    'that could move things on, the console keeps waiting (the clock runs on) and a script waits',
+    'in real time with the clock still if the network runs tasks; otherwise it fails with ESTALL.',
   ],
   flags: {timeout: {kind: 'value', alias: 't'}},
   async run(args, {kernel, block}) {
