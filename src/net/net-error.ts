@@ -1,0 +1,23 @@
+// The error the network layer's data modules throw (registry, kv store, result cache, quotas): a request
+// a peer made that cannot be served. `code` is stable and travels in an ERR reply; callers branch on it,
+// never on the message, which is one sentence naming the bad value and what is allowed.
+// (Bytes that are not a valid frame or message are a ProtocolError, in errors.ts.)
+
+export type NetErrorCode =
+  | 'EINVAL' // a bad argument: a negative load, a non-integer port, a value that is not JSON
+  | 'ENOENT' // no such peer (a heartbeat from a peer the tracker does not know: it should register again)
+  | 'EQUOTA' // over a limit that frees up with time or deletes: a peer's task rate or memory, a full store
+  | 'E2BIG' // one key or value over its size limit, however empty the store
+  | 'EBADF' // the registry is closed
+  | 'ENOTSUP' // the registry file was written by a newer p2pos
+  | 'EIO'; // SQLite or the file system failed; the message names the file
+
+export class NetError extends Error {
+  readonly code: NetErrorCode;
+
+  constructor(code: NetErrorCode, message: string) {
+    super(message);
+    this.name = 'NetError';
+    this.code = code;
+  }
+}
