@@ -1,9 +1,11 @@
-// Process history: every finished process, across runs ("boots"), in a SQLite file that survives restarts.
-// The shell records a row when a process finishes; `history [N]` reads the latest rows back.
+// Process history: every finished process, across runs ("boots"), in a SQLite file that survives restarts;
+// and every task this peer ran or submitted (real time, epoch ms). The shell records a row when a process
+// finishes, the network one when a task ends; `history [N]` and `history --tasks [N]` read them back.
 // Interface:
 //   - openHistoryStore(path) opens lazily: nothing touches the disk (or loads SQLite) until rows are
 //     written or read, so a run that finishes no process never creates the file.
-//   - record() buffers; flush() writes the buffer in one transaction; recent() and summary() flush first.
+//   - record() and recordTask() buffer; flush() writes both buffers in one transaction; recent(),
+//     summary(), recentTasks() and taskSummary() flush first.
 //   - close() flushes and closes; call it on exit, or the rows still buffered are lost.
 
 import type {ExitRecord} from '../kernel/index.js';
@@ -34,6 +36,70 @@ export interface HistorySummary {
   failed: number;
 }
 
+/** How a task ended: its function returned, threw, was canceled (kill, CANCEL) or ran out of time. */
+export type TaskStatus = 'ok' | 'failed' | 'canceled' | 'timeout';
+
+export const TASK_STATUSES: readonly TaskStatus[] = ['ok', 'failed', 'canceled', 'timeout'];
+
+/** One task as recordTask takes it. Times are real: epoch ms for instants, ms for durations. */
+export interface TaskRecord {
+  taskId: string;
+  /** Hash of the task's code (the same code gives the same hash). */
+  codeHash: string;
+  /** The function called. */
+  fn: string;
+  /** The call's arguments, any JSON value; stored as JSON text cut to MAX_TASK_ARGS_CHARS. */
+  args: unknown;
+  /** Id of the peer that ran it. */
+  peer: string;
+  /** Id of the peer (or client) that submitted it. */
+  submitter: string;
+  status: TaskStatus;
+  /** Why it did not end ok; cut to MAX_TASK_ERROR_CHARS. */
+  error: string | null;
+  submittedAt: number;
+  /** When the sandbox took it; null when it never started (canceled while queued, or a cached result). */
+  startedAt: number | null;
+  finishedAt: number;
+  /** From submission until the sandbox took it. */
+  waitingMs: number;
+  /** In the sandbox. */
+  execMs: number;
+  /** From submission to the result. */
+  turnaroundMs: number;
+  /** Peers tried, 1 when the first one answered. */
+  attempts: number;
+  /** Whether the result came from the result cache instead of a run. */
+  cached: boolean;
+}
+
+/** One stored task, oldest first in recentTasks(); `args` is the stored JSON text. */
+export interface TaskRow extends Omit<TaskRecord, 'args'> {
+  /** Insertion order across runs, from 1. */
+  seq: number;
+  args: string;
+}
+
+/** Figures over every stored task; each mean is 0 when there is no task. */
+export interface TaskSummary {
+  tasks: number;
+  ok: number;
+  /** Status 'failed' (the function threw or the sandbox failed). */
+  failed: number;
+  canceled: number;
+  timeout: number;
+  /** ok / tasks, 0..1; 0 when there is no task. */
+  successRate: number;
+  meanWaitingMs: number;
+  meanExecMs: number;
+  meanTurnaroundMs: number;
+}
+
+/** Longest JSON text kept for a task's arguments; longer text is cut and ends with …. */
+export const MAX_TASK_ARGS_CHARS = 1024;
+/** Longest error text kept for a task; longer text is cut and ends with …. */
+export const MAX_TASK_ERROR_CHARS = 1024;
+
 export interface HistoryStore {
   /**
    * Buffer one finished process for this boot; written in batches (a transaction per flush) so recording 100k processes stays fast.
@@ -46,6 +112,15 @@ export interface HistoryStore {
   /** The last `limit` rows (all boots), oldest first; flushes first. */
   recent(limit: number): HistoryRow[];
   summary(): HistorySummary;
+  /**
+   * Buffer one ended task, written with the processes at the next flush (at the latest every 1,000 rows).
+   * Throws EINVAL for a bad field (an unknown status, a negative or non-finite time), naming it.
+   */
+  recordTask(task: TaskRecord): void;
+  /** The last `limit` tasks (all runs), oldest first; flushes first. */
+  recentTasks(limit: number): TaskRow[];
+  /** Counts and means over every stored task; flushes first. */
+  taskSummary(): TaskSummary;
   /** Keep a line typed at the console's prompt (written at once; blank and over-long lines are skipped). */
   addLine(line: string): void;
   /** The last `limit` prompt lines (all sessions), oldest first. */
@@ -80,7 +155,7 @@ export class HistoryStoreError extends Error {
 const AUTO_FLUSH_ROWS = 1_000; // one transaction per thousand rows: fast, and a crash loses at most this many
 const BUSY_TIMEOUT_MS = 2_000; // another p2pos sharing the data dir holds the write lock only for one flush
 const DATA_DIR_MODE = 0o700; // history is the user's own business
-const SCHEMA_VERSION = 2; // PRAGMA user_version once MIGRATIONS have run
+const SCHEMA_VERSION = 3; // PRAGMA user_version once MIGRATIONS have run
 
 // MIGRATIONS[n] takes the schema from version n to n + 1.
 const MIGRATIONS: readonly string[] = [
@@ -111,6 +186,26 @@ const MIGRATIONS: readonly string[] = [
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      line TEXT NOT NULL
    );`,
+  // 3: tasks this peer ran or submitted (issue 4); real time, so they have no boot
+  `CREATE TABLE tasks (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, -- insertion order across runs
+     task_id TEXT NOT NULL,
+     code_hash TEXT NOT NULL,
+     fn TEXT NOT NULL,
+     args TEXT NOT NULL, -- JSON, cut to MAX_TASK_ARGS_CHARS
+     peer TEXT NOT NULL,
+     submitter TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('ok', 'failed', 'canceled', 'timeout')),
+     error TEXT,
+     submitted_at REAL NOT NULL, -- epoch ms
+     started_at REAL,
+     finished_at REAL NOT NULL,
+     waiting_ms REAL NOT NULL,
+     exec_ms REAL NOT NULL,
+     turnaround_ms REAL NOT NULL,
+     attempts INTEGER NOT NULL,
+     cached INTEGER NOT NULL -- 0 or 1
+   );`,
 ];
 
 /** Prompt lines kept; older ones are dropped as new ones arrive (bash's HISTFILESIZE). */
@@ -120,6 +215,13 @@ const MAX_PROMPT_LINE_CHARS = 4_096;
 
 const ROW_COLUMNS = `boot, seq, pid, name, arrival, first_run AS firstRun, completion, burst,
   cpu_time AS cpuTime, waiting, turnaround, response, exit_status AS exitStatus, reason`;
+
+const TASK_COLUMNS = `id AS seq, task_id AS taskId, code_hash AS codeHash, fn, args, peer, submitter,
+  status, error, submitted_at AS submittedAt, started_at AS startedAt, finished_at AS finishedAt,
+  waiting_ms AS waitingMs, exec_ms AS execMs, turnaround_ms AS turnaroundMs, attempts, cached`;
+
+const TASK_TEXT_FIELDS = ['taskId', 'codeHash', 'fn', 'peer', 'submitter'] as const;
+const TASK_TIME_FIELDS = ['submittedAt', 'finishedAt', 'waitingMs', 'execMs', 'turnaroundMs'] as const;
 
 const TICK_FIELDS = ['arrival', 'completion', 'burst', 'cpuTime', 'waiting', 'turnaround'] as const;
 const OPTIONAL_TICK_FIELDS = ['firstRun', 'response'] as const;
@@ -141,6 +243,39 @@ type InsertParams = [
   reason: string,
 ];
 
+type TaskInsertParams = [
+  taskId: string,
+  codeHash: string,
+  fn: string,
+  args: string,
+  peer: string,
+  submitter: string,
+  status: TaskStatus,
+  error: string | null,
+  submittedAt: number,
+  startedAt: number | null,
+  finishedAt: number,
+  waitingMs: number,
+  execMs: number,
+  turnaroundMs: number,
+  attempts: number,
+  cached: number,
+];
+
+/** A task row as SQLite gives it back: `cached` is 0 or 1. */
+type StoredTaskRow = Omit<TaskRow, 'cached'> & {cached: number};
+
+interface TaskSummaryResult {
+  tasks: number;
+  ok: number | null;
+  failed: number | null;
+  canceled: number | null;
+  timeout: number | null;
+  meanWaitingMs: number | null;
+  meanExecMs: number | null;
+  meanTurnaroundMs: number | null;
+}
+
 interface SummaryResult {
   processes: number;
   boots: number;
@@ -159,6 +294,9 @@ interface Connection {
   insertLine: BetterSqlite3.Statement<[line: string]>;
   trimLines: BetterSqlite3.Statement<[keep: number]>;
   selectLines: BetterSqlite3.Statement<[limit: number], {line: string}>;
+  insertTask: BetterSqlite3.Statement<TaskInsertParams>;
+  selectRecentTasks: BetterSqlite3.Statement<[limit: number], StoredTaskRow>;
+  selectTaskSummary: BetterSqlite3.Statement<[], TaskSummaryResult>;
 }
 
 interface BufferedRow {
@@ -197,6 +335,7 @@ export function openHistoryStore(path: string): HistoryStore {
   let boot: number | undefined; // created by the first flush that has rows
   let finishedThisBoot = 0;
   let buffer: BufferedRow[] = [];
+  let taskBuffer: TaskInsertParams[] = [];
   let autoFlushAt = AUTO_FLUSH_ROWS;
 
   function assertOpen(): void {
@@ -243,6 +382,25 @@ export function openHistoryStore(path: string): HistoryStore {
         selectLines: db.prepare<[number], {line: string}>(
           'SELECT line FROM (SELECT id, line FROM prompt_lines ORDER BY id DESC LIMIT ?) ORDER BY id',
         ),
+        insertTask: db.prepare<TaskInsertParams>(
+          `INSERT INTO tasks (task_id, code_hash, fn, args, peer, submitter, status, error, submitted_at,
+             started_at, finished_at, waiting_ms, exec_ms, turnaround_ms, attempts, cached)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ),
+        selectRecentTasks: db.prepare<[number], StoredTaskRow>(
+          `SELECT ${TASK_COLUMNS} FROM (SELECT * FROM tasks ORDER BY id DESC LIMIT ?) ORDER BY id`,
+        ),
+        selectTaskSummary: db.prepare<[], TaskSummaryResult>(
+          `SELECT COUNT(*) AS tasks,
+             SUM(status = 'ok') AS ok,
+             SUM(status = 'failed') AS failed,
+             SUM(status = 'canceled') AS canceled,
+             SUM(status = 'timeout') AS timeout,
+             AVG(waiting_ms) AS meanWaitingMs,
+             AVG(exec_ms) AS meanExecMs,
+             AVG(turnaround_ms) AS meanTurnaroundMs
+           FROM tasks`,
+        ),
       };
       return connection;
     } catch (error) {
@@ -255,13 +413,17 @@ export function openHistoryStore(path: string): HistoryStore {
   function flush(): void {
     assertOpen();
     // Nothing to write: don't open the database (a run that finishes no process never touches the disk).
-    if (buffer.length === 0) return;
-    const {db, insertBoot, insertProcess} = connect();
+    if (buffer.length === 0 && taskBuffer.length === 0) return;
+    const {db, insertBoot, insertProcess, insertTask} = connect();
     const rows = buffer;
+    const tasks = taskBuffer;
     try {
       // IMMEDIATE takes the write lock up front, so a second p2pos waits (busy_timeout) instead of failing.
       boot = db
-        .transaction((): number => {
+        .transaction((): number | undefined => {
+          for (const task of tasks) insertTask.run(...task);
+          // Tasks alone add no boot: a boot is a run that finished processes.
+          if (rows.length === 0) return boot;
           const bootId = boot ?? Number(insertBoot.run(new Date().toISOString()).lastInsertRowid);
           for (const {seq, process: p} of rows) {
             insertProcess.run(
@@ -286,15 +448,26 @@ export function openHistoryStore(path: string): HistoryStore {
         .immediate();
     } catch (error) {
       // The transaction rolled back (boot row included), so the rows stay buffered for the next flush.
+      const buffered = [
+        ...(rows.length > 0 || tasks.length === 0 ? [`${rows.length} finished processes`] : []),
+        ...(tasks.length > 0 ? [`${tasks.length} ${tasks.length === 1 ? 'task' : 'tasks'}`] : []),
+      ].join(' and ');
       throw toStoreError(
         error,
         path,
-        (reason) =>
-          `Cannot save process history to ${path}: ${reason} (${rows.length} finished processes still buffered).`,
+        (reason) => `Cannot save process history to ${path}: ${reason} (${buffered} still buffered).`,
       );
     }
     buffer = [];
+    taskBuffer = [];
     autoFlushAt = AUTO_FLUSH_ROWS;
+  }
+
+  /** After a failed flush, try again a batch later rather than throwing on every record. */
+  function flushWhenFull(): void {
+    if (buffer.length + taskBuffer.length < autoFlushAt) return;
+    autoFlushAt = buffer.length + taskBuffer.length + AUTO_FLUSH_ROWS;
+    flush();
   }
 
   return {
@@ -304,11 +477,7 @@ export function openHistoryStore(path: string): HistoryStore {
       finishedThisBoot += 1;
       // Copy, so a caller reusing its object cannot change a buffered row.
       buffer.push({seq: finishedThisBoot, process: {...process}});
-      if (buffer.length >= autoFlushAt) {
-        // After a failed flush, try again a batch later rather than throwing on every record.
-        autoFlushAt = buffer.length + AUTO_FLUSH_ROWS;
-        flush();
-      }
+      flushWhenFull();
     },
 
     flush,
@@ -331,6 +500,41 @@ export function openHistoryStore(path: string): HistoryStore {
         avgWaiting: result?.avgWaiting ?? 0,
         avgResponse: result?.avgResponse ?? 0,
         failed: result?.failed ?? 0,
+      };
+    },
+
+    recordTask(task) {
+      assertOpen();
+      // Checked and turned into parameters now, so a caller reusing its object cannot change a buffered row.
+      taskBuffer.push(taskParams(task, path));
+      flushWhenFull();
+    },
+
+    recentTasks(limit) {
+      checkLimit(limit, path, 'Task limit', 'rows');
+      flush();
+      const {selectRecentTasks} = connect();
+      return readOrThrow(path, () =>
+        selectRecentTasks.all(limit).map((row) => ({...row, cached: row.cached !== 0})),
+      );
+    },
+
+    taskSummary() {
+      flush();
+      const {selectTaskSummary} = connect();
+      const result = readOrThrow(path, () => selectTaskSummary.get());
+      const tasks = result?.tasks ?? 0;
+      const ok = result?.ok ?? 0;
+      return {
+        tasks,
+        ok,
+        failed: result?.failed ?? 0,
+        canceled: result?.canceled ?? 0,
+        timeout: result?.timeout ?? 0,
+        successRate: tasks === 0 ? 0 : ok / tasks,
+        meanWaitingMs: result?.meanWaitingMs ?? 0,
+        meanExecMs: result?.meanExecMs ?? 0,
+        meanTurnaroundMs: result?.meanTurnaroundMs ?? 0,
       };
     },
 
@@ -363,6 +567,7 @@ export function openHistoryStore(path: string): HistoryStore {
         // Close even when the last flush failed: the process is going away, and the rows with it.
         isClosed = true;
         buffer = [];
+        taskBuffer = [];
         connection?.db.close();
         connection = undefined;
       }
@@ -409,6 +614,66 @@ function migrate(db: BetterSqlite3.Database, path: string): void {
     }
     if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
+}
+
+/** A task's insert parameters; throws EINVAL naming the first bad field (before it can poison a batch). */
+function taskParams(task: TaskRecord, path: string): TaskInsertParams {
+  const bad = (field: keyof TaskRecord, expected: string) =>
+    new HistoryStoreError(
+      'EINVAL',
+      path,
+      `Task ${String(task.taskId)} has ${field} ${String(task[field])}. Expected ${expected}.`,
+    );
+  for (const field of TASK_TEXT_FIELDS) {
+    if (typeof task[field] !== 'string') throw bad(field, 'a string');
+  }
+  if (!TASK_STATUSES.includes(task.status)) throw bad('status', `one of ${TASK_STATUSES.join(', ')}`);
+  if (task.error !== null && typeof task.error !== 'string') throw bad('error', 'a string or null');
+  for (const field of TASK_TIME_FIELDS) {
+    const value = task[field];
+    if (!Number.isFinite(value) || value < 0) throw bad(field, 'a finite number of ms, 0 or more');
+  }
+  const {startedAt} = task;
+  if (startedAt !== null && (!Number.isFinite(startedAt) || startedAt < 0)) {
+    throw bad('startedAt', 'a finite number of ms, 0 or more, or null');
+  }
+  if (!Number.isSafeInteger(task.attempts) || task.attempts < 0)
+    throw bad('attempts', 'a whole number, 0 or more');
+  if (typeof task.cached !== 'boolean') throw bad('cached', 'true or false');
+  return [
+    task.taskId,
+    task.codeHash,
+    task.fn,
+    cut(argsText(task.args), MAX_TASK_ARGS_CHARS),
+    task.peer,
+    task.submitter,
+    task.status,
+    task.error === null ? null : cut(task.error, MAX_TASK_ERROR_CHARS),
+    task.submittedAt,
+    startedAt,
+    task.finishedAt,
+    task.waitingMs,
+    task.execMs,
+    task.turnaroundMs,
+    task.attempts,
+    task.cached ? 1 : 0,
+  ];
+}
+
+/** Arguments as JSON text; a value JSON cannot hold (a cycle, a BigInt) is kept as its description. */
+function argsText(args: unknown): string {
+  try {
+    return JSON.stringify(args) ?? 'null';
+  } catch {
+    return JSON.stringify(String(args));
+  }
+}
+
+/** `text` cut to at most `max` characters, ending with … when cut. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[max - 2] ?? '') ? max - 2 : max - 1; // keep surrogate pairs whole
+  return `${text.slice(0, end)}…`;
 }
 
 /** Reject what SQLite would store as NULL or junk, before it can poison a whole batch at flush time. */

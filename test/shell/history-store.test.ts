@@ -6,9 +6,12 @@ import {test, type TestContext} from 'node:test';
 import Database from 'better-sqlite3';
 import {
   HistoryStoreError,
+  MAX_TASK_ARGS_CHARS,
+  MAX_TASK_ERROR_CHARS,
   openHistoryStore,
   type FinishedProcess,
   type HistoryStoreErrorCode,
+  type TaskRecord,
 } from '../../src/shell/history-store.js';
 
 /** A fresh directory under the OS temp dir, removed when the test ends. */
@@ -210,7 +213,7 @@ test('the database file uses write-ahead logging and records its schema version'
   store.flush();
   const observer = new Database(file, {readonly: true});
   assert.equal(observer.pragma('journal_mode', {simple: true}), 'wal');
-  assert.equal(observer.pragma('user_version', {simple: true}), 2);
+  assert.equal(observer.pragma('user_version', {simple: true}), 3);
   observer.close();
   store.close();
 });
@@ -397,4 +400,196 @@ test('a database from before prompt lines gains the table on open', (t) => {
   store.addLine('ps');
   assert.deepEqual(store.lines(5), ['ps']);
   store.close();
+});
+
+/** A task submitted at 1,000 ms that waited 10 ms and ran `execMs`, on peer `p2` for client `c1`. */
+function task(taskId: string, overrides: Partial<TaskRecord> = {}): TaskRecord {
+  return {
+    taskId,
+    codeHash: 'sha256-abc',
+    fn: 'square',
+    args: [3],
+    peer: 'p2',
+    submitter: 'c1',
+    status: 'ok',
+    error: null,
+    submittedAt: 1_000,
+    startedAt: 1_010,
+    finishedAt: 1_030,
+    waitingMs: 10,
+    execMs: 20,
+    turnaroundMs: 30,
+    attempts: 1,
+    cached: false,
+    ...overrides,
+  };
+}
+
+test('tasks are written with the processes and read back oldest first, args as JSON text', () => {
+  const store = openHistoryStore(':memory:');
+  store.recordTask(task('t1'));
+  store.recordTask(
+    task('t2', {
+      status: 'failed',
+      error: 'TypeError: boom',
+      args: {deep: [1, 'two']},
+      cached: true,
+      startedAt: null,
+    }),
+  );
+  store.recordTask(task('t3'));
+  assert.deepEqual(store.recentTasks(2), [
+    {
+      ...task('t2', {status: 'failed', error: 'TypeError: boom', cached: true, startedAt: null}),
+      seq: 2,
+      args: '{"deep":[1,"two"]}',
+    },
+    {...task('t3'), seq: 3, args: '[3]'},
+  ]);
+  assert.deepEqual(store.recentTasks(0), []);
+  assertStoreError(() => store.recentTasks(-1), 'EINVAL', 'limit -1');
+  store.close();
+});
+
+test('long task arguments and errors are cut to 1 KiB, ending with …', () => {
+  const store = openHistoryStore(':memory:');
+  store.recordTask(task('big', {args: ['x'.repeat(5_000)], status: 'failed', error: 'e'.repeat(5_000)}));
+  store.recordTask(task('odd', {args: [10n]}));
+  const [big, odd] = store.recentTasks(2);
+  assert.equal(big!.args.length, MAX_TASK_ARGS_CHARS);
+  assert.ok(big!.args.startsWith('["xxx') && big!.args.endsWith('x…'));
+  assert.equal(big!.error!.length, MAX_TASK_ERROR_CHARS);
+  assert.equal(odd!.args, '"10"'); // JSON cannot hold a BigInt: kept as its text
+  store.close();
+});
+
+test('taskSummary counts each status, the success rate and the mean times over every task', () => {
+  const store = openHistoryStore(':memory:');
+  assert.deepEqual(store.taskSummary(), {
+    tasks: 0,
+    ok: 0,
+    failed: 0,
+    canceled: 0,
+    timeout: 0,
+    successRate: 0,
+    meanWaitingMs: 0,
+    meanExecMs: 0,
+    meanTurnaroundMs: 0,
+  });
+  store.recordTask(task('a'));
+  store.recordTask(task('b', {waitingMs: 30, execMs: 40, turnaroundMs: 70}));
+  store.recordTask(task('c', {status: 'failed', error: 'x', waitingMs: 5, execMs: 0, turnaroundMs: 5}));
+  store.recordTask(
+    task('d', {status: 'timeout', error: 'ran 5000 ms', waitingMs: 15, execMs: 100, turnaroundMs: 115}),
+  );
+  store.recordTask(
+    task('e', {status: 'canceled', error: null, startedAt: null, waitingMs: 0, execMs: 0, turnaroundMs: 0}),
+  );
+  assert.deepEqual(store.taskSummary(), {
+    tasks: 5,
+    ok: 2,
+    failed: 1,
+    canceled: 1,
+    timeout: 1,
+    successRate: 0.4,
+    meanWaitingMs: 12,
+    meanExecMs: 32,
+    meanTurnaroundMs: 44,
+  });
+  store.close();
+});
+
+test('tasks survive a restart, and a run that records only tasks adds no boot', (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const first = openHistoryStore(file);
+  first.recordTask(task('t1'));
+  first.recordTask(task('t2', {status: 'timeout', error: 'took too long'}));
+  assert.equal(fs.existsSync(file), false); // buffered: nothing written yet
+  first.close();
+
+  const second = openHistoryStore(file);
+  second.recordTask(task('t3', {peer: 'p9'}));
+  second.record(finished(2));
+  const tasks = second.recentTasks(10);
+  const summary = second.summary();
+  second.close();
+  assert.deepEqual(
+    tasks.map(({seq, taskId, peer, status}) => ({seq, taskId, peer, status})),
+    [
+      {seq: 1, taskId: 't1', peer: 'p2', status: 'ok'},
+      {seq: 2, taskId: 't2', peer: 'p2', status: 'timeout'},
+      {seq: 3, taskId: 't3', peer: 'p9', status: 'ok'},
+    ],
+  );
+  assert.equal(summary.boots, 1);
+  assert.equal(summary.processes, 1);
+
+  const third = openHistoryStore(file);
+  assert.equal(third.taskSummary().tasks, 3);
+  third.close();
+});
+
+test('recordTask refuses a bad field, naming it, and keeps nothing of that task', () => {
+  const store = openHistoryStore(':memory:');
+  const cases: [Partial<TaskRecord>, string][] = [
+    [{status: 'lost' as TaskRecord['status']}, 'status lost'],
+    [{waitingMs: -1}, 'waitingMs -1'],
+    [{finishedAt: Number.NaN}, 'finishedAt NaN'],
+    [{startedAt: Number.POSITIVE_INFINITY}, 'startedAt Infinity'],
+    [{attempts: 1.5}, 'attempts 1.5'],
+    [{cached: 1 as unknown as boolean}, 'cached 1'],
+    [{fn: undefined as unknown as string}, 'fn undefined'],
+    [{error: 7 as unknown as string}, 'error 7'],
+  ];
+  for (const [overrides, bad] of cases)
+    assertStoreError(() => store.recordTask(task('x', overrides)), 'EINVAL', bad);
+  assert.equal(store.taskSummary().tasks, 0);
+  store.close();
+});
+
+test('a failed flush keeps the tasks buffered and says so', (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const store = openHistoryStore(file);
+  store.recordTask(task('t1'));
+  store.flush();
+  const saboteur = new Database(file);
+  t.after(() => saboteur.close());
+  saboteur.exec(`CREATE TRIGGER full BEFORE INSERT ON tasks
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+  store.recordTask(task('t2'));
+  store.record(finished(1));
+  const error = assertStoreError(() => store.flush(), 'EIO', file);
+  assert.match(error.message, /\(1 finished processes and 1 task still buffered\)/);
+  saboteur.exec('DROP TRIGGER full');
+  assert.deepEqual(
+    store.recentTasks(5).map((row) => row.taskId),
+    ['t1', 't2'],
+  );
+  assert.equal(store.summary().processes, 1);
+  store.close();
+});
+
+test('a schema 2 database gains the tasks table on open and keeps its rows', (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const writer = openHistoryStore(file);
+  writer.record(finished(1));
+  writer.addLine('ps');
+  writer.close();
+  const downgrade = new Database(file);
+  downgrade.exec('DROP TABLE tasks');
+  downgrade.pragma('user_version = 2');
+  downgrade.close();
+
+  const store = openHistoryStore(file);
+  store.recordTask(task('t1'));
+  assert.deepEqual(
+    store.recentTasks(5).map((row) => row.taskId),
+    ['t1'],
+  );
+  assert.equal(store.recent(5).length, 1);
+  assert.deepEqual(store.lines(5), ['ps']);
+  store.close();
+  const observer = new Database(file, {readonly: true});
+  assert.equal(observer.pragma('user_version', {simple: true}), 3);
+  observer.close();
 });
