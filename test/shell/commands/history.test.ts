@@ -1,11 +1,12 @@
-// history driven through the command runner: finished processes across runs, and the summary line.
+// history driven through the command runner: finished processes across runs, and the summary line;
+// history --tasks: the task history with its success rate and mean times.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
-import {openHistoryStore} from '../../../src/shell/history-store.js';
+import {openHistoryStore, type TaskRecord} from '../../../src/shell/history-store.js';
 import {createTestContext, runFails, runOk} from '../../support/shell-context.js';
 
 test('history with nothing finished says so, with a zero summary', async () => {
@@ -102,4 +103,145 @@ test('a history database failure is one EHISTORY line', async () => {
   const context = createTestContext();
   context.history.close();
   assert.equal(await runFails(context, 'history', 'EHISTORY'), 'History store :memory: is closed.');
+});
+
+/** A task that ran on `peer` for 20 ms after waiting 10 ms. */
+function task(taskId: string, overrides: Partial<TaskRecord> = {}): TaskRecord {
+  return {
+    taskId,
+    codeHash: 'sha256-abc',
+    fn: 'square',
+    args: [3],
+    peer: 'p2',
+    submitter: 'c1',
+    status: 'ok',
+    error: null,
+    submittedAt: 1_000,
+    startedAt: 1_010,
+    finishedAt: 1_030,
+    waitingMs: 10,
+    execMs: 20,
+    turnaroundMs: 30,
+    attempts: 1,
+    cached: false,
+    ...overrides,
+  };
+}
+
+test('history --tasks with no task says so, with a zero summary', async () => {
+  const context = createTestContext();
+  const {lines, data} = await runOk(context, 'history --tasks');
+  assert.deepEqual(lines, [
+    'no tasks yet',
+    '0 tasks, 0% ok (0 ok, 0 failed); mean wait 0ms, exec 0ms, turnaround 0ms',
+  ]);
+  assert.deepEqual(data, {
+    tasks: [],
+    summary: {
+      tasks: 0,
+      ok: 0,
+      failed: 0,
+      canceled: 0,
+      timeout: 0,
+      successRate: 0,
+      meanWaitingMs: 0,
+      meanExecMs: 0,
+      meanTurnaroundMs: 0,
+    },
+  });
+});
+
+test('history --tasks lists the tasks oldest first with their times, and the success rate', async () => {
+  const context = createTestContext();
+  context.history.recordTask(task('t1'));
+  context.history.recordTask(
+    task('t2', {fn: 'fib', cached: true, startedAt: null, execMs: 0, turnaroundMs: 2.5, waitingMs: 2.5}),
+  );
+  context.history.recordTask(
+    task('t3', {
+      peer: 'p7',
+      status: 'failed',
+      error: 'TypeError: x is not a function\n    at fib',
+      attempts: 2,
+    }),
+  );
+  context.history.recordTask(
+    task('t4', {
+      status: 'timeout',
+      error: `ran past ${'5000'} ms ${'and more '.repeat(10)}`,
+      execMs: 5_000,
+      turnaroundMs: 5_012.5,
+      waitingMs: 12.5,
+    }),
+  );
+  context.history.recordTask(
+    task('t5', {status: 'canceled', startedAt: null, execMs: 0, waitingMs: 40, turnaroundMs: 40}),
+  );
+  const {lines, data} = await runOk(context, 'history --tasks');
+  assert.deepEqual(lines, [
+    'ID  PEER  FN      STATUS         WAIT  EXEC  TURNAROUND  TRIES  ERROR',
+    't1  p2    square  ok             10ms  20ms        30ms      1',
+    't2  p2    fib     ok (cached)   2.5ms   0ms       2.5ms      1',
+    't3  p7    square  failed         10ms  20ms        30ms      2  TypeError: x is not a function at fib',
+    't4  p2    square  timeout      12.5ms    5s       5.01s      1  ran past 5000 ms and more and more and more and more and mo…',
+    't5  p2    square  canceled       40ms   0ms        40ms      1',
+    '5 tasks, 40% ok (2 ok, 1 failed, 1 timed out, 1 canceled); mean wait 15ms, exec 1.01s, turnaround 1.02s',
+  ]);
+  const rows = data.tasks as {taskId: string; args: string; cached: boolean; error: string | null}[];
+  assert.deepEqual(
+    rows.map(({taskId, args, cached}) => ({taskId, args, cached})),
+    [
+      {taskId: 't1', args: '[3]', cached: false},
+      {taskId: 't2', args: '[3]', cached: true},
+      {taskId: 't3', args: '[3]', cached: false},
+      {taskId: 't4', args: '[3]', cached: false},
+      {taskId: 't5', args: '[3]', cached: false},
+    ],
+  );
+  assert.equal(rows[2]!.error, 'TypeError: x is not a function\n    at fib'); // JSON keeps the whole error
+  assert.equal((data.summary as {successRate: number}).successRate, 0.4);
+});
+
+test('history --tasks N shows the last N, while the summary covers them all; plain history is unchanged', async () => {
+  const context = createTestContext();
+  for (const id of ['a', 'b', 'c']) context.history.recordTask(task(id));
+  const {lines, data} = await runOk(context, 'history --tasks 1');
+  assert.deepEqual(lines, [
+    'ID  PEER  FN      STATUS  WAIT  EXEC  TURNAROUND  TRIES  ERROR',
+    'c   p2    square  ok      10ms  20ms        30ms      1',
+    '3 tasks, 100% ok (3 ok, 0 failed); mean wait 10ms, exec 20ms, turnaround 30ms',
+  ]);
+  assert.equal((data.tasks as unknown[]).length, 1);
+  assert.deepEqual((await runOk(context, 'history 2 --tasks')).lines.length, 4);
+  assert.deepEqual((await runOk(context, 'history')).lines, [
+    'no finished processes yet',
+    '0 processes, 0 boots; avg turnaround 0, avg waiting 0, avg response 0; 0 failed',
+  ]);
+});
+
+test('history --tasks spans runs on the same database', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'p2pos-history-tasks-'));
+  t.after(() => fs.rmSync(dir, {recursive: true, force: true}));
+  const file = path.join(dir, 'history.db');
+  const firstRun = createTestContext({history: openHistoryStore(file)});
+  firstRun.history.recordTask(task('early'));
+  firstRun.history.close();
+  const secondRun = createTestContext({history: openHistoryStore(file)});
+  secondRun.history.recordTask(task('late', {status: 'failed', error: 'boom'}));
+  const {lines} = await runOk(secondRun, 'history --tasks');
+  secondRun.history.close();
+  assert.deepEqual(lines.slice(1), [
+    'early  p2    square  ok      10ms  20ms        30ms      1',
+    'late   p2    square  failed  10ms  20ms        30ms      1  boom',
+    '2 tasks, 50% ok (1 ok, 1 failed); mean wait 10ms, exec 20ms, turnaround 30ms',
+  ]);
+});
+
+test('history --tasks rejects a bad count or a value, and reports a database failure', async () => {
+  const context = createTestContext();
+  assert.match(await runFails(context, 'history --tasks -1', 'EUSAGE'), /Bad N `-1`/);
+  assert.match(await runFails(context, 'history --tasks=5', 'EUSAGE'), /--tasks takes no value/);
+  await runFails(context, 'history --tasks 1 2', 'EUSAGE');
+  context.history.close();
+  assert.equal(await runFails(context, 'history --tasks', 'EHISTORY'), 'History store :memory: is closed.');
 });
