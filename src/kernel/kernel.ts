@@ -1649,7 +1649,7 @@ export class Kernel {
     const isReady = process.state === 'ready';
     const isWaiting = process.state === 'waiting';
     const current = process.program[process.pc];
-    return {
+    const view: ProcessView = {
       pid: process.pid,
       ppid: process.ppid,
       name: process.name,
@@ -1674,7 +1674,6 @@ export class Kernel {
       sliceUsed: process.sliceUsed,
       tag: isLive(process) && process.pid !== INIT_PID ? this.policy.tagOf(process) : '',
       lastMessage: process.lastMessage ?? null,
-      ...taskField(process),
       children:
         process.pid === INIT_PID
           ? this.processList()
@@ -1682,6 +1681,10 @@ export class Kernel {
               .map((p) => p.pid)
           : [...process.children].sort((a, b) => a - b),
     };
+    // Only task processes carry the key, so other views keep their shape and their JSON.
+    const taskId = taskIdOf(process);
+    if (taskId !== undefined) view.taskId = taskId;
+    return view;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1868,7 +1871,7 @@ export function formatAmounts(amounts: Amounts): string {
 
 function exitRecord(process: Process): ExitRecord {
   const completion = process.completion!;
-  return {
+  const record: ExitRecord = {
     pid: process.pid,
     name: process.name,
     arrival: process.arrival,
@@ -1881,14 +1884,10 @@ function exitRecord(process: Process): ExitRecord {
     response: process.firstRun === undefined ? null : process.firstRun - process.arrival,
     exitStatus: process.exitStatus!,
     reason: process.exitReason!,
-    ...taskField(process),
   };
-}
-
-/** `{taskId}` for a task process, else nothing: other records keep their shape (and their JSON). */
-function taskField(process: Process): {taskId?: string} {
   const taskId = taskIdOf(process);
-  return taskId === undefined ? {} : {taskId};
+  if (taskId !== undefined) record.taskId = taskId;
+  return record;
 }
 
 /** The task a process stands for: its program is the one op `task ID` (see spawnTask). */
