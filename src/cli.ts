@@ -3,7 +3,7 @@
 // commands as a script and exits 0, or 1 when a command failed, or 2 for bad flags.
 
 import {createInterface} from 'node:readline';
-import {createReadStream} from 'node:fs';
+import {createReadStream, mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 import chalk, {Chalk, type ChalkInstance} from 'chalk';
 import meow from 'meow';
@@ -21,9 +21,12 @@ import {
 } from './kernel/index.js';
 import {MAX_CLOCK_HZ} from './shell/command.js';
 import {createScriptContext} from './shell/context.js';
-import {defaultDataDir, HISTORY_DB_FILE} from './shell/data-dir.js';
+import {defaultDataDir, HISTORY_DB_FILE, TRACKER_DB_FILE} from './shell/data-dir.js';
 import {openHistoryStore} from './shell/history-store.js';
 import {runScript, type Output} from './shell/plain.js';
+import {createNetAccess, type NetConfig} from './shell/net-access.js';
+import {recordTask} from './shell/task-history.js';
+import {DEFAULT_TRACKER_PORT, startTracker} from './net/tracker.js';
 
 const cli = meow(
   `
@@ -32,6 +35,9 @@ const cli = meow(
     $ p2pos < lab.txt            run a command file
     $ p2pos run lab.txt          run a command file
     $ p2pos -c 'spawn a --burst 5; wait all; ps'
+    $ p2pos tracker [--port N] [--data DIR]         a headless tracker
+    $ p2pos serve [--tracker HOST:PORT] [--port N] [--data DIR] [--run FILE]
+                                                 a headless peer (kernel and network, no shell)
 
   Options
     --json            One JSON line per command: {"cmd", "ok", "data"} or {"cmd", "ok", "error"}
@@ -43,10 +49,19 @@ const cli = meow(
     --paused          Start the console with the clock paused
     --data DIR        Where history.sqlite lives (default $P2POS_DATA or the per-user data dir)
     -c, --command STR Run STR as a script (';' separates commands)
+    --tracker H:P     Join the tracker at H:P (default: start one here on 127.0.0.1:8888, or a free port)
+    --port N          This peer's port (default 9000, or a free one); for \`tracker\`, the tracker's port
+    --host ADDR       Address to listen on (default 127.0.0.1; 0.0.0.0 listens on every interface)
+    --name NAME       This peer's name in \`peers\` (default peer-PORT)
+    --offline         No network: no tracker, no peer, no port opened
+    --run FILE        With \`serve\`: run a command file first, then keep serving
     --help, --version
 
   Environment
     NO_COLOR, FORCE_COLOR   colour control; P2POS_DATA   default for --data
+    TRACKER_HOST, TRACKER_PORT   the tracker to join when --tracker is not given
+    PEER_PORT   default for --port;  P2POS_HEARTBEAT_MS   heartbeat period (default 3000)
+    P2POS_LOG=1   network events on stderr in script mode and the console's output
 `,
   {
     importMeta: import.meta,
@@ -61,6 +76,12 @@ const cli = meow(
       hz: {type: 'string'},
       paused: {type: 'boolean', default: false},
       command: {type: 'string', shortFlag: 'c'},
+      tracker: {type: 'string'},
+      port: {type: 'string'},
+      host: {type: 'string'},
+      name: {type: 'string'},
+      offline: {type: 'boolean', default: false},
+      run: {type: 'string'},
       // meow answers --help and --version by itself only when they stand alone
       help: {type: 'boolean', default: false},
       version: {type: 'boolean', default: false},
@@ -147,58 +168,185 @@ async function openLines(path: string): Promise<AsyncIterable<string> | string> 
   return createInterface({input: stream, crlfDelay: Infinity});
 }
 
+/** Parse a port flag or variable: 0 means any free port. */
+function portOf(text: string | undefined, what: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const port = parseCount(text);
+  if (port === undefined || port > 65535)
+    usageError(`Bad ${what} \`${text}\`: expected a port number from 0 to 65535.`);
+  return port;
+}
+
+/** The network settings from flags, then TRACKER_HOST/TRACKER_PORT/PEER_PORT. */
+function netConfig(): NetConfig {
+  const {flags} = cli;
+  const env = process.env;
+  let tracker: NetConfig['tracker'];
+  if (flags.tracker !== undefined) {
+    const match = /^(.+):(\d+)$/.exec(flags.tracker);
+    const port = match ? portOf(match[2], '--tracker port') : undefined;
+    if (!match || !port)
+      usageError(`Bad --tracker \`${flags.tracker}\`: expected HOST:PORT, e.g. 127.0.0.1:8888.`);
+    tracker = {host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port};
+  } else if (env.TRACKER_HOST || env.TRACKER_PORT) {
+    tracker = {
+      host: env.TRACKER_HOST || '127.0.0.1',
+      port: portOf(env.TRACKER_PORT, 'TRACKER_PORT') || DEFAULT_TRACKER_PORT,
+    };
+  }
+  const name = flags.name;
+  if (name !== undefined && (name.length === 0 || name.length > 64 || /\s/.test(name)))
+    usageError(`Bad --name \`${name}\`: 1 to 64 characters, no spaces.`);
+  const heartbeat = env.P2POS_HEARTBEAT_MS ? parseCount(env.P2POS_HEARTBEAT_MS) : undefined;
+  if (env.P2POS_HEARTBEAT_MS && (heartbeat === undefined || heartbeat < 10))
+    usageError(`Bad P2POS_HEARTBEAT_MS \`${env.P2POS_HEARTBEAT_MS}\`: expected milliseconds, at least 10.`);
+  if (flags.offline && (flags.tracker !== undefined || flags.port !== undefined || flags.host !== undefined))
+    usageError('--offline opens no port; it cannot go with --tracker, --port or --host.');
+  return {
+    offline: flags.offline,
+    tracker,
+    host: flags.host ?? '127.0.0.1',
+    port: portOf(flags.port, '--port') ?? portOf(env.PEER_PORT, 'PEER_PORT'),
+    trackerPort: undefined,
+    name,
+    heartbeatMs: heartbeat,
+  };
+}
+
+/** True when a network flag was given: script mode then starts the network before the first command. */
+function hasNetworkFlag(): boolean {
+  const {flags} = cli;
+  return (
+    flags.tracker !== undefined ||
+    flags.port !== undefined ||
+    flags.host !== undefined ||
+    flags.name !== undefined
+  );
+}
+
+/** One line per event on stderr, with the time, as the headless verbs log. */
+function stderrLog(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+/** Resolve on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** `p2pos tracker`: serve the registry until a signal. */
+async function runTracker(): Promise<number> {
+  const dataDir = cli.flags.data ?? defaultDataDir();
+  const explicit = portOf(cli.flags.port, '--port') ?? portOf(process.env.TRACKER_PORT, 'TRACKER_PORT');
+  const config = netConfig();
+  mkdirSync(dataDir, {recursive: true, mode: 0o700});
+  const tracker = await startTracker({
+    host: config.host,
+    port: explicit ?? DEFAULT_TRACKER_PORT,
+    fallbackToFreePort: explicit === undefined,
+    dbPath: join(dataDir, TRACKER_DB_FILE),
+    heartbeatMs: config.heartbeatMs,
+    log: stderrLog,
+  });
+  process.stdout.write(`tracker ${tracker.id} on ${tracker.host}:${tracker.port}\n`);
+  const signal = await untilSignal();
+  stderrLog(`${signal}: shutting down`);
+  await tracker.close();
+  return 0;
+}
+
 async function main(): Promise<number> {
   if (cli.flags.help) cli.showHelp(0);
   if (cli.flags.version) cli.showVersion();
   const [verb, ...rest] = cli.input;
-  if (verb !== undefined && verb !== 'run')
-    usageError(`Unknown command \`${verb}\`. Did you mean \`p2pos run FILE\` or \`p2pos -c '…'\`?`);
+  if (verb !== undefined && !['run', 'tracker', 'serve'].includes(verb))
+    usageError(
+      `Unknown command \`${verb}\`. Did you mean \`p2pos run FILE\`, \`p2pos serve\` or \`p2pos tracker\`?`,
+    );
   if (verb === 'run' && rest.length !== 1) usageError('`p2pos run` takes exactly one FILE.');
+  if ((verb === 'tracker' || verb === 'serve') && rest.length > 0)
+    usageError(`\`p2pos ${verb}\` takes no arguments (got \`${rest.join(' ')}\`).`);
   if (verb === 'run' && cli.flags.command !== undefined)
     usageError('Give either `run FILE` or `-c`, not both.');
+  if (cli.flags.run !== undefined && verb !== 'serve') usageError('--run goes with `p2pos serve`.');
+  if (verb === 'tracker') return runTracker();
 
   const hz = cli.flags.hz === undefined ? 10 : parseCount(cli.flags.hz);
   if (hz === undefined || hz < 1 || hz > MAX_CLOCK_HZ)
     usageError(
       `Bad --hz \`${cli.flags.hz}\`: expected a whole number of ticks per second from 1 to ${MAX_CLOCK_HZ}.`,
     );
+  const config = netConfig();
+  if (verb === 'serve' && config.offline) usageError('`p2pos serve` is a peer: it cannot be --offline.');
   const kernel = bootKernel();
   const dataDir = cli.flags.data ?? defaultDataDir();
   const history = openHistoryStore(join(dataDir, HISTORY_DB_FILE));
   const isInteractive =
     verb === undefined && cli.flags.command === undefined && process.stdin.isTTY && process.stdout.isTTY;
   const style = chooseStyle(cli.flags.json);
+  const wantsLog = process.env.P2POS_LOG === '1' || verb === 'serve';
+  const net = createNetAccess({
+    kernel,
+    config,
+    log: wantsLog && !isInteractive ? stderrLog : () => {},
+    onStarted: isInteractive ? undefined : (line) => process.stderr.write(`p2pos: ${line}\n`),
+    onTaskEnded: (task) => recordTask(history, task),
+  });
 
   let status: number;
   if (isInteractive) {
     const {runConsole} = await importConsole();
-    status = await runConsole({kernel, history, style, hz, isPaused: cli.flags.paused});
+    status = await runConsole({kernel, history, style, hz, isPaused: cli.flags.paused, net});
   } else {
-    const context = createScriptContext(kernel, history, style);
+    const context = createScriptContext(kernel, history, style, {awaitTasks: !config.offline});
+    context.net = net;
     const output = createOutput();
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0); // the reader went away (| head)
       throw error;
     });
-    let lines: AsyncIterable<string> | Iterable<string>;
+    if (verb === 'serve' || hasNetworkFlag()) await net.peer();
+    let lines: AsyncIterable<string> | Iterable<string> | undefined;
     let source: string;
     if (cli.flags.command !== undefined) {
       lines = cli.flags.command.split(/\r?\n/);
       source = '-c';
-    } else if (verb === 'run') {
-      source = rest[0]!;
+    } else if (verb === 'run' || cli.flags.run !== undefined) {
+      source = verb === 'run' ? rest[0]! : cli.flags.run!;
       const opened = await openLines(source);
       if (typeof opened === 'string') {
         process.stderr.write(`p2pos: ${opened}\n`);
+        await net.close();
         return 1;
       }
       lines = opened;
+    } else if (verb === 'serve') {
+      source = '';
+      lines = undefined;
     } else {
       source = '<stdin>';
       lines = createInterface({input: process.stdin, crlfDelay: Infinity});
     }
-    status = await runScript(lines, context, output, {source, json: cli.flags.json});
+    status =
+      lines === undefined ? 0 : await runScript(lines, context, output, {source, json: cli.flags.json});
     output.flush();
+    if (verb === 'serve') {
+      const signal = await untilSignal();
+      stderrLog(`${signal}: shutting down`);
+    }
+  }
+  try {
+    await net.close();
+  } catch (error) {
+    process.stderr.write(`p2pos: closing the network: ${(error as Error).message}\n`);
   }
   try {
     history.close();

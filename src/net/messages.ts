@@ -79,7 +79,7 @@ export type Request =
       tasksDone: number;
       rttMs: number | null;
     }
-  | {type: 'REQUEST_CPU'; id: number; exclude: string[]}
+  | {type: 'REQUEST_CPU'; id: number; exclude: string[]; count: number}
   | {type: 'PEERS'; id: number}
   | {type: 'EXEC'; id: number; task: TaskSpec}
   | {type: 'BATCH'; id: number; tasks: TaskSpec[]}
@@ -242,7 +242,11 @@ const requests: {[T in RequestType]: Check<Omit<Extract<Request, {type: T}>, 'ty
     tasksDone: count,
     rttMs: withDefault(nullable(number), null),
   }),
-  REQUEST_CPU: object({id: requestId, exclude: withDefault(array(peerId, MAX_EXCLUDE), [])}),
+  REQUEST_CPU: object({
+    id: requestId,
+    exclude: withDefault(array(peerId, MAX_EXCLUDE), []),
+    count: withDefault(integer(1, MAX_BATCH_TASKS), 1),
+  }),
   PEERS: object({id: requestId}),
   EXEC: object({id: requestId, task: taskSpec}),
   BATCH: object({id: requestId, tasks: array(taskSpec, MAX_BATCH_TASKS)}),

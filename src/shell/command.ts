@@ -7,6 +7,7 @@ import type {Kernel} from '../kernel/index.js';
 import type {Args, FlagSpecs} from './args.js';
 import type {Block} from './format.js';
 import type {HistoryStore} from './history-store.js';
+import type {NetAccess} from './net-access.js';
 
 export interface Session {
   /** `set -e`: stop the script at the first failed command. */
@@ -36,6 +37,8 @@ export interface Context {
   clock?: ClockControl;
   /** The console's live panes. Absent in script mode. */
   panes?: PaneControl;
+  /** The network (peers, tasks, memory). Absent where a front end has none (unit tests). */
+  net?: NetAccess;
 }
 
 /** A clock that ticks the kernel in real time (the console's). */

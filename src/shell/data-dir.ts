@@ -7,6 +7,7 @@ import path from 'node:path';
 
 /** The process history database's file name inside the data directory. */
 export const HISTORY_DB_FILE = 'history.sqlite';
+export const TRACKER_DB_FILE = 'tracker.sqlite';
 
 const APP_DIR = 'p2pos';
 

@@ -12,7 +12,9 @@ export type ShellErrorCode =
   | 'EHISTORY' // the history database failed
   | 'ENOTTY' // a console-only command (pause, pane) in script mode
   | 'ESOURCE' // a command in a sourced file failed
-  | 'ENOENT'; // a file to read is missing or unreadable
+  | 'ENOENT' // a file to read is missing or unreadable
+  | 'ETASK' // some tasks of a batch failed (the results are still printed)
+  | 'ENONET'; // a network command while offline, or the network did not start
 
 export class ShellError extends Error {
   readonly code: ShellErrorCode;

@@ -2,6 +2,8 @@
 // between them is how they show the outcome. Errors from any layer become a one-line failure,
 // and a KernelBug is reported without taking the session down.
 
+import {NetError} from '../net/net-error.js';
+import {ProtocolError, RequestError} from '../net/errors.js';
 import {KernelBug, KernelError} from '../kernel/index.js';
 import {parseArgs} from './args.js';
 import type {Context, Result} from './command.js';
@@ -69,7 +71,13 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
         blocks: [...error.output],
       };
     }
-    if (error instanceof ShellError || error instanceof KernelError) {
+    if (
+      error instanceof ShellError ||
+      error instanceof KernelError ||
+      error instanceof NetError ||
+      error instanceof RequestError ||
+      error instanceof ProtocolError
+    ) {
       return {ok: false, cmd: command.name, code: error.code, error: error.message};
     }
     if (error instanceof KernelBug) {

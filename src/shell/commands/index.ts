@@ -5,6 +5,8 @@ import {banker} from './banker.js';
 import {pause, resume, speed, step} from './clock-commands.js';
 import {deadlock} from './deadlock.js';
 import {echo} from './echo.js';
+import {batch, cancel, exec, tasks} from './exec.js';
+import {cacheCommand, kv, netCommand, peers, quota} from './net-commands.js';
 import {events} from './events.js';
 import {exit} from './exit.js';
 import {fit} from './fit.js';
@@ -55,6 +57,15 @@ export const commands: readonly Command[] = [
   banker,
   deadlock,
   history,
+  peers,
+  netCommand,
+  exec,
+  batch,
+  tasks,
+  cancel,
+  kv,
+  cacheCommand,
+  quota,
   events,
   trace,
   pane,

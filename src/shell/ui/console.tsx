@@ -7,6 +7,7 @@ import {render} from 'ink';
 import React from 'react';
 import type {Kernel} from '../../kernel/index.js';
 import type {HistoryStore} from '../history-store.js';
+import type {NetAccess} from '../net-access.js';
 import {App} from './app.js';
 import {Clock} from './clock.js';
 import type {Layout} from './layout.js';
@@ -27,6 +28,8 @@ export interface ConsoleOptions {
   isPaused?: boolean;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
+  /** The network, started with the console (a network of one unless --tracker); none in tests. */
+  net?: NetAccess;
 }
 
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
@@ -40,6 +43,7 @@ export function createConsoleParts({
   style,
   hz,
   isPaused = false,
+  net,
 }: Omit<ConsoleOptions, 'stdin' | 'stdout'>) {
   const scrollback = new Scrollback();
   const panes = new PaneStore();
@@ -50,6 +54,7 @@ export function createConsoleParts({
       scrollback.append([style.red(`error: the clock stopped: ${(error as Error).message}`)]),
   });
   const context = createLiveContext(kernel, history, style, clock, panes);
+  context.net = net;
   const layoutRef: {current: Layout | undefined} = {current: undefined};
   let onExit: (status: number) => void = () => {};
   const prompt = new PromptController({
@@ -71,6 +76,17 @@ export function createConsoleParts({
     `p2pos: a teaching kernel, ${kernel.schedulerDescription}, clock at ${hz} Hz.`,
     style.dim('Type `help` for commands, F1 for keys, `exit` or Ctrl-D to leave.'),
   ]);
+  if (net && !net.config.offline) {
+    net.peer().then(
+      (peer) =>
+        scrollback.append([
+          style.dim(
+            `network: peer ${peer.id} (${peer.name}) on ${peer.host}:${peer.port}, tracker ${peer.tracker.host}:${peer.tracker.port}${net.tracker() ? ' (started here)' : ''}`,
+          ),
+        ]),
+      (error: Error) => scrollback.append([style.red(`error: ${error.message}`)]),
+    );
+  }
   return {
     kernel,
     context,

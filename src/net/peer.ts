@@ -1,0 +1,621 @@
+// A peer: this kernel on the network. It listens for other peers (tasks to run, key/value memory),
+// keeps a link to the tracker (REGISTER, then a HEARTBEAT with its load every few seconds, again
+// after any break), and submits tasks: placed by the tracker on the least-loaded peer, on a named
+// peer, or here, retried elsewhere on failure when asked.
+// Interface:
+//   const peer = await startPeer({kernel, host, port, tracker: {host, port}})
+//   await peer.exec(spec, {placement: 'auto', retries: 1})   // the outcome and where it ran
+//   await peer.memory('p-1234').set('k', {a: 1})              // any peer's key/value store
+//   await peer.close()                                         // unregister, finish or refuse work
+
+import {randomBytes} from 'node:crypto';
+import type {Kernel} from '../kernel/index.js';
+import {connect, type Connection, type Outgoing} from './connection.js';
+import {RequestError} from './errors.js';
+import {createKvStore, type KvEntry, type KvStore} from './kv-store.js';
+import type {Limits} from './limits.js';
+import type {Ok, PeerInfo, Request, TaskOutcome, TaskSpec} from './messages.js';
+import {NetError} from './net-error.js';
+import {createQuotas, type QuotaLimits, type Quotas} from './quota.js';
+import {createResultCache, type ResultCache} from './result-cache.js';
+import {createSandboxPool, type SandboxPool} from './sandbox/pool.js';
+import {listen, type Server} from './server.js';
+import {createTaskRunner, type RanTask, type TaskRunner} from './task-runner.js';
+
+export const DEFAULT_PEER_PORT = 9000;
+/** Time an EXEC may take beyond the task's own timeout before the submitter gives up on the peer. */
+const EXEC_MARGIN_MS = 5_000;
+/** Submitted tasks `tasks` remembers. */
+const MAX_SUBMITTED = 1_000;
+const RECONNECT_MIN_MS = 250;
+/** Keys one LIST_MEM answers with: keeps the answer well inside a frame. */
+const MAX_LIST_KEYS = 1_000;
+const RECONNECT_MAX_MS = 5_000;
+
+export interface TrackerAddress {
+  host: string;
+  port: number;
+}
+
+export interface PeerOptions {
+  kernel: Kernel;
+  host: string;
+  port: number;
+  fallbackToFreePort?: boolean;
+  name?: string;
+  tracker: TrackerAddress;
+  /** Heartbeat period until the tracker says its own. @default 3000 */
+  heartbeatMs?: number;
+  quotas?: Partial<QuotaLimits>;
+  limits?: Partial<Limits>;
+  /** A sandbox to use (tests share one); by default the peer starts its own. */
+  sandbox?: SandboxPool;
+  log?: (line: string) => void;
+  /** Each task this peer submitted or ran for another peer, when it ends. */
+  onTaskEnded?: (task: EndedTask) => void;
+  now?: () => number;
+}
+
+/** How `exec` picks the peer. */
+export type Placement = {mode: 'auto'} | {mode: 'local'} | {mode: 'peer'; peer: string};
+
+export type TaskState = 'placing' | 'queued' | 'running' | 'done' | 'failed' | 'canceled';
+
+/** A task this peer submitted, as `tasks` lists it. */
+export interface SubmittedTask {
+  taskId: string;
+  fn: string;
+  codeHash: string;
+  state: TaskState;
+  /** The peer running it (or that ran it last). */
+  peer: string | undefined;
+  attempts: number;
+  submittedAt: number;
+  finishedAt: number | undefined;
+  error: string | undefined;
+  cached: boolean;
+}
+
+/** A task that ended, submitted here (submitter = this peer) or run here for another peer. */
+export interface EndedTask {
+  spec: TaskSpec;
+  submitter: string;
+  outcome: TaskOutcome;
+  attempts: number;
+  submittedAt: number;
+  startedAt: number | null;
+  finishedAt: number;
+}
+
+export type ExecResult = TaskOutcome & {attempts: number; turnaroundMs: number};
+
+/** One peer's key/value store, here or across the network. */
+export interface Memory {
+  set(key: string, value: unknown): Promise<{created: boolean; bytes: number}>;
+  get(key: string): Promise<{found: boolean; value: unknown}>;
+  del(key: string): Promise<boolean>;
+  list(prefix?: string): Promise<KvEntry[]>;
+}
+
+export interface NetStats {
+  bytesIn: number;
+  bytesOut: number;
+  /** Open connections: to the tracker, to peers, from peers. */
+  connections: {tracker: boolean; outgoing: number; incoming: number};
+}
+
+export interface Peer {
+  readonly id: string;
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly tracker: TrackerAddress;
+  readonly kv: KvStore;
+  readonly cache: ResultCache;
+  readonly quotas: Quotas;
+  readonly runner: TaskRunner;
+  /** Whether the tracker link is up (registered). */
+  isRegistered(): boolean;
+  peers(): Promise<PeerInfo[]>;
+  /** Run a task somewhere; resolves with its outcome (a failed task is an outcome, not a throw). */
+  exec(spec: TaskSpec, options: {placement: Placement; retries: number}): Promise<ExecResult>;
+  /** Run many tasks placed by the tracker, results in order. */
+  batch(specs: TaskSpec[]): Promise<ExecResult[]>;
+  /** Cancel a task this peer submitted or runs. Throws ENOENT when it knows no such task. */
+  cancel(taskId: string): Promise<{taskId: string; peer: string; state: string}>;
+  submitted(): SubmittedTask[];
+  memory(peerId?: string): Promise<Memory>;
+  stats(): NetStats;
+  /** Unregister, refuse queued tasks, let running ones finish briefly, close every connection. */
+  close(): Promise<void>;
+}
+
+/** Set by cancel() while exec() awaits, which the compiler cannot see. */
+const isCanceled = (task: SubmittedTask): boolean => task.state === 'canceled';
+
+export function newTaskId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export async function startPeer(options: PeerOptions): Promise<Peer> {
+  const {kernel, tracker} = options;
+  const log = options.log ?? (() => {});
+  const now = options.now ?? Date.now;
+  const id = `p-${randomBytes(4).toString('hex')}`;
+  const kv = createKvStore();
+  const cache = createResultCache({now});
+  const quotas = createQuotas(options.quotas ?? {}, now, kv);
+  const ownsSandbox = options.sandbox === undefined;
+  const sandbox = options.sandbox ?? createSandboxPool({log});
+  const runner = createTaskRunner({
+    kernel,
+    peerId: id,
+    sandbox,
+    cache,
+    quotas,
+    now,
+    onFinished: (task: RanTask) => {
+      // Tasks this peer submitted are recorded when the submitter sees them end (below).
+      if (task.submitter !== id) options.onTaskEnded?.({...task, attempts: 1});
+    },
+  });
+  const submitted = new Map<string, SubmittedTask>();
+  let closedBytes = {in: 0, out: 0};
+  let isClosing = false;
+
+  // ---- serving other peers ----
+  const serve = async (request: Request, connection: Connection): Promise<Record<string, unknown>> => {
+    const from = connection.remote!.peer;
+    switch (request.type) {
+      case 'EXEC':
+        return {outcome: await runner.run(request.task, from)};
+      case 'BATCH':
+        return {outcomes: await Promise.all(request.tasks.map((task) => runner.run(task, from)))};
+      case 'CANCEL': {
+        const state = runner.cancel(request.taskId, `canceled by ${from}`);
+        if (state === undefined)
+          throw new NetError('ENOENT', `No task ${request.taskId} queued or running on ${id}.`);
+        return {state};
+      }
+      case 'SET_MEM':
+        return kv.set(request.key, request.value, from, {
+          check: (projected, current) => quotas.checkMemory(from, projected, current),
+        });
+      case 'GET_MEM': {
+        const value = kv.get(request.key);
+        return value === undefined ? {found: false} : {found: true, value};
+      }
+      case 'DEL_MEM':
+        return {deleted: kv.delete(request.key)};
+      case 'LIST_MEM':
+        return {entries: kv.list({prefix: request.prefix, limit: MAX_LIST_KEYS})};
+      case 'ECHO':
+        return {data: request.data};
+      default:
+        throw new NetError('ENOTSUP', `A peer does not serve ${request.type}; ask the tracker.`);
+    }
+  };
+
+  const hello = {peer: id, role: 'peer' as const, name: options.name ?? 'peer'};
+  let server: Server;
+  try {
+    server = await listen({
+      host: options.host,
+      port: options.port,
+      fallbackToFreePort: options.fallbackToFreePort,
+      hello,
+      limits: options.limits,
+      log,
+      onRequest: serve,
+    });
+  } catch (error) {
+    if (ownsSandbox) await sandbox.close();
+    throw error;
+  }
+  const name = options.name ?? `peer-${server.port}`;
+  hello.name = name;
+  // Outgoing connections (tracker and peers) while open; their bytes move to closedBytes when they close.
+  const openLinks = new Set<Connection>();
+  const trackOnClose = (connection: Connection) => {
+    openLinks.add(connection);
+    connection.onClose(() => {
+      openLinks.delete(connection);
+      closedBytes = {in: closedBytes.in + connection.bytesIn, out: closedBytes.out + connection.bytesOut};
+    });
+  };
+
+  // ---- the tracker link ----
+  let heartbeatMs = options.heartbeatMs ?? 3_000;
+  let trackerLink: Promise<Connection> | undefined;
+  let registered = false;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let reconnectDelay = RECONNECT_MIN_MS;
+
+  const openTracker = (): Promise<Connection> => {
+    trackerLink ??= (async () => {
+      try {
+        const connection = await connect({...tracker, hello, limits: options.limits, log});
+        trackOnClose(connection);
+        connection.onClose((reason) => {
+          trackerLink = undefined;
+          if (registered) log(`lost the tracker at ${tracker.host}:${tracker.port}: ${reason}`);
+          registered = false;
+        });
+        const answer = await connection.request({
+          type: 'REGISTER',
+          peer: {id, name, host: server.host, port: server.port},
+        });
+        if (typeof answer.heartbeatMs === 'number' && answer.heartbeatMs > 0)
+          heartbeatMs = answer.heartbeatMs;
+        registered = true;
+        reconnectDelay = RECONNECT_MIN_MS;
+        log(`registered with the tracker at ${tracker.host}:${tracker.port} as ${id} (${name})`);
+        scheduleHeartbeat();
+        return connection;
+      } catch (error) {
+        trackerLink = undefined;
+        throw new RequestError(
+          'ENOTRACKER',
+          `The tracker at ${tracker.host}:${tracker.port} is unreachable: ${(error as Error).message}`,
+        );
+      }
+    })();
+    return trackerLink;
+  };
+
+  const scheduleHeartbeat = () => {
+    clearTimeout(heartbeatTimer);
+    if (isClosing) return;
+    heartbeatTimer = setTimeout(beat, registered ? heartbeatMs : reconnectDelay);
+    heartbeatTimer.unref();
+  };
+
+  const beat = async () => {
+    try {
+      const connection = await openTracker();
+      const load = runner.load();
+      await connection.request({
+        type: 'HEARTBEAT',
+        peerId: id,
+        load: {ready: load.ready, tasks: load.tasks},
+        queue: load.queue,
+        tasksDone: load.tasksDone,
+        rttMs: load.rttMs,
+      });
+    } catch (error) {
+      if ((error as RequestError).code === 'ENOENT') {
+        // The tracker forgot us (restarted on a new file): register again on the next beat.
+        trackerLink?.then(
+          (connection) => connection.close('re-registering'),
+          () => {},
+        );
+      } else {
+        reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
+      }
+    }
+    scheduleHeartbeat();
+  };
+
+  const askTracker = async (message: Outgoing): Promise<Ok> => (await openTracker()).request(message);
+
+  // ---- links to other peers ----
+  const links = new Map<string, Promise<Connection>>();
+  const addresses = new Map<string, PeerInfo>();
+
+  const refreshPeers = async (): Promise<PeerInfo[]> => {
+    const answer = await askTracker({type: 'PEERS'});
+    const list = answer.peers as PeerInfo[];
+    for (const info of list) addresses.set(info.id, info);
+    return list;
+  };
+
+  const linkTo = (peerId: string): Promise<Connection> => {
+    let link = links.get(peerId);
+    if (link === undefined) {
+      link = (async () => {
+        let info = addresses.get(peerId);
+        if (info === undefined) {
+          await refreshPeers();
+          info = addresses.get(peerId);
+        }
+        if (info === undefined)
+          throw new RequestError('ENOPEER', `No peer \`${peerId}\` is registered with the tracker.`);
+        if (!info.alive) throw new RequestError('EDEAD', `Peer ${peerId} is marked dead (no heartbeat).`);
+        const connection = await connect({
+          host: info.host,
+          port: info.port,
+          hello,
+          limits: options.limits,
+          log,
+        });
+        if (connection.remote?.peer !== peerId) {
+          connection.close('answered with another peer id');
+          addresses.delete(peerId);
+          throw new RequestError('ENOPEER', `Peer ${peerId} is no longer at ${info.host}:${info.port}.`);
+        }
+        trackOnClose(connection);
+        connection.onClose(() => links.delete(peerId));
+        return connection;
+      })();
+      links.set(peerId, link);
+      link.catch(() => links.delete(peerId));
+    }
+    return link;
+  };
+
+  // ---- submitting tasks ----
+  const remember = (task: SubmittedTask) => {
+    submitted.set(task.taskId, task);
+    if (submitted.size > MAX_SUBMITTED) submitted.delete(submitted.keys().next().value!);
+  };
+
+  /** Run once on `target`; connection failures become outcomes with their code. */
+  const runOn = async (target: string, spec: TaskSpec): Promise<TaskOutcome> => {
+    if (target === id) return runner.run(spec, id);
+    try {
+      const connection = await linkTo(target);
+      const answer = await connection.request({type: 'EXEC', task: spec}, spec.timeoutMs + EXEC_MARGIN_MS);
+      return answer.outcome as TaskOutcome;
+    } catch (error) {
+      const code = (error as RequestError).code ?? 'EIO';
+      return {
+        ok: false,
+        taskId: spec.taskId,
+        peer: target,
+        code,
+        message: (error as Error).message,
+        timings: {waitingMs: 0, execMs: 0},
+      };
+    }
+  };
+
+  const chooseTarget = async (placement: Placement, exclude: Set<string>): Promise<string> => {
+    if (placement.mode === 'local') return id;
+    if (placement.mode === 'peer') return placement.peer;
+    const answer = await askTracker({type: 'REQUEST_CPU', exclude: [...exclude], count: 1});
+    const chosen = answer.peer as PeerInfo | null;
+    if (chosen === null) {
+      if (exclude.size === 0)
+        throw new RequestError('ENOPEER', 'The tracker knows no live peer to run the task.');
+      return chooseTarget(placement, new Set()); // every other peer failed: try the best one again
+    }
+    addresses.set(chosen.id, chosen);
+    return chosen.id;
+  };
+
+  const exec = async (
+    spec: TaskSpec,
+    {placement, retries}: {placement: Placement; retries: number},
+  ): Promise<ExecResult> => {
+    const record: SubmittedTask = {
+      taskId: spec.taskId,
+      fn: spec.fn,
+      codeHash: '',
+      state: 'placing',
+      peer: undefined,
+      attempts: 0,
+      submittedAt: now(),
+      finishedAt: undefined,
+      error: undefined,
+      cached: false,
+    };
+    remember(record);
+    const failedOn = new Set<string>();
+    let outcome: TaskOutcome;
+    let startedAt: number | null = null;
+    for (;;) {
+      record.attempts++;
+      record.state = 'placing';
+      let target: string;
+      try {
+        target = await chooseTarget(placement, failedOn);
+      } catch (error) {
+        outcome = {
+          ok: false,
+          taskId: spec.taskId,
+          peer: record.peer ?? id,
+          code: (error as RequestError).code ?? 'ENOPEER',
+          message: (error as Error).message,
+          timings: {waitingMs: 0, execMs: 0},
+        };
+        break;
+      }
+      record.peer = target;
+      record.state = 'running';
+      startedAt ??= now();
+      outcome = await runOn(target, spec);
+      const canRetry = !outcome.ok && outcome.code !== 'ECANCELED' && !isCanceled(record);
+      if (!canRetry || record.attempts > retries) break;
+      failedOn.add(target);
+      log(`task ${spec.taskId} failed on ${target} (${outcome.ok ? '' : outcome.code}); retrying`);
+    }
+    const finishedAt = now();
+    record.finishedAt = finishedAt;
+    record.cached = outcome.ok && outcome.cached;
+    if (!isCanceled(record))
+      record.state = outcome.ok ? 'done' : outcome.code === 'ECANCELED' ? 'canceled' : 'failed';
+    if (!outcome.ok) record.error = `${outcome.code}: ${outcome.message}`;
+    options.onTaskEnded?.({
+      spec,
+      submitter: id,
+      outcome,
+      attempts: record.attempts,
+      submittedAt: record.submittedAt,
+      startedAt,
+      finishedAt,
+    });
+    return {...outcome, attempts: record.attempts, turnaroundMs: finishedAt - record.submittedAt};
+  };
+
+  const batch = async (specs: TaskSpec[]): Promise<ExecResult[]> => {
+    if (specs.length === 0) return [];
+    const answer = await askTracker({type: 'REQUEST_CPU', exclude: [], count: specs.length});
+    const placed = (answer.peers as PeerInfo[]).map((info) => {
+      addresses.set(info.id, info);
+      return info.id;
+    });
+    if (placed.length === 0)
+      throw new RequestError('ENOPEER', 'The tracker knows no live peer to run the batch.');
+    // One BATCH request per chosen peer with its share; each task's place is kept for the answer.
+    const groups = new Map<string, number[]>();
+    specs.forEach((_, index) => {
+      const target = placed[index % placed.length]!;
+      groups.set(target, [...(groups.get(target) ?? []), index]);
+    });
+    const results: ExecResult[] = new Array(specs.length);
+    const submittedAt = now();
+    await Promise.all(
+      [...groups].map(async ([target, indexes]) => {
+        const share = indexes.map((index) => specs[index]!);
+        let outcomes: TaskOutcome[];
+        if (target === id) outcomes = await Promise.all(share.map((spec) => runner.run(spec, id)));
+        else {
+          try {
+            const connection = await linkTo(target);
+            const longest = Math.max(...share.map((spec) => spec.timeoutMs));
+            outcomes = (await connection.request({type: 'BATCH', tasks: share}, longest + EXEC_MARGIN_MS))
+              .outcomes as TaskOutcome[];
+          } catch (error) {
+            // The peer failed as a whole: its share runs elsewhere, one by one, placed again.
+            log(`batch share on ${target} failed (${(error as Error).message}); placing it again`);
+            outcomes = await Promise.all(
+              share.map((spec) => exec(spec, {placement: {mode: 'auto'}, retries: 1})),
+            );
+          }
+        }
+        indexes.forEach((index, i) => {
+          const outcome = outcomes[i]!;
+          results[index] =
+            'attempts' in outcome
+              ? (outcome as ExecResult)
+              : {...outcome, attempts: 1, turnaroundMs: now() - submittedAt};
+          if (!('attempts' in outcome))
+            options.onTaskEnded?.({
+              spec: specs[index]!,
+              submitter: id,
+              outcome,
+              attempts: 1,
+              submittedAt,
+              startedAt: submittedAt,
+              finishedAt: now(),
+            });
+        });
+      }),
+    );
+    return results;
+  };
+
+  const cancel = async (taskId: string) => {
+    const mine = submitted.get(taskId);
+    const running = runner.state(taskId);
+    if (mine === undefined || mine.peer === id || mine.peer === undefined) {
+      if (running !== undefined) {
+        runner.cancel(taskId, 'canceled here');
+        if (mine) mine.state = 'canceled';
+        return {taskId, peer: id, state: running};
+      }
+      if (mine === undefined) throw new NetError('ENOENT', `No task ${taskId} here (see \`tasks\`).`);
+    }
+    if (mine.state === 'done' || mine.state === 'failed' || mine.state === 'canceled')
+      throw new NetError('EINVAL', `Task ${taskId} has already ended (${mine.state}).`);
+    const target = mine.peer!;
+    const connection = await linkTo(target);
+    const answer = await connection.request({type: 'CANCEL', taskId});
+    mine.state = 'canceled';
+    return {taskId, peer: target, state: String(answer.state)};
+  };
+
+  // ---- memory ----
+  const localMemory: Memory = {
+    set: async (key, value) => kv.set(key, value, id),
+    get: async (key) => {
+      const value = kv.get(key);
+      return value === undefined ? {found: false, value: undefined} : {found: true, value};
+    },
+    del: async (key) => kv.delete(key),
+    list: async (prefix) => kv.list({prefix}),
+  };
+  const remoteMemory = (connection: Connection): Memory => ({
+    set: async (key, value) => {
+      const answer = await connection.request({type: 'SET_MEM', key, value});
+      return {created: Boolean(answer.created), bytes: Number(answer.bytes)};
+    },
+    get: async (key) => {
+      const answer = await connection.request({type: 'GET_MEM', key});
+      return {found: Boolean(answer.found), value: answer.value};
+    },
+    del: async (key) => Boolean((await connection.request({type: 'DEL_MEM', key})).deleted),
+    list: async (prefix = '') => (await connection.request({type: 'LIST_MEM', prefix})).entries as KvEntry[],
+  });
+
+  // Register now; a tracker that is not up yet is retried by the heartbeat loop.
+  await openTracker().catch((error: Error) => {
+    log(error.message);
+    scheduleHeartbeat();
+  });
+  log(`peer ${id} (${name}) listening on ${server.host}:${server.port}`);
+
+  return {
+    id,
+    name,
+    host: server.host,
+    port: server.port,
+    tracker,
+    kv,
+    cache,
+    quotas,
+    runner,
+    isRegistered: () => registered,
+    peers: refreshPeers,
+    exec,
+    batch,
+    cancel,
+    submitted: () => [...submitted.values()],
+    async memory(peerId) {
+      if (peerId === undefined || peerId === id) return localMemory;
+      return remoteMemory(await linkTo(peerId));
+    },
+    stats() {
+      let bytesIn = closedBytes.in;
+      let bytesOut = closedBytes.out;
+      const incoming = server.connections();
+      for (const connection of incoming) {
+        bytesIn += connection.bytesIn;
+        bytesOut += connection.bytesOut;
+      }
+      let outgoing = 0;
+      for (const connection of openLinks) {
+        bytesIn += connection.bytesIn;
+        bytesOut += connection.bytesOut;
+        outgoing++;
+      }
+      return {bytesIn, bytesOut, connections: {tracker: registered, outgoing, incoming: incoming.length}};
+    },
+    async close() {
+      if (isClosing) return;
+      isClosing = true;
+      clearTimeout(heartbeatTimer);
+      await runner.close();
+      if (registered && trackerLink) {
+        try {
+          await (await trackerLink).request({type: 'UNREGISTER', peerId: id}, 1_000);
+          log(`unregistered from the tracker`);
+        } catch (error) {
+          log(`could not unregister: ${(error as Error).message}`);
+        }
+      }
+      trackerLink?.then(
+        (connection) => connection.close('peer shutting down'),
+        () => {},
+      );
+      for (const link of links.values())
+        link.then(
+          (connection) => connection.close('peer shutting down'),
+          () => {},
+        );
+      await server.close();
+      if (ownsSandbox) await sandbox.close();
+      log(`peer ${id} stopped`);
+    },
+  };
+}

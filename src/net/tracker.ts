@@ -1,0 +1,172 @@
+// The tracker: the network's registry as a service. Peers REGISTER where they listen, HEARTBEAT
+// their load every few seconds, and ask REQUEST_CPU for the least-loaded live peer to run a task;
+// PEERS lists everyone. A peer silent for `missedBeats` heartbeats is marked dead and is not chosen
+// until it beats again. The registry lives in SQLite, so a restarted tracker still knows its peers.
+
+import {randomBytes} from 'node:crypto';
+import type {Connection} from './connection.js';
+import {NetError} from './net-error.js';
+import {PROTOCOL_VERSION, TRACKER_REQUESTS, type PeerInfo, type Request} from './messages.js';
+import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_MISSED_BEATS,
+  openRegistry,
+  type PeerRecord,
+  type Registry,
+} from './registry.js';
+import {listen, type Server} from './server.js';
+import type {Limits} from './limits.js';
+
+export const DEFAULT_TRACKER_PORT = 8888;
+/** Most peers one REQUEST_CPU may place (a batch asks for one per task). */
+const MAX_PLACEMENTS = 1000;
+
+export interface TrackerOptions {
+  host: string;
+  port: number;
+  /** Listen on a free port when `port` is taken (the default port only). */
+  fallbackToFreePort?: boolean;
+  /** The registry's SQLite file, or ':memory:'. */
+  dbPath: string;
+  /** How often peers are told to heartbeat. @default DEFAULT_HEARTBEAT_MS */
+  heartbeatMs?: number;
+  missedBeats?: number;
+  limits?: Partial<Limits>;
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+export interface Tracker {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly heartbeatMs: number;
+  readonly registry: Registry;
+  /** Stop answering, close connections and the database. */
+  close(): Promise<void>;
+}
+
+export function peerInfo(record: PeerRecord): PeerInfo {
+  return {
+    id: record.id,
+    name: record.name,
+    host: record.host,
+    port: record.port,
+    load: {...record.load},
+    queue: record.queue,
+    tasksDone: record.tasksDone,
+    rttMs: record.rttMs,
+    lastHeartbeat: record.lastHeartbeat,
+    alive: record.alive,
+  };
+}
+
+export async function startTracker(options: TrackerOptions): Promise<Tracker> {
+  const log = options.log ?? (() => {});
+  const now = options.now ?? Date.now;
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const registry = openRegistry(options.dbPath, {
+    now,
+    heartbeatMs,
+    missedBeats: options.missedBeats ?? DEFAULT_MISSED_BEATS,
+  });
+  const id = `tracker-${randomBytes(4).toString('hex')}`;
+
+  const handle = (request: Request, connection: Connection): Record<string, unknown> => {
+    switch (request.type) {
+      case 'REGISTER': {
+        // A peer listening on every interface registers the address it reached us from.
+        const wildcard = request.peer.host === '0.0.0.0' || request.peer.host === '::';
+        const host = wildcard ? (connection.socket.remoteAddress ?? request.peer.host) : request.peer.host;
+        const before = registry.get(request.peer.id);
+        registry.register({...request.peer, host, version: connection.remote?.v ?? PROTOCOL_VERSION});
+        log(
+          `${before ? 're-registered' : 'registered'} peer ${request.peer.id} (${request.peer.name}) at ${host}:${request.peer.port}`,
+        );
+        return {heartbeatMs};
+      }
+      case 'UNREGISTER':
+        if (registry.unregister(request.peerId)) log(`unregistered peer ${request.peerId}`);
+        return {};
+      case 'HEARTBEAT': {
+        const wasAlive = registry.get(request.peerId)?.alive;
+        registry.heartbeat(request.peerId, {
+          ...request.load,
+          queue: request.queue,
+          tasksDone: request.tasksDone,
+          rttMs: request.rttMs,
+        });
+        if (wasAlive === false) log(`peer ${request.peerId} is alive again`);
+        return {};
+      }
+      case 'REQUEST_CPU': {
+        const exclude = new Set(request.exclude);
+        const count = Math.min(Math.max(request.count, 1), MAX_PLACEMENTS);
+        const chosen: PeerInfo[] = [];
+        for (let i = 0; i < count; i++) {
+          const peer = registry.leastLoaded({exclude});
+          if (peer === undefined) break;
+          // Until its next heartbeat, count the task against the peer, so a burst spreads out.
+          registry.assign(peer.id);
+          chosen.push(peerInfo(peer));
+        }
+        return {peer: chosen[0] ?? null, peers: chosen};
+      }
+      case 'PEERS':
+        return {peers: registry.list().map(peerInfo)};
+      case 'ECHO':
+        return {data: request.data};
+      default:
+        throw new NetError('ENOTSUP', `A tracker does not serve ${request.type}.`);
+    }
+  };
+
+  let server: Server;
+  try {
+    server = await listen({
+      host: options.host,
+      port: options.port,
+      fallbackToFreePort: options.fallbackToFreePort,
+      hello: {peer: id, role: 'tracker', name: 'tracker'},
+      serves: TRACKER_REQUESTS,
+      limits: options.limits,
+      log,
+      onRequest: handle,
+    });
+  } catch (error) {
+    registry.close();
+    throw error;
+  }
+  const sweeper = setInterval(
+    () => {
+      try {
+        for (const dead of registry.sweep())
+          log(
+            `peer ${dead} marked dead: no heartbeat for ${(heartbeatMs * (options.missedBeats ?? DEFAULT_MISSED_BEATS)) / 1000} s`,
+          );
+      } catch (error) {
+        log(`registry: ${(error as Error).message}`);
+      }
+    },
+    Math.max(50, Math.floor(heartbeatMs / 2)),
+  );
+  sweeper.unref();
+  log(`tracker ${id} listening on ${server.host}:${server.port}`);
+
+  let isClosed = false;
+  return {
+    id,
+    host: server.host,
+    port: server.port,
+    heartbeatMs,
+    registry,
+    async close() {
+      if (isClosed) return;
+      isClosed = true;
+      clearInterval(sweeper);
+      await server.close();
+      registry.close();
+      log('tracker stopped');
+    },
+  };
+}

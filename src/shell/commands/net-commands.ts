@@ -1,0 +1,244 @@
+// The network as commands: `peers`, `net`, `kv`, `cache`, `quota`. Thin adapters over the peer
+// (src/net/peer.ts); the network starts on the first of them in script mode.
+
+import type {Peer} from '../../net/peer.js';
+import {expectPositionals, flagText, runSubcommand, type Args} from '../args.js';
+import type {Command, Context, Result} from '../command.js';
+import {ShellError} from '../errors.js';
+import {tableBlock} from '../format.js';
+
+/** The running peer, starting the network if needed; ENONET offline or without a network. */
+export async function peerOf(context: Context): Promise<Peer> {
+  if (context.net === undefined) throw new ShellError('ENONET', 'This shell has no network.');
+  return context.net.peer();
+}
+
+/** "1.2 s ago" for an epoch-ms time. */
+function ago(epochMs: number, now = Date.now()): string {
+  const ms = Math.max(0, now - epochMs);
+  return ms < 1_000 ? `${ms} ms ago` : `${(ms / 1_000).toFixed(1)} s ago`;
+}
+
+/** Bytes with a binary unit: 512 B, 1.5 KiB, 3.0 MiB. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export const peers: Command = {
+  name: 'peers',
+  usage: ['peers'],
+  summary: 'List the peers the tracker knows: address, load, queue, tasks done, last heartbeat, alive',
+  details: [
+    "LOAD is the peer kernel's ready-queue length plus the tasks it runs; QUEUE the tasks waiting for its sandbox.",
+    'A peer that misses 3 heartbeats is marked dead and is not given tasks until it beats again.',
+  ],
+  async run(args, context) {
+    expectPositionals(args, 0);
+    const peer = await peerOf(context);
+    const list = await peer.peers();
+    const now = Date.now();
+    const rows = list.map((info) => ({...info, self: info.id === peer.id}));
+    return {
+      lines: [
+        tableBlock(rows, [
+          {header: 'ID', value: (row) => (row.self ? `${row.id} *` : row.id)},
+          {header: 'NAME', value: (row) => row.name},
+          {header: 'ADDRESS', value: (row) => `${row.host}:${row.port}`},
+          {header: 'LOAD', value: (row) => row.load.ready + row.load.tasks},
+          {header: 'QUEUE', value: (row) => row.queue},
+          {header: 'DONE', value: (row) => row.tasksDone},
+          {
+            header: 'RTT',
+            value: (row) => (row.rttMs === null ? '-' : `${row.rttMs.toFixed(1)} ms`),
+            align: 'right',
+          },
+          {header: 'HEARTBEAT', value: (row) => ago(row.lastHeartbeat, now), align: 'right'},
+          {header: 'ALIVE', value: (row) => (row.alive ? 'yes' : 'no')},
+        ]),
+        `${list.filter((info) => info.alive).length} of ${list.length} alive (* is this peer)`,
+      ],
+      data: {self: peer.id, peers: list},
+    };
+  },
+};
+
+export const netCommand: Command = {
+  name: 'net',
+  usage: ['net'],
+  summary: 'This peer on the network: id, addresses, tracker, bytes in and out, connections',
+  async run(args, context) {
+    expectPositionals(args, 0);
+    const peer = await peerOf(context);
+    const stats = peer.stats();
+    const tracker = context.net?.tracker();
+    const data = {
+      id: peer.id,
+      name: peer.name,
+      address: `${peer.host}:${peer.port}`,
+      tracker: `${peer.tracker.host}:${peer.tracker.port}`,
+      trackerHere: tracker !== undefined,
+      registered: peer.isRegistered(),
+      bytesIn: stats.bytesIn,
+      bytesOut: stats.bytesOut,
+      connections: stats.connections,
+      sandbox: peer.runner.load(),
+    };
+    return {
+      lines: [
+        `peer        ${data.id} (${data.name}) listening on ${data.address}`,
+        `tracker     ${data.tracker}${data.trackerHere ? ' (run by this process)' : ''}, ${data.registered ? 'registered' : 'NOT registered (retrying)'}`,
+        `traffic     ${formatBytes(stats.bytesIn)} in, ${formatBytes(stats.bytesOut)} out`,
+        `connections ${stats.connections.incoming} in, ${stats.connections.outgoing} out`,
+        `tasks       ${data.sandbox.tasks} running, ${data.sandbox.queue} queued, ${data.sandbox.tasksDone} done`,
+      ],
+      data,
+    };
+  },
+};
+
+/** A value typed at the prompt: JSON when it parses (5, "a", [1,2], {"k":1}), else the text itself. */
+export function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export const kv: Command = {
+  name: 'kv',
+  usage: [
+    'kv set KEY VALUE [--peer ID]',
+    'kv get KEY [--peer ID]',
+    'kv del KEY [--peer ID]',
+    'kv ls [PREFIX] [--peer ID]',
+  ],
+  summary: "A peer's key/value memory: this peer's, or another's with --peer",
+  details: [
+    'VALUE is JSON when it parses (5, "a", [1,2], {"k":1}), else a string. Any string is a key, `__proto__` too.',
+    "Keys and bytes count against the storing peer's quota for you (see `quota` there).",
+  ],
+  flags: {peer: {kind: 'value'}},
+  subcommands: ['set', 'get', 'del', 'ls'],
+  run(args, context) {
+    return runSubcommand(args, 'kv', KV_SUBCOMMANDS, context, 'ls');
+  },
+};
+
+type KvRun = (rest: Args, context: Context) => Promise<Result>;
+const withPeer = (run: KvRun) => ({flags: ['peer'], run});
+
+const KV_SUBCOMMANDS = {
+  set: withPeer(async (rest, context) => {
+    expectPositionals(rest, 2);
+    const [key, text] = rest.positionals as [string, string];
+    const memory = await (await peerOf(context)).memory(flagText(rest, 'peer'));
+    const value = parseValue(text);
+    const stored = await memory.set(key, value);
+    return {
+      lines: [`${stored.created ? 'set' : 'replaced'} ${JSON.stringify(key)} (${formatBytes(stored.bytes)})`],
+      data: {key, ...stored},
+    };
+  }),
+  get: withPeer(async (rest, context) => {
+    expectPositionals(rest, 1);
+    const key = rest.positionals[0]!;
+    const memory = await (await peerOf(context)).memory(flagText(rest, 'peer'));
+    const {found, value} = await memory.get(key);
+    if (!found) throw new ShellError('ENOENT', `No key ${JSON.stringify(key)}.`);
+    return {lines: [JSON.stringify(value)], data: {key, value}};
+  }),
+  del: withPeer(async (rest, context) => {
+    expectPositionals(rest, 1);
+    const key = rest.positionals[0]!;
+    const memory = await (await peerOf(context)).memory(flagText(rest, 'peer'));
+    if (!(await memory.del(key))) throw new ShellError('ENOENT', `No key ${JSON.stringify(key)}.`);
+    return {lines: [`deleted ${JSON.stringify(key)}`], data: {key, deleted: true}};
+  }),
+  ls: withPeer(async (rest, context) => {
+    expectPositionals(rest, 0, 1);
+    const memory = await (await peerOf(context)).memory(flagText(rest, 'peer'));
+    const entries = await memory.list(rest.positionals[0]);
+    return {
+      lines: [
+        tableBlock(entries, [
+          {header: 'KEY', value: (entry) => JSON.stringify(entry.key)},
+          {header: 'BYTES', value: (entry) => entry.bytes},
+          {header: 'OWNER', value: (entry) => entry.owner},
+        ]),
+        `${entries.length} key${entries.length === 1 ? '' : 's'}`,
+      ],
+      data: {entries},
+    };
+  }),
+};
+
+export const cacheCommand: Command = {
+  name: 'cache',
+  usage: ['cache', 'cache clear'],
+  summary: 'The task result cache on this peer: entries, hits, misses; `cache clear` empties it',
+  details: [
+    'Identical tasks (same code, function and arguments) are answered from the cache, keyed by SHA-256,',
+    'until the entry expires. `exec --no-cache` opts a task out (effects, time, randomness).',
+  ],
+  subcommands: ['clear'],
+  async run(args, context) {
+    expectPositionals(args, 0, 1);
+    const peer = await peerOf(context);
+    if (args.positionals[0] === 'clear') {
+      const dropped = peer.cache.clear();
+      return {lines: [`cleared ${dropped} entr${dropped === 1 ? 'y' : 'ies'}`], data: {cleared: dropped}};
+    }
+    if (args.positionals.length > 0)
+      throw new ShellError('EUSAGE', `Unknown sub-command \`${args.positionals[0]}\`.`);
+    const stats = peer.cache.stats();
+    const entries = peer.cache.entries();
+    return {
+      lines: [
+        tableBlock(entries, [
+          {header: 'KEY', value: (entry) => entry.shortKey},
+          {header: 'BYTES', value: (entry) => entry.bytes},
+          {header: 'AGE', value: (entry) => `${(entry.ageMs / 1000).toFixed(1)} s`, align: 'right'},
+          {header: 'HITS', value: (entry) => entry.hits},
+        ]),
+        `${stats.entries} entries, ${formatBytes(stats.bytes)}; ${stats.hits} hits, ${stats.misses} misses, ${stats.evictions} evicted, ${stats.expirations} expired`,
+      ],
+      data: {...stats, entries},
+    };
+  },
+};
+
+export const quota: Command = {
+  name: 'quota',
+  usage: ['quota'],
+  summary:
+    'What each remote peer uses here (tasks in the last minute, memory keys, bytes) against its limits',
+  async run(args, context) {
+    expectPositionals(args, 0);
+    const peer = await peerOf(context);
+    const rows = peer.quotas.list();
+    const {limits} = peer.quotas;
+    return {
+      lines: [
+        tableBlock(rows, [
+          {header: 'PEER', value: (row) => row.peer},
+          {
+            header: 'TASKS/MIN',
+            value: (row) => `${row.tasksLastMinute}/${row.limits.tasksPerMinute}`,
+            align: 'right',
+          },
+          {header: 'KEYS', value: (row) => `${row.keys}/${row.limits.memoryKeys}`, align: 'right'},
+          {
+            header: 'BYTES',
+            value: (row) => `${formatBytes(row.bytes)}/${formatBytes(row.limits.storedBytes)}`,
+            align: 'right',
+          },
+        ]),
+        `limits per peer: ${limits.tasksPerMinute} tasks a minute, ${limits.memoryKeys} keys, ${formatBytes(limits.storedBytes)}`,
+      ],
+      data: {limits, peers: rows},
+    };
+  },
+};

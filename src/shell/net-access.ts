@@ -1,0 +1,113 @@
+// How the shell reaches the network: a peer started on first use (script mode) or at boot (the
+// console), joining the tracker named by --tracker/TRACKER_HOST, or else starting a tracker of its
+// own on 127.0.0.1 (a network of one). Offline, every network command fails with ENONET.
+
+import type {Kernel} from '../kernel/index.js';
+import {startPeer, type EndedTask, type Peer} from '../net/peer.js';
+import {DEFAULT_TRACKER_PORT, startTracker, type Tracker} from '../net/tracker.js';
+import {DEFAULT_PEER_PORT} from '../net/peer.js';
+import {ShellError} from './errors.js';
+
+export interface NetConfig {
+  offline: boolean;
+  /** Join this tracker; undefined starts one here. */
+  tracker: {host: string; port: number} | undefined;
+  /** Where the peer (and a tracker started here) listen. */
+  host: string;
+  /** The peer's port; undefined for the default (9000, or a free one when taken). */
+  port: number | undefined;
+  /** The tracker's port when it is started here; undefined for the default (8888, or free). */
+  trackerPort: number | undefined;
+  name: string | undefined;
+  /** Tracker heartbeat period, ms (tests shorten it). */
+  heartbeatMs?: number;
+}
+
+export interface NetAccess {
+  readonly config: NetConfig;
+  /** The peer, started on first call. Throws ShellError ENONET offline, or when the network cannot start. */
+  peer(): Promise<Peer>;
+  /** The peer if it has started. */
+  current(): Peer | undefined;
+  /** The tracker this process runs, if any. */
+  tracker(): Tracker | undefined;
+  close(): Promise<void>;
+}
+
+export interface NetAccessOptions {
+  kernel: Kernel;
+  config: NetConfig;
+  log: (line: string) => void;
+  /** Told once the network is up, e.g. "tracker on 127.0.0.1:8888, peer p-1a2b on 127.0.0.1:9000". */
+  onStarted?: (line: string) => void;
+  onTaskEnded?: (task: EndedTask) => void;
+}
+
+export function createNetAccess(options: NetAccessOptions): NetAccess {
+  const {config, log} = options;
+  let starting: Promise<Peer> | undefined;
+  let peer: Peer | undefined;
+  let tracker: Tracker | undefined;
+
+  const start = async (): Promise<Peer> => {
+    let trackerAddress = config.tracker;
+    if (trackerAddress === undefined) {
+      tracker = await startTracker({
+        host: config.host,
+        port: config.trackerPort ?? DEFAULT_TRACKER_PORT,
+        fallbackToFreePort: config.trackerPort === undefined,
+        dbPath: ':memory:',
+        heartbeatMs: config.heartbeatMs,
+        log,
+      });
+      trackerAddress = {host: tracker.host, port: tracker.port};
+    }
+    try {
+      peer = await startPeer({
+        kernel: options.kernel,
+        host: config.host,
+        port: config.port ?? DEFAULT_PEER_PORT,
+        fallbackToFreePort: config.port === undefined,
+        name: config.name,
+        tracker: trackerAddress,
+        heartbeatMs: config.heartbeatMs,
+        log,
+        onTaskEnded: options.onTaskEnded,
+      });
+    } catch (error) {
+      await tracker?.close();
+      tracker = undefined;
+      throw error;
+    }
+    const where = tracker
+      ? `tracker on ${tracker.host}:${tracker.port}`
+      : `tracker ${trackerAddress.host}:${trackerAddress.port}${peer.isRegistered() ? '' : ' (unreachable; retrying)'}`;
+    options.onStarted?.(`network: ${where}, peer ${peer.id} (${peer.name}) on ${peer.host}:${peer.port}`);
+    return peer;
+  };
+
+  return {
+    config,
+    peer() {
+      if (config.offline)
+        return Promise.reject(
+          new ShellError('ENONET', 'Offline (--offline): this command needs the network.'),
+        );
+      starting ??= start().catch((error: Error) => {
+        starting = undefined;
+        throw new ShellError('ENONET', `The network did not start: ${error.message}`);
+      });
+      return starting;
+    },
+    current: () => peer,
+    tracker: () => tracker,
+    async close() {
+      const running = peer;
+      peer = undefined;
+      starting = undefined;
+      await running?.close();
+      await tracker?.close();
+      tracker = undefined;
+    },
+  };
+}

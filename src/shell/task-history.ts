@@ -1,0 +1,39 @@
+// A task that ended, as the history store keeps it: the network's outcome turned into a row.
+
+import {createHash} from 'node:crypto';
+import type {EndedTask} from '../net/peer.js';
+import type {HistoryStore, TaskStatus} from './history-store.js';
+
+function statusOf(task: EndedTask): TaskStatus {
+  if (task.outcome.ok) return 'ok';
+  if (task.outcome.code === 'ECANCELED') return 'canceled';
+  if (task.outcome.code === 'ETIMEDOUT') return 'timeout';
+  return 'failed';
+}
+
+/** Record a task in the history; a failing store is reported once per call on stderr, never thrown into the network. */
+export function recordTask(history: HistoryStore, task: EndedTask): void {
+  const {outcome} = task;
+  try {
+    history.recordTask({
+      taskId: outcome.taskId,
+      codeHash: createHash('sha256').update(task.spec.code).digest('hex'),
+      fn: task.spec.fn,
+      args: task.spec.args,
+      peer: outcome.peer,
+      submitter: task.submitter,
+      status: statusOf(task),
+      error: outcome.ok ? null : `${outcome.code}: ${outcome.message}`,
+      submittedAt: task.submittedAt,
+      startedAt: task.startedAt,
+      finishedAt: task.finishedAt,
+      waitingMs: outcome.timings.waitingMs,
+      execMs: outcome.timings.execMs,
+      turnaroundMs: task.finishedAt - task.submittedAt,
+      attempts: task.attempts,
+      cached: outcome.ok && outcome.cached,
+    });
+  } catch (error) {
+    process.stderr.write(`p2pos: task history: ${(error as Error).message}\n`);
+  }
+}
