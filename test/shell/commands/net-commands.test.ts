@@ -1,0 +1,199 @@
+// The network commands in one process: a tracker and a peer on loopback (OS-assigned ports), a real
+// sandbox host. Multi-process behaviour (placement across peers, dead peers) is test/net/network.test.ts.
+
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, test} from 'node:test';
+import type {Context} from '../../../src/shell/command.js';
+import {createNetAccess, type NetAccess} from '../../../src/shell/net-access.js';
+import {recordTask} from '../../../src/shell/task-history.js';
+import {ensureBuilt} from '../../support/binary.js';
+import {createTestContext, run, runFails, runOk} from '../../support/shell-context.js';
+
+let context: Context;
+let net: NetAccess;
+let dir: string;
+
+before(async () => {
+  ensureBuilt(); // the sandbox host runs from dist/
+  dir = mkdtempSync(join(tmpdir(), 'p2pos-net-commands-'));
+  context = createTestContext();
+  net = createNetAccess({
+    kernel: context.kernel,
+    config: {
+      offline: false,
+      tracker: undefined,
+      host: '127.0.0.1',
+      port: 0,
+      trackerPort: 0,
+      name: 'solo',
+      heartbeatMs: 200,
+    },
+    log: () => {},
+    onTaskEnded: (task) => recordTask(context.history, task),
+  });
+  context.net = net;
+  await net.peer();
+});
+
+after(async () => {
+  await net.close();
+  rmSync(dir, {recursive: true, force: true});
+});
+
+test('exec -e runs a function in the sandbox and prints its result as JSON', async () => {
+  const {lines, data} = await runOk(context, `exec -e 'function main(a, b){ return {sum: a + b, b} }' 2 x`);
+  assert.equal(lines[0], '{"sum":"2x","b":"x"}');
+  assert.deepEqual(data.result, {sum: '2x', b: 'x'});
+  assert.equal(data.peer, net.current()!.id);
+  assert.match(String(data.taskId), /^[0-9a-f]{8}$/);
+  const json = await runOk(context, `exec -e 'function main(xs){ return xs.length }' '[1,2,3]'`);
+  assert.equal(json.data.result, 3);
+});
+
+test('a task is a process on the peer that runs it, and is recorded in history --tasks', async () => {
+  await runOk(context, `exec -e 'function main(){ return 1 }' --no-cache`);
+  const ps = await runOk(context, 'ps -a');
+  assert.ok(
+    ps.lines.some((line) => /task:main\s+TERMINATED\(0\)/.test(line)),
+    ps.lines.join('\n'),
+  );
+  const history = await runOk(context, 'history --tasks');
+  const summary = history.data.summary as {tasks: number; ok: number};
+  assert.ok(summary.tasks >= 1 && summary.ok >= 1);
+});
+
+test('--fn names the function; a missing one, a throw and a timeout are clear errors', async () => {
+  assert.equal((await runOk(context, `exec -e 'function twice(x){return 2*x}' 4 --fn twice`)).data.result, 8);
+  assert.match(await runFails(context, `exec -e 'function main(){}' --fn nope`, 'ENOFN'), /nope/);
+  assert.match(
+    await runFails(context, `exec -e 'function main(){ throw new Error("bad input") }'`, 'ETHROW'),
+    /bad input/,
+  );
+  await runFails(context, `exec -e 'function main(){ for(;;); }' --timeout 100`, 'ETIMEDOUT');
+  // the peer goes on
+  assert.equal((await runOk(context, `exec -e 'function main(){return "ok"}' --no-cache`)).data.result, 'ok');
+});
+
+test('escape attempts fail inside the sandbox', async () => {
+  for (const code of [
+    `function main(){ return require("fs") }`,
+    `function main(){ return process.pid }`,
+    `function main(){ return this.constructor.constructor("return process")().pid }`,
+    `function main(){ return typeof WebAssembly.Memory }`,
+  ]) {
+    const outcome = await run(context, `exec -e '${code}' --no-cache`);
+    assert.equal(outcome.ok, false, code);
+  }
+});
+
+test('identical tasks are served from the cache; --no-cache runs again; cache clear empties it', async () => {
+  await runOk(context, 'cache clear');
+  const code = `exec -e 'function main(x){return x+1}' 41`;
+  assert.equal((await runOk(context, code)).data.cached, false);
+  const second = await runOk(context, code);
+  assert.equal(second.data.cached, true);
+  assert.equal(second.data.result, 42);
+  assert.equal((await runOk(context, `${code} --no-cache`)).data.cached, false);
+  const cache = await runOk(context, 'cache');
+  assert.ok((cache.data.hits as number) >= 1);
+  assert.equal((await runOk(context, 'cache clear')).data.cleared, 1);
+});
+
+test('--bg returns the task id at once; tasks lists it; cancel stops it while it runs', async () => {
+  const started = await runOk(context, `exec -e 'function main(){ for(;;); }' --bg --timeout 60000`);
+  const taskId = String(started.data.taskId);
+  assert.deepEqual(started.lines, [taskId]);
+  await waitUntil(async () => net.current()!.runner.state(taskId) === 'running');
+  const canceled = await runOk(context, `cancel ${taskId}`);
+  assert.equal(canceled.data.state, 'running');
+  await waitUntil(async () => {
+    const listed = (await runOk(context, 'tasks')).data.tasks as {taskId: string; state: string}[];
+    return listed.find((task) => task.taskId === taskId)?.state === 'canceled';
+  });
+  await runFails(context, 'cancel ffffffff', 'ENOENT');
+});
+
+test('kv keeps JSON values under any key, __proto__ included', async () => {
+  await runOk(context, `kv set __proto__ '{"polluted":true}'`);
+  await runOk(context, 'kv set n 5');
+  await runOk(context, 'kv set s hello');
+  assert.deepEqual((await runOk(context, 'kv get __proto__')).data.value, {polluted: true});
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.equal((await runOk(context, 'kv get n')).data.value, 5);
+  assert.equal((await runOk(context, 'kv get s')).lines[0], '"hello"');
+  const listed = (await runOk(context, 'kv ls')).data.entries as {key: string}[];
+  assert.deepEqual(
+    listed.map((entry) => entry.key),
+    ['__proto__', 'n', 's'],
+  );
+  await runOk(context, 'kv del n');
+  await runFails(context, 'kv get n', 'ENOENT');
+  await runFails(context, 'kv del n', 'ENOENT');
+  await runFails(context, 'kv get a --peer p-nobody', 'ENOPEER');
+});
+
+test('peers lists this peer as alive; net describes it', async () => {
+  const peers = await runOk(context, 'peers');
+  const list = peers.data.peers as {id: string; alive: boolean}[];
+  assert.equal(list.length, 1);
+  assert.equal(list[0]!.id, net.current()!.id);
+  assert.ok(list[0]!.alive);
+  const info = await runOk(context, 'net');
+  assert.equal(info.data.registered, true);
+  assert.equal(info.data.trackerHere, true);
+  assert.ok((info.data.bytesOut as number) > 0);
+});
+
+test('batch runs every task of a file and prints the results in order', async () => {
+  const file = join(dir, 'batch.json');
+  writeFileSync(
+    file,
+    JSON.stringify([{code: 'function main(x){return x*x}', args: [3]}, {args: [4]}, {args: [5]}]),
+  );
+  const {data} = await runOk(context, `batch ${file}`);
+  assert.deepEqual(
+    (data.results as {result: unknown}[]).map((result) => result.result),
+    [9, 16, 25],
+  );
+  writeFileSync(file, '{"not": "an array"}');
+  await runFails(context, `batch ${file}`, 'EUSAGE');
+});
+
+test('bad arguments print usage; a missing file is ENOENT', async () => {
+  await runFails(context, 'exec', 'EUSAGE');
+  await runFails(context, `exec -e 'function main(){}' --fn 'a b'`, 'EUSAGE');
+  await runFails(context, `exec -e 'function main(){}' --local --peer p-1`, 'EUSAGE');
+  await runFails(context, `exec -e 'function main(){}' --timeout 0`, 'EUSAGE');
+  await runFails(context, `exec ${join(dir, 'missing.js')}`, 'ENOENT');
+  await runFails(context, 'kv set onlykey', 'EUSAGE');
+  await runFails(context, 'cancel', 'EUSAGE');
+});
+
+test('offline, network commands fail with ENONET', async () => {
+  const offline = createTestContext();
+  offline.net = createNetAccess({
+    kernel: offline.kernel,
+    config: {
+      offline: true,
+      tracker: undefined,
+      host: '127.0.0.1',
+      port: undefined,
+      trackerPort: undefined,
+      name: undefined,
+    },
+    log: () => {},
+  });
+  for (const line of ['peers', 'net', `exec -e 'function main(){}'`, 'kv ls', 'tasks', 'cache', 'quota'])
+    await runFails(offline, line, 'ENONET');
+});
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
