@@ -126,9 +126,14 @@ function chooseStyle(isJson: boolean): ChalkInstance {
   return new Chalk({level});
 }
 
-/** stdout is buffered in large writes (scripts print a lot); stderr flushes stdout first so order holds. */
+/**
+ * stdout is buffered in large writes (scripts print a lot) until the script waits for anything (input,
+ * the network, a timer), so a program that writes commands to our stdin sees each answer at once;
+ * stderr flushes stdout first so order holds.
+ */
 function createOutput(): Output & {flush(): void} {
   let buffered = '';
+  let isFlushScheduled = false;
   const flush = () => {
     if (buffered) process.stdout.write(buffered);
     buffered = '';
@@ -137,6 +142,14 @@ function createOutput(): Output & {flush(): void} {
     stdout(text) {
       buffered += text;
       if (buffered.length > 64 * 1024) flush();
+      else if (!isFlushScheduled) {
+        // A script that never waits runs in one turn of the event loop: still one write at its end.
+        isFlushScheduled = true;
+        setImmediate(() => {
+          isFlushScheduled = false;
+          flush();
+        });
+      }
     },
     stderr(text) {
       flush();
