@@ -61,6 +61,8 @@ export class Connection {
   readonly ready: Promise<Hello>;
   /** The other side's HELLO, once received. */
   remote: Hello | undefined;
+  /** "host:port" of the other end, kept from the start: a destroyed socket no longer knows it. */
+  readonly address: string;
   bytesIn = 0;
   bytesOut = 0;
   readonly #options: ConnectionOptions;
@@ -75,6 +77,7 @@ export class Connection {
 
   constructor(socket: net.Socket, options: ConnectionOptions) {
     this.socket = socket;
+    this.address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.#options = options;
     this.#limits = {...DEFAULT_LIMITS, ...options.limits};
     this.ready = new Promise<Hello>((resolve, reject) => {
@@ -105,11 +108,6 @@ export class Connection {
   /** Requests sent and not yet answered. */
   get inFlight(): number {
     return this.#pending.size;
-  }
-
-  /** "host:port" of the other end. */
-  get address(): string {
-    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
   }
 
   /**
