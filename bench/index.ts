@@ -5,6 +5,7 @@ import {allocSection} from './alloc.js';
 import {cliSection} from './cli.js';
 import {consoleSection} from './console.js';
 import type {Figure, Section} from './figure.js';
+import {benchSandbox} from './sandbox.js';
 import {schedulerSection} from './scheduler.js';
 
 const sections: [string, Section][] = [
@@ -12,6 +13,7 @@ const sections: [string, Section][] = [
   ['allocator', allocSection],
   ['script mode and start-up', cliSection],
   ['console', consoleSection],
+  ['sandbox', benchSandbox],
 ];
 
 const isJson = process.argv.includes('--json');
