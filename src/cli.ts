@@ -326,6 +326,9 @@ async function main(): Promise<number> {
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0); // the reader went away (| head)
       throw error;
     });
+    // serve listens for its signal from the start: one during start-up or the --run script (which
+    // would otherwise end it on the spot, still registered) shuts it down once the script is done.
+    const signalled = verb === 'serve' ? untilSignal() : undefined;
     if (verb === 'serve' || hasNetworkFlag()) await net.peer();
     let lines: AsyncIterable<string> | Iterable<string> | undefined;
     let source: string;
@@ -351,8 +354,8 @@ async function main(): Promise<number> {
     status =
       lines === undefined ? 0 : await runScript(lines, context, output, {source, json: cli.flags.json});
     output.flush();
-    if (verb === 'serve') {
-      const signal = await untilSignal();
+    if (signalled !== undefined) {
+      const signal = await signalled;
       stderrLog(`${signal}: shutting down`);
     }
   }
