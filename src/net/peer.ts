@@ -212,6 +212,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     if (ownsSandbox) await sandbox.close();
     throw error;
   }
+  if (ownsSandbox) sandbox.start(); // load isolated-vm now, not on the first task
   const name = options.name ?? `peer-${server.port}`;
   hello.name = name;
   // Outgoing connections (tracker and peers) while open; their bytes move to closedBytes when they close.

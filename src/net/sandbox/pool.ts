@@ -102,6 +102,8 @@ export interface SandboxPool {
   /** Cancel a queued or running task, which resolves with ECANCELED. Returns false when `id` is unknown or done. */
   cancel(id: string): boolean;
   stats(): SandboxStats;
+  /** Start the hosts now, so the first task does not wait for one to load isolated-vm. */
+  start(): void;
   /** Fail every unfinished task with ECLOSED and stop the hosts. */
   close(): Promise<void>;
 }
@@ -255,6 +257,14 @@ class Pool implements SandboxPool {
     this.#send(host, encodeFrame({type: 'cancel', id: job.wireId}));
     if (firstOf(host.inFlight) === job) job.stopBy = performance.now() + CANCEL_GRACE_MS;
     return true;
+  }
+
+  start(): void {
+    if (this.#isClosed) return;
+    for (let index = 0; index < this.#hosts.length; index++) {
+      const host = this.#hosts[index];
+      if (host === undefined || host.isGone) this.#hosts[index] = this.#startHost();
+    }
   }
 
   stats(): SandboxStats {
