@@ -62,6 +62,7 @@ const cli = meow(
     TRACKER_HOST, TRACKER_PORT   the tracker to join when --tracker is not given
     PEER_PORT   default for --port;  P2POS_HEARTBEAT_MS   heartbeat period (default 3000)
     P2POS_LOG=1   network events on stderr in script mode and the console's output
+    P2POS_TASKS_PER_MINUTE   tasks each remote peer may start here a minute (default 600; Infinity lifts it)
 `,
   {
     importMeta: import.meta,
@@ -213,6 +214,10 @@ function netConfig(): NetConfig {
   const heartbeat = env.P2POS_HEARTBEAT_MS ? parseCount(env.P2POS_HEARTBEAT_MS) : undefined;
   if (env.P2POS_HEARTBEAT_MS && (heartbeat === undefined || heartbeat < 10))
     usageError(`Bad P2POS_HEARTBEAT_MS \`${env.P2POS_HEARTBEAT_MS}\`: expected milliseconds, at least 10.`);
+  const quota = env.P2POS_TASKS_PER_MINUTE;
+  const tasksPerMinute = !quota ? undefined : quota === 'Infinity' ? Infinity : parseCount(quota);
+  if (quota && tasksPerMinute === undefined)
+    usageError(`Bad P2POS_TASKS_PER_MINUTE \`${quota}\`: expected a whole number, 0 or more, or Infinity.`);
   if (flags.offline && (flags.tracker !== undefined || flags.port !== undefined || flags.host !== undefined))
     usageError('--offline opens no port; it cannot go with --tracker, --port or --host.');
   return {
@@ -223,6 +228,7 @@ function netConfig(): NetConfig {
     trackerPort: undefined,
     name,
     heartbeatMs: heartbeat,
+    tasksPerMinute,
   };
 }
 

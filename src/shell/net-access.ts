@@ -21,6 +21,8 @@ export interface NetConfig {
   name: string | undefined;
   /** Tracker heartbeat period, ms (tests shorten it). */
   heartbeatMs?: number;
+  /** Tasks each remote peer may start here a minute (quota.ts); undefined for the default. */
+  tasksPerMinute?: number;
 }
 
 export interface NetAccess {
@@ -71,6 +73,7 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
         name: config.name,
         tracker: trackerAddress,
         heartbeatMs: config.heartbeatMs,
+        quotas: {tasksPerMinute: config.tasksPerMinute},
         log,
         onTaskEnded: options.onTaskEnded,
       });
