@@ -5,6 +5,7 @@ import {allocSection} from './alloc.js';
 import {cliSection} from './cli.js';
 import {consoleSection} from './console.js';
 import type {Figure, Section} from './figure.js';
+import {netSection} from './net.js';
 import {benchSandbox} from './sandbox.js';
 import {schedulerSection} from './scheduler.js';
 
@@ -14,6 +15,7 @@ const sections: [string, Section][] = [
   ['script mode and start-up', cliSection],
   ['console', consoleSection],
   ['sandbox', benchSandbox],
+  ['net', netSection],
 ];
 
 const isJson = process.argv.includes('--json');
