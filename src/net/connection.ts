@@ -72,6 +72,8 @@ export class Connection {
   readonly #closeListeners: ((reason: string) => void)[] = [];
   #nextId = 1;
   #closedReason: string | undefined;
+  /** Set while frames written this turn wait in the corked socket for one write. */
+  #isCorked = false;
   #settleHello!: {resolve: (hello: Hello) => void; reject: (error: Error) => void};
   #handshakeTimer: NodeJS.Timeout;
 
@@ -151,6 +153,7 @@ export class Connection {
     if (this.#closedReason !== undefined) return;
     this.#closedReason = reason;
     clearTimeout(this.#handshakeTimer);
+    this.#uncork(); // frames sent just before closing still go out, as they would uncorked
     this.socket.destroy();
     const who = this.remote ? `${this.remote.role} ${this.remote.peer}` : 'connection';
     this.#options.log?.(`${who} ${this.address} closed: ${reason}`);
@@ -174,8 +177,21 @@ export class Connection {
     }
     const frame = encodeFrame(header, body);
     this.bytesOut += frame.length;
-    this.socket.write(frame); // the whole frame in one write: with Nagle off, never a split header and body
+    // Frames sent in one turn (answers settled together, requests sent in a loop) leave in one
+    // write: a loopback write costs about as much as the work of a small task.
+    if (!this.#isCorked) {
+      this.#isCorked = true;
+      this.socket.cork();
+      process.nextTick(this.#uncork);
+    }
+    this.socket.write(frame); // whole frames only: with Nagle off, never a split header and body
   }
+
+  readonly #uncork = (): void => {
+    if (!this.#isCorked) return;
+    this.#isCorked = false;
+    this.socket.uncork();
+  };
 
   #receive(chunk: Buffer): void {
     this.bytesIn += chunk.length;
