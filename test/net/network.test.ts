@@ -371,7 +371,8 @@ describe('a tracker and three serve peers, each a process', {timeout: 120_000}, 
     'a peer over its key quota on another peer gets a clear EQUOTA',
     {timeout: TEST_TIMEOUT_MS},
     async () => {
-      // Quotas are not configurable from the command line, so this fills the default: 1000 keys a peer.
+      // Memory quotas are not configurable from the command line (the task rate is), so this fills
+      // the default: 1000 keys a peer.
       const keys = 1_000;
       const lines = Array.from(
         {length: keys + 1},
@@ -387,6 +388,29 @@ describe('a tracker and three serve peers, each a process', {timeout: 120_000}, 
       const refused = records[keys]!;
       assert.equal(refused.code, 'EQUOTA', JSON.stringify(refused));
       assert.match(refused.error ?? '', /would hold 1001 keys, over its quota of 1000 keys/);
+    },
+  );
+
+  test(
+    'a peer over its task quota on another peer gets a clear EQUOTA; other peers are still served',
+    {timeout: TEST_TIMEOUT_MS},
+    async (t) => {
+      const zeta = await cluster.serve({name: 'zeta', env: {P2POS_TASKS_PER_MINUTE: '2'}});
+      t.after(() => zeta.proc.stop());
+      const exec = (index: number) =>
+        `exec --peer ${zeta.id} -e "function main(i){ return i }" ${index} --no-cache`;
+      const greedy = await cluster.client(['net', exec(1), exec(2), exec(3)]);
+      const self = dataOf<{id: string}>(greedy.records[0]).id;
+      assert.equal(dataOf<ExecData>(greedy.records[1]).result, 1);
+      assert.equal(dataOf<ExecData>(greedy.records[2]).result, 2);
+      const refused = greedy.records[3]!;
+      assert.equal(refused.code, 'EQUOTA', JSON.stringify(refused));
+      assert.match(
+        refused.error ?? '',
+        new RegExp(`Peer ${self} is over its quota of 2 tasks per minute; try again in \\d+ s`),
+      );
+      const other = await cluster.client([exec(4)]);
+      assert.equal(dataOf<ExecData>(other.records[0], other.stderr).result, 4, 'the quota is per peer');
     },
   );
 

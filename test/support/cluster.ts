@@ -6,7 +6,7 @@
 // Interface:
 //   const cluster = new Cluster();  after(() => cluster.close())
 //   const tracker = await cluster.startTracker()             `p2pos tracker --port 0`
-//   const peer = await cluster.serve({name: 'alpha'})          `p2pos serve`, registered and listening
+//   const peer = await cluster.serve({name: 'alpha', env})     `p2pos serve`, registered and listening
 //   const {records} = await cluster.client(['net', 'peers'])   a script client: one JSON record per command
 //   const session = await cluster.session(); await session.send('tasks')   commands one at a time on stdin
 //   await cluster.trackerPeers()                               PEERS asked of the tracker in-process (for polling)
@@ -288,7 +288,12 @@ export class Cluster {
   }
 
   /** `p2pos serve` joined to the tracker; resolves once it has registered and listens. */
-  async serve(options: {name: string; run?: string; json?: boolean}): Promise<ServePeer> {
+  async serve(options: {
+    name: string;
+    run?: string;
+    json?: boolean;
+    env?: NodeJS.ProcessEnv;
+  }): Promise<ServePeer> {
     const tracker = this.#requireTracker();
     const args = [
       'serve',
@@ -303,7 +308,7 @@ export class Cluster {
     ];
     if (options.run !== undefined) args.push('--run', options.run);
     if (options.json) args.push('--json');
-    const proc = this.spawn(`serve ${options.name}`, args);
+    const proc = this.spawn(`serve ${options.name}`, args, options.env);
     await proc.waitFor('stderr', /registered with the tracker at /);
     const match = await proc.waitFor(
       'stderr',
