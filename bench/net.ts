@@ -37,17 +37,14 @@ interface Child {
   output(): string;
   /** Resolves with the first match of `pattern` in the output. */
   waitFor(pattern: RegExp, what: string): Promise<RegExpMatchArray>;
-  /** SIGTERM, then SIGKILL to its process group if it has not exited in STOP_TIMEOUT_MS. */
+  /** SIGTERM, then SIGKILL if it has not exited in STOP_TIMEOUT_MS. */
   stop(): Promise<void>;
 }
 
 function startChild(args: string[], env: NodeJS.ProcessEnv): Child {
-  // detached: the child leads its own process group, so a hung peer's sandbox host can go with it
-  const child = spawn(process.execPath, [BIN, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env,
-    detached: true,
-  });
+  // Not detached: a Ctrl-C of the bench reaches the children too. A killed peer's sandbox host
+  // exits by itself when its stdin closes.
+  const child = spawn(process.execPath, [BIN, ...args], {stdio: ['ignore', 'pipe', 'pipe'], env});
   let output = '';
   const waiters = new Set<() => void>();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -85,13 +82,7 @@ function startChild(args: string[], env: NodeJS.ProcessEnv): Child {
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, STOP_TIMEOUT_MS);
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
       await exited;
       clearTimeout(timer);
     },
