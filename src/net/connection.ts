@@ -72,7 +72,7 @@ export class Connection {
   readonly #closeListeners: ((reason: string) => void)[] = [];
   #nextId = 1;
   #closedReason: string | undefined;
-  /** Set while frames written this turn wait in the corked socket for one write. */
+  /** Set after a turn's first frame: the turn's later frames wait in the corked socket for one write. */
   #isCorked = false;
   #settleHello!: {resolve: (hello: Hello) => void; reject: (error: Error) => void};
   #handshakeTimer: NodeJS.Timeout;
@@ -177,14 +177,15 @@ export class Connection {
     }
     const frame = encodeFrame(header, body);
     this.bytesOut += frame.length;
-    // Frames sent in one turn (answers settled together, requests sent in a loop) leave in one
+    this.socket.write(frame); // whole frames only: with Nagle off, never a split header and body
+    // The first frame of a turn leaves at once, so the other side can start on it; the rest of the
+    // turn's frames (answers settled together, requests sent in a loop) wait in the cork for one
     // write: a loopback write costs about as much as the work of a small task.
     if (!this.#isCorked) {
       this.#isCorked = true;
       this.socket.cork();
       process.nextTick(this.#uncork);
     }
-    this.socket.write(frame); // whole frames only: with Nagle off, never a split header and body
   }
 
   readonly #uncork = (): void => {
