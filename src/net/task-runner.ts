@@ -62,6 +62,8 @@ interface Job {
   state: 'queued' | 'running' | 'done';
   /** Set when the job is canceled before or while it runs. */
   canceled: string | undefined;
+  /** The result cache's key for this task; undefined when it opted out (noCache). */
+  cacheKey: string | undefined;
   resolve: (outcome: TaskOutcome) => void;
 }
 
@@ -170,7 +172,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
         (result: SandboxResult) => {
           const end = now();
           if (result.ok) {
-            if (!spec.noCache) cache.set(taskCacheKey(spec.code, spec.fn, spec.args), result.resultJson);
+            if (job.cacheKey !== undefined) cache.set(job.cacheKey, result.resultJson);
             finish(job, {
               ok: true,
               taskId: spec.taskId,
@@ -225,8 +227,9 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
             return refuse((error as NetError).code ?? 'EQUOTA', (error as Error).message);
           }
         }
-        if (!spec.noCache) {
-          const hit = cache.get(taskCacheKey(spec.code, spec.fn, spec.args));
+        const cacheKey = spec.noCache ? undefined : taskCacheKey(spec.code, spec.fn, spec.args);
+        if (cacheKey !== undefined) {
+          const hit = cache.get(cacheKey);
           if (hit !== undefined) {
             const outcome: TaskOutcome = {
               ok: true,
@@ -258,6 +261,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
           startedAt: null,
           state: 'queued',
           canceled: undefined,
+          cacheKey,
           resolve,
         };
         try {
