@@ -65,10 +65,11 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
   const log = options.log ?? (() => {});
   const now = options.now ?? Date.now;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const missedBeats = options.missedBeats ?? DEFAULT_MISSED_BEATS;
   const registry = openRegistry(options.dbPath, {
     now,
     heartbeatMs,
-    missedBeats: options.missedBeats ?? DEFAULT_MISSED_BEATS,
+    missedBeats,
   });
   const id = `tracker-${randomBytes(4).toString('hex')}`;
 
@@ -141,9 +142,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     () => {
       try {
         for (const dead of registry.sweep())
-          log(
-            `peer ${dead} marked dead: no heartbeat for ${(heartbeatMs * (options.missedBeats ?? DEFAULT_MISSED_BEATS)) / 1000} s`,
-          );
+          log(`peer ${dead} marked dead: no heartbeat for ${(heartbeatMs * missedBeats) / 1000} s`);
       } catch (error) {
         log(`registry: ${(error as Error).message}`);
       }

@@ -1,7 +1,6 @@
 // Remote CPU: `exec` runs a JavaScript function in a sandbox on the least-loaded peer (or here, or
 // on a named peer), `batch` many at once, `tasks` lists what this peer submitted, `cancel` stops one.
 
-import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {RequestError} from '../../net/errors.js';
 import {MAX_BATCH_TASKS, MAX_CODE_LENGTH, MAX_TASK_TIMEOUT_MS, type TaskSpec} from '../../net/messages.js';
@@ -277,8 +276,3 @@ export const cancel: Command = {
     };
   },
 };
-
-/** Hash of a task's code, as the history stores it. */
-export function codeHash(code: string): string {
-  return createHash('sha256').update(code).digest('hex');
-}
