@@ -13,6 +13,7 @@ import {createRequire} from 'node:module';
 import nodePath from 'node:path'; // `path` is the database file's path throughout
 import type BetterSqlite3 from 'better-sqlite3';
 import {toJsonText, type JsonValue} from './json.js';
+import type {PeerLoad} from './messages.js';
 import {NetError} from './net-error.js';
 
 export const DEFAULT_HEARTBEAT_MS = 3_000;
@@ -73,12 +74,8 @@ export interface PeerRegistration {
   version: number;
 }
 
-export interface PeerLoad {
-  /** The peer kernel's ready-queue length. */
-  ready: number;
-  /** Tasks running in its sandbox now. */
-  tasks: number;
-}
+/** A peer's load as its heartbeat reports it: the protocol's own type. */
+export type {PeerLoad} from './messages.js';
 
 export interface Heartbeat extends PeerLoad {
   /** Tasks waiting for its sandbox. */
@@ -154,20 +151,8 @@ export interface Registry {
   close(): void;
 }
 
-/** A peer as the registry holds it: the record's fields flattened, plus its place in the index. */
-interface PeerState {
-  id: string;
-  name: string;
-  host: string;
-  port: number;
-  version: number;
-  registeredAt: number;
-  lastHeartbeat: number;
-  ready: number;
-  tasks: number;
-  queue: number;
-  tasksDone: number;
-  rttMs: number | null;
+/** A peer as the registry holds it: its stored row, plus what lives only in memory and its place in the index. */
+interface PeerState extends PeerRow {
   assigned: number;
   alive: boolean;
   /** ready + tasks + queue + assigned, the index's first key. */
