@@ -6,7 +6,7 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {secondsSince, type Figure, type Section} from './figure.js';
+import {type Figure, median, secondsSince, type Section} from './figure.js';
 import {seededRandom} from '../src/kernel/index.js';
 
 const BIN = fileURLToPath(new URL('../bin/p2pos.js', import.meta.url));
@@ -23,11 +23,6 @@ function timeCommand(args: string[], input?: string, dataDir?: string): number {
   if (result.status !== 0)
     throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr.slice(0, 500)}`);
   return seconds * 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /**

@@ -9,7 +9,7 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'nod
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {secondsSince, type Figure, type Section} from './figure.js';
+import {type Figure, median, secondsSince, type Section} from './figure.js';
 
 const BIN = fileURLToPath(new URL('../bin/p2pos.js', import.meta.url));
 const COLUMNS = 120;
@@ -202,11 +202,6 @@ function liveProcessesScript(): string {
   }
   lines.push('step 3000');
   return lines.join('\n') + '\n';
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** The value below which `fraction` of the samples lie (nearest rank). */

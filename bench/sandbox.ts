@@ -5,7 +5,7 @@
 // Run alone: node --import tsx -e "import('./bench/sandbox.ts').then(async m => console.log(await m.benchSandbox()))"
 
 import {createSandboxPool, type SandboxPool, type SandboxTask} from '../src/net/sandbox/pool.js';
-import type {Figure} from './figure.js';
+import {median, type Figure} from './figure.js';
 
 const SIEVE_CODE = `function main(limit) {
   const composite = new Uint8Array(limit + 1);
@@ -41,11 +41,6 @@ async function runOk(
   const outcome = await pool.run(sandboxTask);
   if (!outcome.ok) throw new Error(`bench task failed: ${outcome.code} ${outcome.message}`);
   return outcome;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 // The sieve's time inside the sandbox (execMs: the call alone, no IPC) and in this process.
