@@ -240,6 +240,7 @@ export const tasks: Command = {
     const peer = await peerOf(context);
     const now = Date.now();
     const mine = peer.submitted().reverse();
+    const load = peer.runner.load();
     return {
       lines: [
         tableBlock(mine, [
@@ -255,9 +256,9 @@ export const tasks: Command = {
           },
           {header: 'ERROR', value: (task) => task.error ?? ''},
         ]),
-        `${mine.length} submitted; running here for anyone: ${peer.runner.load().tasks}, queued: ${peer.runner.load().queue}`,
+        `${mine.length} submitted; running here for anyone: ${load.tasks}, queued: ${load.queue}`,
       ],
-      data: {tasks: mine, load: peer.runner.load()},
+      data: {tasks: mine, load},
     };
   },
 };
