@@ -8,9 +8,13 @@
 //   - stats() and close()
 //
 // Tasks are pipelined: up to MAX_IN_FLIGHT_PER_HOST are written ahead to a host, all frames of a
-// turn in one write. A host runs them in order, so the oldest unanswered one is the one running;
-// the pool kills a host whose task runs past its time limit plus a grace (isolated-vm's own timeout
-// should have stopped it) or whose canceled task does not stop, and re-sends the tasks it held.
+// turn in one write. A host runs them in order and writes its results before it starts a task, so
+// the oldest unanswered one is the one running - unless the task is marked `hold` (code that ran
+// quickly last time), before which the host may keep up to HOLD_MAX results back to write them
+// together. So the task running is one of the oldest few unanswered (#mayBeRunning). The pool kills
+// a host whose task runs past its time limit plus a grace (isolated-vm's own timeout should have
+// stopped it) or whose canceled task does not stop, and re-sends the tasks it held; when it cannot
+// tell which task was running, it blames none and re-sends them unmarked, so the next time it can.
 
 import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
@@ -19,10 +23,12 @@ import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {ProtocolError} from '../errors.js';
 import {encodeFrame, FrameDecoder, MAX_BODY_BYTES, type Frame} from '../frame.js';
+import {LruMap} from './lru.js';
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_MEMORY_MB,
   FUNCTION_NAME_PATTERN,
+  HOLD_MAX,
   ISOLATIONS,
   isMemoryMb,
   MAX_MEMORY_MB,
@@ -120,6 +126,11 @@ const WATCHDOG_MS = 25;
 const HOST_START_TIMEOUT_MS = 15_000;
 /** After this many hosts in a row die before becoming ready, the waiting tasks fail with ECRASH. */
 const MAX_START_FAILURES = 3;
+/** A task whose code last ran in less than this is marked `hold`: its host may batch results before it. */
+const QUICK_MS = 1;
+/** Codes remembered as quick; longer code is never marked (its text would be the key). */
+const MAX_QUICK_CODES = 256;
+const MAX_QUICK_CODE_CHARS = 8192;
 /** Kept of a host's stderr, to explain its death. */
 const STDERR_TAIL_CHARS = 4096;
 const HOST_FILE = 'sandbox-host.js';
@@ -130,7 +141,11 @@ interface Job {
   task: SandboxTask;
   wireId: number;
   memoryMb: number;
+  request: RunRequest;
+  args: Buffer;
   frame: Buffer;
+  /** The quick-code key, when the code is short enough to have one. */
+  quickKey: string | undefined;
   resolve: (result: SandboxResult) => void;
   isSettled: boolean;
   host: Host | undefined;
@@ -169,6 +184,8 @@ class Pool implements SandboxPool {
   readonly #hosts: (Host | undefined)[];
   readonly #queue = new JobQueue();
   readonly #byTaskId = new Map<string, Job>();
+  /** Keys (memory, isolation, code) of code that ran in under QUICK_MS last time. */
+  readonly #quick = new LruMap<string, true>(MAX_QUICK_CODES);
   #nextWireId = 1;
   #restarts = 0;
   #startFailures = 0;
@@ -204,6 +221,9 @@ class Pool implements SandboxPool {
       return Promise.resolve(failure('EINVAL', `Task id \`${task.id}\` is already queued or running.`));
     const wireId = this.#nextWireId++;
     const memoryMb = task.memoryMb ?? this.#config.memoryMb;
+    const isolation = task.isolation ?? 'fresh';
+    const quickKey =
+      task.code.length <= MAX_QUICK_CODE_CHARS ? `${memoryMb}\u0000${isolation}\u0000${task.code}` : undefined;
     const request: RunRequest = {
       type: 'run',
       id: wireId,
@@ -211,8 +231,9 @@ class Pool implements SandboxPool {
       fn: task.fn,
       timeoutMs: task.timeoutMs,
       memoryMb,
-      isolation: task.isolation ?? 'fresh',
+      isolation,
       scope: task.scope ?? '',
+      hold: quickKey !== undefined && this.#quick.get(quickKey) !== undefined,
     };
     let argsJson: string;
     try {
@@ -222,9 +243,10 @@ class Pool implements SandboxPool {
         failure('EINVAL', `Task \`${task.id}\` args are not JSON: ${(error as Error).message}`),
       );
     }
+    const args = Buffer.from(argsJson, 'utf8');
     let frame: Buffer;
     try {
-      frame = encodeFrame({...request}, Buffer.from(argsJson, 'utf8'));
+      frame = encodeFrame({...request}, args);
     } catch (error) {
       if (error instanceof ProtocolError && error.code === 'E2BIG')
         return Promise.resolve(failure('E2BIG', `Task is too big to send: ${error.message}`));
@@ -235,7 +257,10 @@ class Pool implements SandboxPool {
         task,
         wireId,
         memoryMb,
+        request,
+        args,
         frame,
+        quickKey,
         resolve,
         isSettled: false,
         host: undefined,
@@ -255,7 +280,7 @@ class Pool implements SandboxPool {
     this.#settle(job, failure('ECANCELED', `Task \`${id}\` was canceled.`, this.#runningMs(job)));
     if (host === undefined) return true; // still in the pool's queue, which skips settled jobs
     this.#send(host, encodeFrame({type: 'cancel', id: job.wireId}));
-    if (firstOf(host.inFlight) === job) job.stopBy = performance.now() + CANCEL_GRACE_MS;
+    if (this.#mayBeRunning(host).includes(job)) job.stopBy = performance.now() + CANCEL_GRACE_MS;
     return true;
   }
 
@@ -411,6 +436,10 @@ class Pool implements SandboxPool {
     if (job === undefined) return; // answered already (its cancel crossed the result)
     this.#answered(host, job);
     const execMs = typeof header.execMs === 'number' ? header.execMs : 0;
+    if (job.quickKey !== undefined) {
+      if (execMs < QUICK_MS && header.code !== 'ECANCELED') this.#quick.set(job.quickKey, true);
+      else this.#quick.delete(job.quickKey);
+    }
     if (header.ok === true) {
       const resultJson = body.toString('utf8');
       let result: unknown;
@@ -454,13 +483,21 @@ class Pool implements SandboxPool {
     host.isGone = true;
     const jobs = [...host.inFlight.values()];
     const headMs = jobs[0] === undefined ? 0 : this.#runningMs(jobs[0]);
+    const suspects = host.killed?.job !== undefined ? [host.killed.job] : this.#mayBeRunning(host);
     host.inFlight.clear();
     if (this.#isClosed) return;
     const how = signal === null ? `exit status ${code}` : `signal ${signal}`;
     let retry = jobs;
     const isStartFailure = !host.isReady && host.killed?.job === undefined;
-    if (!isStartFailure) {
-      const blamed = host.killed?.job ?? jobs[0];
+    if (!isStartFailure && suspects.length > 1) {
+      // It kept results back, so any of these may have been running: run them again unmarked, and
+      // the next death (if the culprit causes one) is blamed on the right task.
+      this.#log(
+        `sandbox host ${host.child.pid} ended (${how}) running one of ${suspects.length} tasks that kept results back; they run again, each result written before the next starts`,
+      );
+      for (const job of suspects) this.#unmark(job);
+    } else if (!isStartFailure) {
+      const blamed = suspects[0];
       retry = jobs.filter((job) => job !== blamed);
       if (blamed !== undefined && !blamed.isSettled) {
         const ms = blamed === jobs[0] ? headMs : 0;
@@ -520,19 +557,49 @@ class Pool implements SandboxPool {
             );
           continue;
         }
-        const job = firstOf(host.inFlight);
-        if (job === undefined) continue;
-        if (job.isSettled) {
-          job.stopBy ??= now + CANCEL_GRACE_MS;
-          if (now > job.stopBy) this.#kill(host, job, 'ECANCELED', `Task \`${job.task.id}\` was canceled.`);
+        const running = this.#mayBeRunning(host);
+        const first = running[0];
+        if (first === undefined) continue;
+        const canceled = running.find((job) => job.isSettled);
+        if (canceled !== undefined) {
+          canceled.stopBy ??= now + CANCEL_GRACE_MS;
+          if (now > canceled.stopBy)
+            this.#kill(host, canceled, 'ECANCELED', `Task \`${canceled.task.id}\` was canceled.`);
           continue;
         }
-        const startedAt = Math.max(job.sentAt, host.progressAt);
-        if (now - startedAt > job.task.timeoutMs + KILL_GRACE_MS)
-          this.#kill(host, job, 'ETIMEDOUT', `Task ran past its time limit (${job.task.timeoutMs} ms).`);
+        // Several may be running when results were kept back: wait for the longest limit among them.
+        let timeoutMs = 0;
+        for (const job of running) timeoutMs = Math.max(timeoutMs, job.task.timeoutMs);
+        const startedAt = Math.max(first.sentAt, host.progressAt);
+        if (now - startedAt > timeoutMs + KILL_GRACE_MS)
+          this.#kill(
+            host,
+            running.length === 1 ? first : undefined,
+            'ETIMEDOUT',
+            `Task ran past its time limit (${timeoutMs} ms).`,
+          );
       }
     }, WATCHDOG_MS);
     this.#watchdog.unref();
+  }
+
+  // The tasks `host` may be running now: the oldest unanswered one, and the `hold` ones right after
+  // it, since the host may keep up to HOLD_MAX results back before each of those.
+  #mayBeRunning(host: Host): Job[] {
+    const jobs: Job[] = [];
+    for (const job of host.inFlight.values()) {
+      if (jobs.length > 0 && (!job.request.hold || jobs.length >= HOLD_MAX)) break;
+      jobs.push(job);
+    }
+    return jobs;
+  }
+
+  // Send `job` again without `hold`, so its host writes every earlier result before it starts.
+  #unmark(job: Job): void {
+    if (job.quickKey !== undefined) this.#quick.delete(job.quickKey);
+    if (!job.request.hold) return;
+    job.request = {...job.request, hold: false};
+    job.frame = encodeFrame({...job.request}, job.args);
   }
 
   #settle(job: Job, result: SandboxResult): void {

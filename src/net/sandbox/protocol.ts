@@ -1,10 +1,13 @@
 // The wire between the sandbox pool (parent) and a sandbox host (child process): frames (frame.ts)
-// on the host's stdin and stdout. The pool writes all the frames of an event-loop turn at once; the
-// host writes each result as soon as it has it. Ids are the pool's own numbers, not task ids; a host
-// answers every run with one result, in the order it got them.
+// on the host's stdin and stdout. The pool writes all the frames of an event-loop turn at once. Ids
+// are the pool's own numbers, not task ids; a host answers every run with one result, in the order
+// it got them. The host writes its results out before it starts a task, so the pool knows which
+// task is running (the oldest unanswered one) - except before a run marked `hold`: the pool marks
+// tasks it expects to be quick, and the host may keep up to HOLD_MAX results back before one, to
+// write a few results at a time (a write costs as much as a small task).
 //
 // parent -> host
-//   run:      {type, id, code, fn, timeoutMs, memoryMb, isolation, scope} + body: the args, a JSON array
+//   run:      {type, id, code, fn, timeoutMs, memoryMb, isolation, scope, hold?} + body: the args, a JSON array
 //   cancel:   {type, id} - drop run `id` if it has not started; always answered with canceled
 // host -> parent
 //   ready:    {type, pid} - the first isolate is up
@@ -53,7 +56,12 @@ export interface RunRequest {
   isolation: Isolation;
   /** Who may share a warm context: tasks with the same scope and code. */
   scope: string;
+  /** The host may keep earlier results back (up to HOLD_MAX) when it starts this task. */
+  hold: boolean;
 }
+
+/** Results a host may keep back before a `hold` task; so one of the oldest HOLD_MAX unanswered runs. */
+export const HOLD_MAX = 8;
 
 export interface HostConfig {
   memoryMb: number;
@@ -74,7 +82,7 @@ export type TaskOutcome =
 
 /** The run request in `header`, or a sentence saying which field is wrong. */
 export function parseRunRequest(header: FrameHeader): RunRequest | string {
-  const {id, code, fn, timeoutMs, memoryMb, isolation, scope} = header;
+  const {id, code, fn, timeoutMs, memoryMb, isolation, scope, hold = false} = header;
   if (typeof id !== 'number' || !Number.isSafeInteger(id))
     return `Run id ${String(id)} is not a whole number.`;
   if (typeof code !== 'string') return 'Run code is not a string.';
@@ -87,7 +95,8 @@ export function parseRunRequest(header: FrameHeader): RunRequest | string {
   if (typeof isolation !== 'string' || !ISOLATIONS.includes(isolation as Isolation))
     return `Isolation ${JSON.stringify(isolation)} is not one of: ${ISOLATIONS.join(', ')}.`;
   if (typeof scope !== 'string') return 'Run scope is not a string.';
-  return {type: 'run', id, code, fn, timeoutMs, memoryMb, isolation: isolation as Isolation, scope};
+  if (typeof hold !== 'boolean') return `Run hold ${JSON.stringify(hold)} is not true or false.`;
+  return {type: 'run', id, code, fn, timeoutMs, memoryMb, isolation: isolation as Isolation, scope, hold};
 }
 
 export function isMemoryMb(value: number): boolean {
