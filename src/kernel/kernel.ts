@@ -36,6 +36,7 @@ import {
   MAX_MQ_CAPACITY,
   MAX_NAME_CHARS,
   MAX_PRIORITY,
+  MAX_FINISHED_TASKS_KEPT,
   MAX_PROCESSES,
   MAX_TASK_ID_CHARS,
   MAX_TICKS,
@@ -190,6 +191,9 @@ export class Kernel {
   private readonly resourceWaiters = new FifoQueue();
   /** Live task processes by task id; its size is the task count taskLoad reports. */
   private readonly liveTasks = new Map<string, Process>();
+  /** Pids of finished task processes still in the table, oldest from `finishedTasksHead`. */
+  private finishedTasks: number[] = [];
+  private finishedTasksHead = 0;
   private readonly heap: Heap;
   private readonly semaphores = new Map<string, sem.Semaphore>();
   private readonly queues = new Map<string, mq.MessageQueue>();
@@ -837,6 +841,18 @@ export class Kernel {
     process.state = 'terminated';
     const parent = this.processes.get(process.ppid);
     if (parent?.children.has(process.pid)) ownChildren(parent).delete(process.pid);
+    if (taskIdOf(process) !== undefined) this.forgetOldTasks(process.pid);
+  }
+
+  // Keep the last MAX_FINISHED_TASKS_KEPT finished task processes; a busy peer finishes thousands a second.
+  private forgetOldTasks(pid: number): void {
+    this.finishedTasks.push(pid);
+    if (this.finishedTasks.length - this.finishedTasksHead <= MAX_FINISHED_TASKS_KEPT) return;
+    this.processes.delete(this.finishedTasks[this.finishedTasksHead++]!);
+    if (this.finishedTasksHead >= MAX_FINISHED_TASKS_KEPT) {
+      this.finishedTasks = this.finishedTasks.slice(this.finishedTasksHead);
+      this.finishedTasksHead = 0;
+    }
   }
 
   private zombieChild(process: Process): Process | undefined {

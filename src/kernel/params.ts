@@ -7,6 +7,11 @@ export const INIT_PID = 1;
 export const SHELL_OWNER = 0;
 /** Live processes at once; beyond this spawn fails with EAGAIN (a fork bomb in a lab stays finite). */
 export const MAX_PROCESSES = 1_000_000;
+/**
+ * Finished task processes (spawnTask) kept in the process table for `ps -a`; older ones are forgotten,
+ * so a peer running tasks for days does not grow without bound (the task history keeps them all).
+ */
+export const MAX_FINISHED_TASKS_KEPT = 1_000;
 /** Default CPU burst when spawn gets neither --burst nor --prog, in ticks. */
 export const DEFAULT_BURST_TICKS = 10;
 /** Default round-robin quantum, in ticks (the textbook's RR example uses 4). */

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {createKernel, KernelError, type ExitRecord, type Kernel} from '../../src/kernel/index.js';
+import {MAX_FINISHED_TASKS_KEPT} from '../../src/kernel/params.js';
 
 function assertKernelError(run: () => unknown, code: string, pattern: RegExp): void {
   assert.throws(run, (error: unknown) => {
@@ -104,6 +105,27 @@ test('finishTask with status 0 ends the process now and tells the exit listeners
   ]);
   assert.equal(kernel.liveProcesses, 0);
   assert.equal(kernel.taskPid('t1'), undefined);
+});
+
+test('only the last MAX_FINISHED_TASKS_KEPT finished task processes stay in the table', () => {
+  const kernel = createKernel();
+  const exits = exitsOf(kernel);
+  const plain = kernel.spawn({name: 'plain', burst: 1});
+  kernel.tick(2);
+  const pids: number[] = [];
+  for (let i = 0; i < MAX_FINISHED_TASKS_KEPT + 5; i++) {
+    const pid = kernel.spawnTask({taskId: `t${i}`});
+    kernel.finishTask(pid, 0);
+    pids.push(pid);
+  }
+  assert.equal(exits.length, MAX_FINISHED_TASKS_KEPT + 6, 'every exit is still reported');
+  assert.equal(kernel.process(pids[0]!), undefined, 'the oldest finished tasks are forgotten');
+  assert.equal(kernel.process(pids[4]!), undefined);
+  assert.equal(kernel.process(pids[5]!)!.state, 'terminated');
+  assert.equal(kernel.process(plain)!.state, 'terminated', 'other processes are kept');
+  const finished = kernel.listProcesses(true).filter((p) => p.taskId !== undefined);
+  assert.equal(finished.length, MAX_FINISHED_TASKS_KEPT);
+  assertKernelError(() => kernel.finishTask(pids[0]!, 0), 'ESRCH', new RegExp(String(pids[0])));
 });
 
 test('finishTask with a nonzero status fails the process, with a one-line reason', () => {
