@@ -11,13 +11,25 @@ function statusOf(task: EndedTask): TaskStatus {
   return 'failed';
 }
 
+// Tasks tend to repeat one code: hash it once, not per task (SHA-256 of even a small task costs ~1.5 µs).
+let lastCode: string | undefined;
+let lastCodeHash = '';
+
+function codeHash(code: string): string {
+  if (code !== lastCode) {
+    lastCodeHash = createHash('sha256').update(code).digest('hex');
+    lastCode = code;
+  }
+  return lastCodeHash;
+}
+
 /** Record a task in the history; a failing store is reported once per call on stderr, never thrown into the network. */
 export function recordTask(history: HistoryStore, task: EndedTask): void {
   const {outcome} = task;
   try {
     history.recordTask({
       taskId: outcome.taskId,
-      codeHash: createHash('sha256').update(task.spec.code).digest('hex'),
+      codeHash: codeHash(task.spec.code),
       fn: task.spec.fn,
       args: task.spec.args,
       peer: outcome.peer,

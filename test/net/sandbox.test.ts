@@ -185,6 +185,9 @@ test('escape attempts find nothing outside ECMAScript', options, async () => {
     'function main() { return Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10) }',
   ];
   for (const code of thrown) assert.equal(await failureCode(code), 'ETHROW', code);
+  const imported = await run('async function main() { return await import("node:fs") }');
+  assert.ok(!imported.ok);
+  assert.match(imported.message, /import\(\) cannot load modules in the sandbox/);
   const globals = await value('function main() { return Object.getOwnPropertyNames(globalThis).sort() }');
   for (const name of [
     'console',

@@ -72,11 +72,22 @@ export class TaskRunner {
     this.#slot(config.memoryMb);
   }
 
+  // The code's SHA-256, remembered for the last code: a stream of tasks usually repeats one.
+  #lastCode: string | undefined;
+  #lastHash = '';
+  #hash(code: string): string {
+    if (code !== this.#lastCode) {
+      this.#lastHash = createHash('sha256').update(code).digest('hex');
+      this.#lastCode = code;
+    }
+    return this.#lastHash;
+  }
+
   /** Run one task. Returns its outcome; a failure of the task is an outcome, not an exception. */
   run(request: RunRequest, argsJson: string): TaskOutcome {
     const slot = this.#slot(request.memoryMb);
     try {
-      const hash = createHash('sha256').update(request.code).digest('hex');
+      const hash = this.#hash(request.code);
       const syntaxError = this.#check(slot, hash, request.code);
       if (syntaxError !== '') return {ok: false, code: 'ESYNTAX', message: syntaxError, execMs: 0};
       if (request.isolation === 'fresh') {
@@ -269,6 +280,9 @@ function thrown(payload: string, execMs: number): Failure {
   } catch {
     message = 'the thrown value could not be read';
   }
+  // isolated-vm answers a dynamic import() with a bare "Not supported": say what was refused.
+  if (name === 'Error' && message === 'Not supported')
+    message = 'Not supported: import() cannot load modules in the sandbox (a task has no modules, files or network)';
   return {
     ok: false,
     code: 'ETHROW',
