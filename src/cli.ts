@@ -335,6 +335,21 @@ async function main(): Promise<number> {
     // serve listens for its signal from the start: one during start-up or the --run script (which
     // would otherwise end it on the spot, still registered) shuts it down once the script is done.
     const signalled = verb === 'serve' ? untilSignal() : undefined;
+    // A script killed by a signal still leaves cleanly: it unregisters from the tracker (rather than
+    // be thought alive for three heartbeats), fails its tasks in flight, and keeps its history.
+    if (signalled === undefined) {
+      void untilSignal().then(async (signal) => {
+        output.flush();
+        process.stderr.write(`p2pos: ${signal}: stopping\n`);
+        await net.close().catch(() => {});
+        try {
+          history.close();
+        } catch (error) {
+          process.stderr.write(`p2pos: ${(error as Error).message}\n`);
+        }
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+    }
     if (verb === 'serve' || hasNetworkFlag()) await net.peer();
     let lines: AsyncIterable<string> | Iterable<string> | undefined;
     let source: string;

@@ -434,6 +434,24 @@ describe('a tracker and three serve peers, each a process', {timeout: 120_000}, 
   );
 
   test(
+    'a script client stopped by SIGTERM unregisters from the tracker and exits 143',
+    {timeout: TEST_TIMEOUT_MS},
+    async () => {
+      const session = await cluster.session();
+      const {id} = dataOf<{id: string}>(await session.send('net'));
+      await cluster.waitForPeers((peers) => find(peers, id)?.alive === true, 'the client to register');
+      const {code, signal} = await session.proc.stop();
+      assert.equal(signal, null, session.proc.describe());
+      assert.equal(code, 143, session.proc.describe());
+      assert.match(session.proc.stderr, /SIGTERM: stopping/);
+      // unregistered, not left to be marked dead after three missed heartbeats
+      await cluster.tracker!.proc.waitFor('stderr', new RegExp(`unregistered peer ${id}`));
+      const peers = await cluster.trackerPeers();
+      assert.equal(find(peers, id), undefined, JSON.stringify(peers));
+    },
+  );
+
+  test(
     'a SIGTERM during the --run script lets the script finish, then serve leaves with its status',
     {timeout: TEST_TIMEOUT_MS},
     async (t) => {
