@@ -325,7 +325,7 @@ async function main(): Promise<number> {
     const {runConsole} = await importConsole();
     status = await runConsole({kernel, history, style, hz, isPaused: cli.flags.paused, net});
   } else {
-    const context = createScriptContext(kernel, history, style, {awaitTasks: !config.offline});
+    const context = createScriptContext(kernel, history, style, {awaitTasks: true});
     context.net = net;
     const output = createOutput();
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -43,7 +43,8 @@ export interface PeerOptions {
   port: number;
   fallbackToFreePort?: boolean;
   name?: string;
-  tracker: TrackerAddress;
+  /** The tracker to join; undefined runs the peer offline: no port, no tracker, every task here. */
+  tracker: TrackerAddress | undefined;
   /** Heartbeat period until the tracker says its own. @default 3000 */
   heartbeatMs?: number;
   quotas?: Partial<QuotaLimits>;
@@ -107,9 +108,11 @@ export interface NetStats {
 export interface Peer {
   readonly id: string;
   readonly name: string;
+  /** Where it listens; '' and 0 offline. */
   readonly host: string;
   readonly port: number;
-  readonly tracker: TrackerAddress;
+  /** undefined offline. */
+  readonly tracker: TrackerAddress | undefined;
   readonly kv: KvStore;
   readonly cache: ResultCache;
   readonly quotas: Quotas;
@@ -197,9 +200,10 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   };
 
   const hello = {peer: id, role: 'peer' as const, name: options.name ?? 'peer'};
-  let server: Server;
+  let server: Server | undefined;
   try {
-    server = await listen({
+    if (tracker !== undefined)
+      server = await listen({
       host: options.host,
       port: options.port,
       fallbackToFreePort: options.fallbackToFreePort,
@@ -213,7 +217,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     throw error;
   }
   if (ownsSandbox) sandbox.start(); // load isolated-vm now, not on the first task
-  const name = options.name ?? `peer-${server.port}`;
+  const name = options.name ?? (server ? `peer-${server.port}` : 'offline');
   hello.name = name;
   // Outgoing connections (tracker and peers) while open; their bytes move to closedBytes when they close.
   const openLinks = new Set<Connection>();
@@ -233,6 +237,10 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   let reconnectDelay = RECONNECT_MIN_MS;
 
   const openTracker = (): Promise<Connection> => {
+    if (tracker === undefined || server === undefined)
+      return Promise.reject(
+        new RequestError('ENONET', 'Offline (--offline): there is no tracker and no other peer.'),
+      );
     trackerLink ??= (async () => {
       try {
         const connection = await connect({...tracker, hello, limits: options.limits, log});
@@ -244,7 +252,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
         });
         const answer = await connection.request({
           type: 'REGISTER',
-          peer: {id, name, host: server.host, port: server.port},
+          peer: {id, name, host: server!.host, port: server!.port},
         });
         if (typeof answer.heartbeatMs === 'number' && answer.heartbeatMs > 0)
           heartbeatMs = answer.heartbeatMs;
@@ -371,7 +379,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   };
 
   const chooseTarget = async (placement: Placement, exclude: Set<string>): Promise<string> => {
-    if (placement.mode === 'local') return id;
+    if (placement.mode === 'local' || (placement.mode === 'auto' && tracker === undefined)) return id;
     if (placement.mode === 'peer') return placement.peer;
     const answer = await askTracker({type: 'REQUEST_CPU', exclude: [...exclude], count: 1});
     const chosen = answer.peer as PeerInfo | null;
@@ -450,11 +458,16 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
 
   const batch = async (specs: TaskSpec[]): Promise<ExecResult[]> => {
     if (specs.length === 0) return [];
-    const answer = await askTracker({type: 'REQUEST_CPU', exclude: [], count: specs.length});
-    const placed = (answer.peers as PeerInfo[]).map((info) => {
-      addresses.set(info.id, info);
-      return info.id;
-    });
+    // Offline, this peer is the whole network: the batch runs here.
+    const placed =
+      tracker === undefined
+        ? [id]
+        : ((await askTracker({type: 'REQUEST_CPU', exclude: [], count: specs.length})).peers as PeerInfo[]).map(
+            (info) => {
+              addresses.set(info.id, info);
+              return info.id;
+            },
+          );
     if (placed.length === 0)
       throw new RequestError('ENOPEER', 'The tracker knows no live peer to run the batch.');
     // One BATCH request per chosen peer with its share; each task's place is kept for the answer.
@@ -549,18 +562,22 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     list: async (prefix = '') => (await connection.request({type: 'LIST_MEM', prefix})).entries as KvEntry[],
   });
 
-  // Register now; a tracker that is not up yet is retried by the heartbeat loop.
-  await openTracker().catch((error: Error) => {
-    log(error.message);
-    scheduleHeartbeat();
-  });
-  log(`peer ${id} (${name}) listening on ${server.host}:${server.port}`);
+  if (server === undefined) {
+    log(`peer ${id} (${name}) offline: no port, no tracker; tasks run here`);
+  } else {
+    // Register now; a tracker that is not up yet is retried by the heartbeat loop.
+    await openTracker().catch((error: Error) => {
+      log(error.message);
+      scheduleHeartbeat();
+    });
+    log(`peer ${id} (${name}) listening on ${server.host}:${server.port}`);
+  }
 
   return {
     id,
     name,
-    host: server.host,
-    port: server.port,
+    host: server?.host ?? '',
+    port: server?.port ?? 0,
     tracker,
     kv,
     cache,
@@ -579,7 +596,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     stats() {
       let bytesIn = closedBytes.in;
       let bytesOut = closedBytes.out;
-      const incoming = server.connections();
+      const incoming = server?.connections() ?? [];
       for (const connection of incoming) {
         bytesIn += connection.bytesIn;
         bytesOut += connection.bytesOut;
@@ -614,7 +631,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
           (connection) => connection.close('peer shutting down'),
           () => {},
         );
-      await server.close();
+      await server?.close();
       if (ownsSandbox) await sandbox.close();
       log(`peer ${id} stopped`);
     },

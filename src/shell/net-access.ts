@@ -1,6 +1,7 @@
 // How the shell reaches the network: a peer started on first use (script mode) or at boot (the
 // console), joining the tracker named by --tracker/TRACKER_HOST, or else starting a tracker of its
-// own on 127.0.0.1 (a network of one). Offline, every network command fails with ENONET.
+// own on 127.0.0.1 (a network of one). Offline (--offline) the peer opens no port and knows no
+// tracker: tasks still run here, in the sandbox; what needs another peer fails with ENONET.
 
 import type {Kernel} from '../kernel/index.js';
 import {startPeer, type EndedTask, type Peer} from '../net/peer.js';
@@ -27,7 +28,7 @@ export interface NetConfig {
 
 export interface NetAccess {
   readonly config: NetConfig;
-  /** The peer, started on first call. Throws ShellError ENONET offline, or when the network cannot start. */
+  /** The peer, started on first call (offline: without a port). Throws ShellError ENONET when it cannot start. */
   peer(): Promise<Peer>;
   /** The peer if it has started. */
   current(): Peer | undefined;
@@ -52,6 +53,19 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
   let tracker: Tracker | undefined;
 
   const start = async (): Promise<Peer> => {
+    if (config.offline) {
+      peer = await startPeer({
+        kernel: options.kernel,
+        host: config.host,
+        port: 0,
+        name: config.name,
+        tracker: undefined,
+        quotas: {tasksPerMinute: config.tasksPerMinute},
+        log,
+        onTaskEnded: options.onTaskEnded,
+      });
+      return peer;
+    }
     let trackerAddress = config.tracker;
     if (trackerAddress === undefined) {
       tracker = await startTracker({
@@ -92,10 +106,6 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
   return {
     config,
     peer() {
-      if (config.offline)
-        return Promise.reject(
-          new ShellError('ENONET', 'Offline (--offline): this command needs the network.'),
-        );
       starting ??= start().catch((error: Error) => {
         starting = undefined;
         throw new ShellError('ENONET', `The network did not start: ${error.message}`);

@@ -76,8 +76,9 @@ export const netCommand: Command = {
     const data = {
       id: peer.id,
       name: peer.name,
-      address: `${peer.host}:${peer.port}`,
-      tracker: `${peer.tracker.host}:${peer.tracker.port}`,
+      offline: peer.tracker === undefined,
+      address: peer.tracker === undefined ? null : `${peer.host}:${peer.port}`,
+      tracker: peer.tracker === undefined ? null : `${peer.tracker.host}:${peer.tracker.port}`,
       trackerHere: tracker !== undefined,
       registered: peer.isRegistered(),
       bytesIn: stats.bytesIn,
@@ -87,8 +88,12 @@ export const netCommand: Command = {
     };
     return {
       lines: [
-        `peer        ${data.id} (${data.name}) listening on ${data.address}`,
-        `tracker     ${data.tracker}${data.trackerHere ? ' (run by this process)' : ''}, ${data.registered ? 'registered' : 'NOT registered (retrying)'}`,
+        data.address === null
+          ? `peer        ${data.id} (${data.name}) offline: no port; tasks run here`
+          : `peer        ${data.id} (${data.name}) listening on ${data.address}`,
+        data.tracker === null
+          ? 'tracker     none (--offline)'
+          : `tracker     ${data.tracker}${data.trackerHere ? ' (run by this process)' : ''}, ${data.registered ? 'registered' : 'NOT registered (retrying)'}`,
         `traffic     ${formatBytes(stats.bytesIn)} in, ${formatBytes(stats.bytesOut)} out`,
         `connections ${stats.connections.incoming} in, ${stats.connections.outgoing} out`,
         `tasks       ${data.sandbox.tasks} running, ${data.sandbox.queue} queued, ${data.sandbox.tasksDone} done`,

@@ -81,7 +81,7 @@ export function createConsoleParts({
       (peer) =>
         scrollback.append([
           style.dim(
-            `network: peer ${peer.id} (${peer.name}) on ${peer.host}:${peer.port}, tracker ${peer.tracker.host}:${peer.tracker.port}${net.tracker() ? ' (started here)' : ''}`,
+            `network: peer ${peer.id} (${peer.name}) on ${peer.host}:${peer.port}, tracker ${peer.tracker?.host}:${peer.tracker?.port}${net.tracker() ? ' (started here)' : ''}`,
           ),
         ]),
       (error: Error) => scrollback.append([style.red(`error: ${error.message}`)]),

@@ -172,9 +172,9 @@ test('bad arguments print usage; a missing file is ENOENT', async () => {
   await runFails(context, 'cancel', 'EUSAGE');
 });
 
-test('offline, network commands fail with ENONET', async () => {
+test('offline, tasks run here without a port; what needs another peer fails with ENONET', async () => {
   const offline = createTestContext();
-  offline.net = createNetAccess({
+  const access = createNetAccess({
     kernel: offline.kernel,
     config: {
       offline: true,
@@ -186,8 +186,29 @@ test('offline, network commands fail with ENONET', async () => {
     },
     log: () => {},
   });
-  for (const line of ['peers', 'net', `exec -e 'function main(){}'`, 'kv ls', 'tasks', 'cache', 'quota'])
-    await runFails(offline, line, 'ENONET');
+  offline.net = access;
+  try {
+    for (const line of ['peers', `exec -e 'function main(){}' --peer p-00000000`, 'kv ls --peer p-00000000'])
+      await runFails(offline, line, 'ENONET');
+    const local = await runOk(offline, `exec -e 'function main(x){ return x * 2 }' 21`);
+    assert.equal(local.data.result, 42);
+    assert.equal(local.data.peer, access.current()!.id);
+    const confidential = await runOk(offline, `exec --confidential -e 'function main(){ return "here" }'`);
+    assert.equal(confidential.data.result, 'here');
+    const file = join(dir, 'offline-batch.json');
+    writeFileSync(file, JSON.stringify([{code: 'function main(x){ return x }', args: [1]}, {code: 'function main(x){ return x }', args: [2]}]));
+    const batch = await runOk(offline, `batch ${file}`);
+    assert.deepEqual((batch.data.results as {result: unknown}[]).map((each) => each.result), [1, 2]);
+    const net = await runOk(offline, 'net');
+    assert.equal(net.data.offline, true);
+    assert.equal(net.data.address, null);
+    assert.match(net.lines[0]!, /offline: no port/);
+    await runOk(offline, 'kv set k 1');
+    assert.equal((await runOk(offline, 'kv get k')).data.value, 1);
+    assert.equal(access.current()!.port, 0, 'no port was opened');
+  } finally {
+    await access.close();
+  }
 });
 
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
