@@ -474,7 +474,9 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     const groups = new Map<string, number[]>();
     specs.forEach((_, index) => {
       const target = placed[index % placed.length]!;
-      groups.set(target, [...(groups.get(target) ?? []), index]);
+      const group = groups.get(target);
+      if (group === undefined) groups.set(target, [index]);
+      else group.push(index);
     });
     const results: ExecResult[] = new Array(specs.length);
     const submittedAt = now();
@@ -490,29 +492,29 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
             outcomes = (await connection.request({type: 'BATCH', tasks: share}, longest + EXEC_MARGIN_MS))
               .outcomes as TaskOutcome[];
           } catch (error) {
-            // The peer failed as a whole: its share runs elsewhere, one by one, placed again.
+            // The peer failed as a whole: its share runs elsewhere, one by one, placed again (exec
+            // records each task itself).
             log(`batch share on ${target} failed (${(error as Error).message}); placing it again`);
-            outcomes = await Promise.all(
+            const placedAgain = await Promise.all(
               share.map((spec) => exec(spec, {placement: {mode: 'auto'}, retries: 1})),
             );
+            indexes.forEach((index, i) => (results[index] = placedAgain[i]!));
+            return;
           }
         }
+        const finishedAt = now();
         indexes.forEach((index, i) => {
           const outcome = outcomes[i]!;
-          results[index] =
-            'attempts' in outcome
-              ? (outcome as ExecResult)
-              : {...outcome, attempts: 1, turnaroundMs: now() - submittedAt};
-          if (!('attempts' in outcome))
-            options.onTaskEnded?.({
-              spec: specs[index]!,
-              submitter: id,
-              outcome,
-              attempts: 1,
-              submittedAt,
-              startedAt: submittedAt,
-              finishedAt: now(),
-            });
+          results[index] = {...outcome, attempts: 1, turnaroundMs: finishedAt - submittedAt};
+          options.onTaskEnded?.({
+            spec: specs[index]!,
+            submitter: id,
+            outcome,
+            attempts: 1,
+            submittedAt,
+            startedAt: submittedAt,
+            finishedAt,
+          });
         });
       }),
     );
