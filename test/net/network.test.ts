@@ -513,8 +513,9 @@ describe('a peer killed while it runs a task', {timeout: 60_000}, () => {
         (peers) => (find(peers, victim.id)?.load.tasks ?? 0) >= 1,
         'the victim to be running the task',
       );
-      await victim.proc.kill();
       const killedAt = Date.now();
+      const hostsLeft = await victim.proc.kill(800); // its task would run on for over a second
+      assert.deepEqual(hostsLeft, [], 'the sandbox host running the task ended with its peer');
 
       await cluster.waitForPeers(
         (peers) => find(peers, victim.id)?.alive === false,

@@ -60,16 +60,26 @@ function childrenOf(pid: number | undefined): number[] {
 }
 
 /**
- * SIGKILL those of `pids` that are still sandbox hosts. A host busy with a task notices its peer's
- * death only when the task's time limit stops it, so a killed peer would leave it running that long.
+ * SIGKILL those of `pids` that are still sandbox hosts: a host ends itself within a fraction of a
+ * second of its peer's death, but a test that fails must not leave one behind either way.
  */
 function killSandboxHosts(pids: number[]): void {
   for (const pid of pids) {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sandbox-host')) process.kill(pid, 'SIGKILL');
+      if (isSandboxHost(pid)) process.kill(pid, 'SIGKILL');
     } catch {
       // gone already
     }
+  }
+}
+
+/** Whether `pid` is a sandbox host still running (not gone, not a zombie waiting to be reaped). */
+function isSandboxHost(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    return state !== 'Z' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sandbox-host');
+  } catch {
+    return false;
   }
 }
 
@@ -174,13 +184,21 @@ export class Proc {
   }
 
   /** SIGKILL, as a crash: the process gets no chance to unregister. Its sandbox hosts go too. */
-  async kill(): Promise<void> {
-    if (!this.hasExited) {
-      const hosts = childrenOf(this.child.pid);
-      this.child.kill('SIGKILL');
-      await this.exited;
-      killSandboxHosts(hosts);
-    }
+  /**
+   * SIGKILL it, as a crash would. Resolves with the sandbox hosts it left that did not end by
+   * themselves within `hostGraceMs` (those are killed then): a host should notice its peer's death.
+   */
+  async kill(hostGraceMs = 3_000): Promise<number[]> {
+    if (this.hasExited) return [];
+    const hosts = childrenOf(this.child.pid).filter(isSandboxHost);
+    this.child.kill('SIGKILL');
+    await this.exited;
+    const deadline = Date.now() + hostGraceMs;
+    while (hosts.some(isSandboxHost) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    const left = hosts.filter(isSandboxHost);
+    killSandboxHosts(left);
+    return left;
   }
 
   /** Everything it printed, for failure messages. */

@@ -5,6 +5,7 @@
 // A frame it cannot use gets an error reply; bytes that are not frames, or an error of its own, end
 // it with a non-zero status, and the pool starts another. It exits when stdin closes.
 
+import {Worker} from 'node:worker_threads';
 import {encodeFrame, FrameDecoder, MAX_BODY_BYTES, type Frame, type FrameHeader} from '../frame.js';
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
@@ -18,6 +19,8 @@ import {
 } from './protocol.js';
 import {TaskRunner} from './runner.js';
 
+/** How often the watcher thread looks for its parent. */
+const PARENT_CHECK_MS = 250;
 /** Run tasks for at most this long before reading stdin again (cancels, more work). */
 const SLICE_MS = 10;
 
@@ -38,6 +41,7 @@ let isPreparing = false;
 
 process.stdin.on('data', onData);
 process.stdin.on('end', () => process.exit(0));
+watchParent();
 send({type: 'ready', pid: process.pid});
 flush();
 
@@ -130,6 +134,18 @@ function flush(): void {
   outbox = [];
   heldResults = 0;
   process.stdout.write(bytes);
+}
+
+// A task runs synchronously, so while one runs the host cannot see its stdin close: a peer that was
+// SIGKILLed would leave it running to the task's time limit (up to minutes). A thread of its own
+// ends it as soon as its parent is gone (Linux gives an orphan a new parent pid).
+function watchParent(): void {
+  const watcher = new Worker(
+    `const {workerData} = require('node:worker_threads');
+     setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, ${PARENT_CHECK_MS});`,
+    {eval: true, workerData: process.ppid},
+  );
+  watcher.unref();
 }
 
 function parseConfig(text: string | undefined): HostConfig {
