@@ -11,7 +11,11 @@ import {rmSync} from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), {recursive: true, force: true});
 await build({
-  entryPoints: {cli: 'src/cli.ts', 'sandbox-host': 'src/net/sandbox/host.ts'},
+  entryPoints: {
+    cli: 'src/cli.ts',
+    'sandbox-host': 'src/net/sandbox/host.ts',
+    'history-writer': 'src/shell/history-writer.ts',
+  },
   outdir: 'dist',
   bundle: true,
   splitting: true,

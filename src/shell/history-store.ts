@@ -4,15 +4,22 @@
 // Interface:
 //   - openHistoryStore(path) opens lazily: nothing touches the disk (or loads SQLite) until rows are
 //     written or read, so a run that finishes no process never creates the file.
-//   - record() and recordTask() buffer; flush() writes both buffers in one transaction; recent(),
-//     summary(), recentTasks() and taskSummary() flush first.
-//   - close() flushes and closes; call it on exit, or the rows still buffered are lost.
+//   - record() and recordTask() check the row and buffer it; flush() writes both buffers in one
+//     transaction; recent(), summary(), recentTasks() and taskSummary() flush first.
+//   - With {backgroundWrites: true} (a peer, the console) the writes happen in a worker thread
+//     (history-writer.ts) with its own connection: the buffer goes there every POST_ROWS rows or
+//     POST_DELAY_MS after its first row, and flush() and the reads wait for the worker's commit, so they
+//     still see every row recorded before them. Prompt lines and reads stay on the caller's thread.
+//   - close() flushes and closes (the worker too); call it on exit, or the rows still buffered are lost.
 
 import type {ExitRecord} from '../kernel/index.js';
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import nodePath from 'node:path'; // `path` is the database file's path throughout
+import {fileURLToPath} from 'node:url';
+import {MessageChannel, receiveMessageOnPort, Worker, type MessagePort} from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
+import type {WriterData, WriterFailure, WriterRequest} from './history-writer.js';
 
 /** One finished process, as the kernel reports it on exit (virtual ticks). */
 export type FinishedProcess = ExitRecord;
@@ -103,17 +110,22 @@ export const MAX_TASK_ERROR_CHARS = 1024;
 export interface HistoryStore {
   /**
    * Buffer one finished process for this boot; written in batches (a transaction per flush) so recording 100k processes stays fast.
-   * Every 1,000 rows it flushes, and throws as flush() does if that fails (the row stays buffered). Throws EINVAL for a
-   * non-finite tick count.
+   * Every 1,000 rows it flushes, and throws as flush() does if that fails (the row stays buffered). With background
+   * writes it posts every 256 rows instead, and throws the failure of an earlier batch the worker could not write
+   * (its rows stay in the worker for the next batch). Throws EINVAL for a non-finite tick count.
    */
   record(process: FinishedProcess): void;
-  /** Write buffered rows now. On failure throws a HistoryStoreError naming the file and keeps the rows buffered. */
+  /**
+   * Write buffered rows now (with background writes: wait until the worker has committed every row recorded so far).
+   * On failure throws a HistoryStoreError naming the file and keeps the rows buffered.
+   */
   flush(): void;
   /** The last `limit` rows (all boots), oldest first; flushes first. */
   recent(limit: number): HistoryRow[];
   summary(): HistorySummary;
   /**
-   * Buffer one ended task, written with the processes at the next flush (at the latest every 1,000 rows).
+   * Buffer one ended task, written with the processes at the next flush (at the latest every 1,000 rows; with
+   * background writes, posted to the worker within 256 rows or 50 ms).
    * Throws EINVAL for a bad field (an unknown status, a negative or non-finite time), naming it.
    */
   recordTask(task: TaskRecord): void;
@@ -125,7 +137,10 @@ export interface HistoryStore {
   addLine(line: string): void;
   /** The last `limit` prompt lines (all sessions), oldest first. */
   lines(limit: number): string[];
-  /** Flush and close; later calls throw a clear error (a second close() does nothing). */
+  /**
+   * Flush and close (with background writes, the worker too: when close() returns every row is on disk); later calls
+   * throw a clear error (a second close() does nothing).
+   */
   close(): void;
 }
 
@@ -153,6 +168,14 @@ export class HistoryStoreError extends Error {
 }
 
 const AUTO_FLUSH_ROWS = 1_000; // one transaction per thousand rows: fast, and a crash loses at most this many
+// Background writes: the buffer goes to the worker at this many rows (cloning 256 rows costs the caller
+// about 0.1 ms) or this long after its first row, whichever comes first, so a killed peer loses little.
+const POST_ROWS = 256;
+const POST_DELAY_MS = 50;
+// flush(), the reads and close() wait this long for the worker's commit. It answers well within it
+// (a batch takes a few ms; a locked database fails after BUSY_TIMEOUT_MS) unless it is stuck or gone.
+const WRITER_TIMEOUT_MS = 10_000;
+const WRITER_FILE = 'history-writer.js'; // bundled beside this module in dist/ (scripts/build.js)
 const BUSY_TIMEOUT_MS = 2_000; // another p2pos sharing the data dir holds the write lock only for one flush
 const DATA_DIR_MODE = 0o700; // history is the user's own business
 const SCHEMA_VERSION = 3; // PRAGMA user_version once MIGRATIONS have run
@@ -226,8 +249,8 @@ const TASK_TIME_FIELDS = ['submittedAt', 'finishedAt', 'waitingMs', 'execMs', 't
 const TICK_FIELDS = ['arrival', 'completion', 'burst', 'cpuTime', 'waiting', 'turnaround'] as const;
 const OPTIONAL_TICK_FIELDS = ['firstRun', 'response'] as const;
 
-type InsertParams = [
-  boot: number,
+/** A process row's insert parameters after `boot`, which the writer fills in. */
+export type ProcessParams = [
   seq: number,
   pid: number,
   name: string,
@@ -243,7 +266,9 @@ type InsertParams = [
   reason: string,
 ];
 
-type TaskInsertParams = [
+type InsertParams = [boot: number, ...process: ProcessParams];
+
+export type TaskInsertParams = [
   taskId: string,
   codeHash: string,
   fn: string,
@@ -285,7 +310,8 @@ interface SummaryResult {
   failed: number | null;
 }
 
-interface Connection {
+/** An open database with its statements; history-writer.ts opens its own. */
+export interface Connection {
   db: BetterSqlite3.Database;
   insertBoot: BetterSqlite3.Statement<[startedAt: string]>;
   insertProcess: BetterSqlite3.Statement<InsertParams>;
@@ -299,11 +325,6 @@ interface Connection {
   selectTaskSummary: BetterSqlite3.Statement<[], TaskSummaryResult>;
 }
 
-interface BufferedRow {
-  seq: number;
-  process: FinishedProcess;
-}
-
 // Loaded on first use, not at import: `p2pos -c exit` should not pay for the native module.
 // A local name other than `require` keeps bundlers from trying to inline the package.
 const requireCommonJs = createRequire(import.meta.url);
@@ -314,13 +335,26 @@ function loadSqlite(): typeof BetterSqlite3 {
   return sqlite;
 }
 
+export interface HistoryStoreOptions {
+  /**
+   * Write boots, processes and tasks from a worker thread with its own connection to the file, so that
+   * record() and recordTask() cost the caller only the checks and a share of a postMessage. Rows go to
+   * the worker every POST_ROWS rows and POST_DELAY_MS after the first one, so a killed process loses at
+   * most those (plus what the worker has not committed yet). flush(), the reads and close() wait for the worker's
+   * commit (an EIO after WRITER_TIMEOUT_MS), so they see every row recorded before them, and failures
+   * surface as the same errors as without it. The worker starts at the first write and never keeps the
+   * process alive. Ignored for ':memory:', which a second connection cannot share. Default false.
+   */
+  backgroundWrites?: boolean;
+}
+
 /**
  * Open (creating if needed) the history database at `path` (a file path, or ':memory:').
  * Nothing is loaded, read or written until rows are flushed or read (recent, summary); errors from
  * opening (a corrupt file, an unwritable directory) surface there as a HistoryStoreError. Throws EINVAL
  * at once for an empty path.
  */
-export function openHistoryStore(path: string): HistoryStore {
+export function openHistoryStore(path: string, options: HistoryStoreOptions = {}): HistoryStore {
   if (path === '') {
     throw new HistoryStoreError(
       'EINVAL',
@@ -328,15 +362,18 @@ export function openHistoryStore(path: string): HistoryStore {
       'History database path is empty. Expected a file path or :memory:.',
     );
   }
-  const isMemory = path === ':memory:';
+  const writesInBackground = options.backgroundWrites === true && path !== ':memory:';
 
-  let connection: Connection | undefined;
+  let connection: Connection | undefined; // reads and prompt lines (and every write without the worker)
   let isClosed = false;
-  let boot: number | undefined; // created by the first flush that has rows
+  let boot: number | undefined; // created by the first flush that has rows (the worker keeps its own)
   let finishedThisBoot = 0;
-  let buffer: BufferedRow[] = [];
+  let buffer: ProcessParams[] = [];
   let taskBuffer: TaskInsertParams[] = [];
-  let autoFlushAt = AUTO_FLUSH_ROWS;
+  let autoFlushAt = writesInBackground ? POST_ROWS : AUTO_FLUSH_ROWS;
+  // Background writes only: the worker (started by the first post) and the timer that posts a quiet buffer.
+  let writer: BackgroundWriter | undefined;
+  let postTimer: NodeJS.Timeout | undefined;
 
   function assertOpen(): void {
     if (isClosed) throw new HistoryStoreError('EBADF', path, `History store ${path} is closed.`);
@@ -344,123 +381,51 @@ export function openHistoryStore(path: string): HistoryStore {
 
   function connect(): Connection {
     assertOpen();
-    if (connection) return connection;
-
-    let db: BetterSqlite3.Database | undefined;
-    try {
-      if (!isMemory) fs.mkdirSync(nodePath.dirname(path), {recursive: true, mode: DATA_DIR_MODE});
-      const Database = loadSqlite();
-      db = new Database(path, {timeout: BUSY_TIMEOUT_MS});
-      // The first statement reads the header, so a file that is not SQLite fails here.
-      if (!isMemory) db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      migrate(db, path);
-      connection = {
-        db,
-        insertBoot: db.prepare<[string]>('INSERT INTO boots (started_at) VALUES (?)'),
-        insertProcess: db.prepare<InsertParams>(
-          `INSERT INTO processes (boot, seq, pid, name, arrival, first_run, completion, burst,
-             cpu_time, waiting, turnaround, response, exit_status, reason)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ),
-        selectRecent: db.prepare<[number], HistoryRow>(
-          `SELECT ${ROW_COLUMNS} FROM (SELECT * FROM processes ORDER BY id DESC LIMIT ?) ORDER BY id`,
-        ),
-        selectSummary: db.prepare<[], SummaryResult>(
-          `SELECT COUNT(*) AS processes,
-             (SELECT COUNT(*) FROM boots) AS boots,
-             AVG(turnaround) AS avgTurnaround,
-             AVG(waiting) AS avgWaiting,
-             AVG(response) AS avgResponse,
-             SUM(exit_status <> 0) AS failed
-           FROM processes`,
-        ),
-        insertLine: db.prepare<[string]>('INSERT INTO prompt_lines (line) VALUES (?)'),
-        trimLines: db.prepare<[number]>(
-          'DELETE FROM prompt_lines WHERE id <= (SELECT MAX(id) FROM prompt_lines) - ?',
-        ),
-        selectLines: db.prepare<[number], {line: string}>(
-          'SELECT line FROM (SELECT id, line FROM prompt_lines ORDER BY id DESC LIMIT ?) ORDER BY id',
-        ),
-        insertTask: db.prepare<TaskInsertParams>(
-          `INSERT INTO tasks (task_id, code_hash, fn, args, peer, submitter, status, error, submitted_at,
-             started_at, finished_at, waiting_ms, exec_ms, turnaround_ms, attempts, cached)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ),
-        selectRecentTasks: db.prepare<[number], StoredTaskRow>(
-          `SELECT ${TASK_COLUMNS} FROM (SELECT * FROM tasks ORDER BY id DESC LIMIT ?) ORDER BY id`,
-        ),
-        selectTaskSummary: db.prepare<[], TaskSummaryResult>(
-          `SELECT COUNT(*) AS tasks,
-             SUM(status = 'ok') AS ok,
-             SUM(status = 'failed') AS failed,
-             SUM(status = 'canceled') AS canceled,
-             SUM(status = 'timeout') AS timeout,
-             AVG(waiting_ms) AS meanWaitingMs,
-             AVG(exec_ms) AS meanExecMs,
-             AVG(turnaround_ms) AS meanTurnaroundMs
-           FROM tasks`,
-        ),
-      };
-      return connection;
-    } catch (error) {
-      db?.close();
-      if (error instanceof HistoryStoreError) throw error;
-      throw toStoreError(error, path, (reason) => `Cannot open history database ${path}: ${reason}.`);
-    }
+    connection ??= openConnection(path);
+    return connection;
   }
 
   function flush(): void {
     assertOpen();
+    if (writesInBackground) {
+      flushToWriter();
+      return;
+    }
     // Nothing to write: don't open the database (a run that finishes no process never touches the disk).
     if (buffer.length === 0 && taskBuffer.length === 0) return;
-    const {db, insertBoot, insertProcess, insertTask} = connect();
-    const rows = buffer;
-    const tasks = taskBuffer;
+    const opened = connect();
     try {
-      // IMMEDIATE takes the write lock up front, so a second p2pos waits (busy_timeout) instead of failing.
-      boot = db
-        .transaction((): number | undefined => {
-          for (const task of tasks) insertTask.run(...task);
-          // Tasks alone add no boot: a boot is a run that finished processes.
-          if (rows.length === 0) return boot;
-          const bootId = boot ?? Number(insertBoot.run(new Date().toISOString()).lastInsertRowid);
-          for (const {seq, process: p} of rows) {
-            insertProcess.run(
-              bootId,
-              seq,
-              p.pid,
-              p.name,
-              p.arrival,
-              p.firstRun,
-              p.completion,
-              p.burst,
-              p.cpuTime,
-              p.waiting,
-              p.turnaround,
-              p.response,
-              p.exitStatus,
-              p.reason,
-            );
-          }
-          return bootId;
-        })
-        .immediate();
+      boot = writeRows(opened, boot, buffer, taskBuffer);
     } catch (error) {
       // The transaction rolled back (boot row included), so the rows stay buffered for the next flush.
-      const buffered = [
-        ...(rows.length > 0 || tasks.length === 0 ? [`${rows.length} finished processes`] : []),
-        ...(tasks.length > 0 ? [`${tasks.length} ${tasks.length === 1 ? 'task' : 'tasks'}`] : []),
-      ].join(' and ');
-      throw toStoreError(
-        error,
-        path,
-        (reason) => `Cannot save process history to ${path}: ${reason} (${buffered} still buffered).`,
-      );
+      throw saveError(error, path, buffer.length, taskBuffer.length);
     }
     buffer = [];
     taskBuffer = [];
     autoFlushAt = AUTO_FLUSH_ROWS;
+  }
+
+  /** Hand the buffer to the worker (starting it) without waiting. Throws EIO if the worker cannot start. */
+  function post(): void {
+    clearTimeout(postTimer);
+    postTimer = undefined;
+    writer ??= startWriter(path);
+    writer.post(buffer, taskBuffer);
+    buffer = [];
+    taskBuffer = [];
+  }
+
+  /** Post what is buffered and wait until the worker has committed everything it holds. */
+  function flushToWriter(): void {
+    if (buffer.length > 0 || taskBuffer.length > 0) post();
+    writer?.settle();
+    autoFlushAt = POST_ROWS;
+  }
+
+  /** After a row is buffered: write or post the buffer when it is full. */
+  function onBuffered(): void {
+    if (writesInBackground) postWhenFull();
+    else flushWhenFull();
   }
 
   /** After a failed flush, try again a batch later rather than throwing on every record. */
@@ -470,14 +435,36 @@ export function openHistoryStore(path: string): HistoryStore {
     flush();
   }
 
+  /** Post a full buffer, or the first row of one POST_DELAY_MS later; throws an earlier batch's failure once. */
+  function postWhenFull(): void {
+    const rows = buffer.length + taskBuffer.length;
+    if (rows === 1) {
+      // Post it soon even if no more rows come. unref: the timer never keeps the process up.
+      postTimer = setTimeout(() => {
+        try {
+          post();
+        } catch {
+          // The worker could not start; the rows stay buffered and the next flush or batch says why.
+        }
+      }, POST_DELAY_MS).unref();
+    }
+    if (rows < autoFlushAt) return;
+    autoFlushAt = rows + POST_ROWS; // if the worker cannot start, throw again a batch later, not every record
+    post();
+    autoFlushAt = POST_ROWS;
+    // A batch posted earlier that the worker could not write, reported as an in-thread flush would have been.
+    const failure = writer?.takeFailure();
+    if (failure !== undefined) throw failure;
+  }
+
   return {
     record(process) {
       assertOpen();
       checkTicks(process, path);
       finishedThisBoot += 1;
-      // Copy, so a caller reusing its object cannot change a buffered row.
-      buffer.push({seq: finishedThisBoot, process: {...process}});
-      flushWhenFull();
+      // Parameters now, so a caller reusing its object cannot change a buffered row.
+      buffer.push(processParams(finishedThisBoot, process));
+      onBuffered();
     },
 
     flush,
@@ -507,7 +494,7 @@ export function openHistoryStore(path: string): HistoryStore {
       assertOpen();
       // Checked and turned into parameters now, so a caller reusing its object cannot change a buffered row.
       taskBuffer.push(taskParams(task, path));
-      flushWhenFull();
+      onBuffered();
     },
 
     recentTasks(limit) {
@@ -568,11 +555,273 @@ export function openHistoryStore(path: string): HistoryStore {
         isClosed = true;
         buffer = [];
         taskBuffer = [];
+        clearTimeout(postTimer);
+        writer?.close();
+        writer = undefined;
         connection?.db.close();
         connection = undefined;
       }
     },
   };
+}
+
+// openConnection, writeRows, saveError and the WRITER_ slots are shared with history-writer.ts.
+
+/**
+ * Open `path` (creating it and its directory), switch it to WAL and bring its schema up to date; used by
+ * the store and by its worker. Throws a HistoryStoreError (ENOTDB, ENOTSUP, EROFS, ...) naming the file.
+ */
+export function openConnection(path: string): Connection {
+  const isMemory = path === ':memory:';
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    if (!isMemory) fs.mkdirSync(nodePath.dirname(path), {recursive: true, mode: DATA_DIR_MODE});
+    const Database = loadSqlite();
+    db = new Database(path, {timeout: BUSY_TIMEOUT_MS});
+    // The first statement reads the header, so a file that is not SQLite fails here.
+    if (!isMemory) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, path);
+    return {
+      db,
+      insertBoot: db.prepare<[string]>('INSERT INTO boots (started_at) VALUES (?)'),
+      insertProcess: db.prepare<InsertParams>(
+        `INSERT INTO processes (boot, seq, pid, name, arrival, first_run, completion, burst,
+           cpu_time, waiting, turnaround, response, exit_status, reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      selectRecent: db.prepare<[number], HistoryRow>(
+        `SELECT ${ROW_COLUMNS} FROM (SELECT * FROM processes ORDER BY id DESC LIMIT ?) ORDER BY id`,
+      ),
+      selectSummary: db.prepare<[], SummaryResult>(
+        `SELECT COUNT(*) AS processes,
+           (SELECT COUNT(*) FROM boots) AS boots,
+           AVG(turnaround) AS avgTurnaround,
+           AVG(waiting) AS avgWaiting,
+           AVG(response) AS avgResponse,
+           SUM(exit_status <> 0) AS failed
+         FROM processes`,
+      ),
+      insertLine: db.prepare<[string]>('INSERT INTO prompt_lines (line) VALUES (?)'),
+      trimLines: db.prepare<[number]>(
+        'DELETE FROM prompt_lines WHERE id <= (SELECT MAX(id) FROM prompt_lines) - ?',
+      ),
+      selectLines: db.prepare<[number], {line: string}>(
+        'SELECT line FROM (SELECT id, line FROM prompt_lines ORDER BY id DESC LIMIT ?) ORDER BY id',
+      ),
+      insertTask: db.prepare<TaskInsertParams>(
+        `INSERT INTO tasks (task_id, code_hash, fn, args, peer, submitter, status, error, submitted_at,
+           started_at, finished_at, waiting_ms, exec_ms, turnaround_ms, attempts, cached)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      selectRecentTasks: db.prepare<[number], StoredTaskRow>(
+        `SELECT ${TASK_COLUMNS} FROM (SELECT * FROM tasks ORDER BY id DESC LIMIT ?) ORDER BY id`,
+      ),
+      selectTaskSummary: db.prepare<[], TaskSummaryResult>(
+        `SELECT COUNT(*) AS tasks,
+           SUM(status = 'ok') AS ok,
+           SUM(status = 'failed') AS failed,
+           SUM(status = 'canceled') AS canceled,
+           SUM(status = 'timeout') AS timeout,
+           AVG(waiting_ms) AS meanWaitingMs,
+           AVG(exec_ms) AS meanExecMs,
+           AVG(turnaround_ms) AS meanTurnaroundMs
+         FROM tasks`,
+      ),
+    };
+  } catch (error) {
+    db?.close();
+    if (error instanceof HistoryStoreError) throw error;
+    throw toStoreError(error, path, (reason) => `Cannot open history database ${path}: ${reason}.`);
+  }
+}
+
+/**
+ * Write tasks and processes in one IMMEDIATE transaction and return the boot the processes went to. The
+ * first write with processes creates the boot row (`boot` undefined); tasks alone add none. Throws
+ * SQLite's error after rolling back everything, boot row included, so the caller keeps its rows.
+ */
+export function writeRows(
+  {db, insertBoot, insertProcess, insertTask}: Connection,
+  boot: number | undefined,
+  processes: readonly ProcessParams[],
+  tasks: readonly TaskInsertParams[],
+): number | undefined {
+  // IMMEDIATE takes the write lock up front, so a second p2pos waits (busy_timeout) instead of failing.
+  return db
+    .transaction((): number | undefined => {
+      for (const task of tasks) insertTask.run(...task);
+      // Tasks alone add no boot: a boot is a run that finished processes.
+      if (processes.length === 0) return boot;
+      const bootId = boot ?? Number(insertBoot.run(new Date().toISOString()).lastInsertRowid);
+      for (const row of processes) insertProcess.run(bootId, ...row);
+      return bootId;
+    })
+    .immediate();
+}
+
+/** A failed writeRows as the store reports it: the file, why, and what is still buffered. */
+export function saveError(error: unknown, path: string, processes: number, tasks: number): HistoryStoreError {
+  const buffered = [
+    ...(processes > 0 || tasks === 0 ? [`${processes} finished processes`] : []),
+    ...(tasks > 0 ? [`${tasks} ${tasks === 1 ? 'task' : 'tasks'}`] : []),
+  ].join(' and ');
+  return toStoreError(
+    error,
+    path,
+    (reason) => `Cannot save process history to ${path}: ${reason} (${buffered} still buffered).`,
+  );
+}
+
+function processParams(seq: number, p: FinishedProcess): ProcessParams {
+  return [
+    seq,
+    p.pid,
+    p.name,
+    p.arrival,
+    p.firstRun,
+    p.completion,
+    p.burst,
+    p.cpuTime,
+    p.waiting,
+    p.turnaround,
+    p.response,
+    p.exitStatus,
+    p.reason,
+  ];
+}
+
+// Slots of the Int32Array the store and its worker share (history-writer.ts writes them).
+/** The id of the last batch the worker has handled: committed, or failed and kept for the next one. */
+export const WRITER_HANDLED = 0;
+/** 1 while the worker holds rows its last write could not commit, else 0. */
+export const WRITER_FAILING = 1;
+
+/** The caller's side of the worker that writes a store's rows (history-writer.ts). */
+interface BackgroundWriter {
+  /** Send rows to the worker; returns at once. */
+  post(processes: ProcessParams[], tasks: TaskInsertParams[]): void;
+  /**
+   * Wait until the worker has handled every batch posted (retrying rows an earlier batch failed to write).
+   * Throws the last write's HistoryStoreError if it failed, or EIO if the worker does not answer in time.
+   */
+  settle(): void;
+  /** The failure of a batch handled since the last one reported, if any (does not wait). */
+  takeFailure(): HistoryStoreError | undefined;
+  /** Write what was posted, close the worker's database and end it; never throws. */
+  close(): void;
+}
+
+/** Start the worker that writes `path`'s rows. Throws EIO when its bundled file is missing. */
+function startWriter(path: string): BackgroundWriter {
+  const file = writerFile();
+  if (!fs.existsSync(file)) {
+    throw new HistoryStoreError(
+      'EIO',
+      path,
+      `Cannot save process history to ${path}: the history writer ${file} is missing (run npm run build).`,
+    );
+  }
+  const state = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  const {port1: replies, port2: workerReplies} = new MessageChannel();
+  const data: WriterData = {path, state: state.buffer as SharedArrayBuffer, replies: workerReplies};
+  // execArgv: [] keeps the caller's loaders (tsx in tests) and flags out of a worker that runs plain JS.
+  const worker = new Worker(file, {workerData: data, transferList: [workerReplies], execArgv: []});
+  worker.unref();
+  replies.unref();
+  let exitError: Error | undefined;
+  // Without a listener an error in the worker would be thrown on this thread; keep it for the timeout message.
+  worker.on('error', (error) => {
+    exitError = error;
+  });
+  let posted = 0; // ids of batches sent, from 1
+  let reported = 0; // the last batch whose failure was thrown
+  let latest: WriterFailure | undefined; // the newest failure the worker sent
+  let isStuck = false; // it missed a WRITER_TIMEOUT_MS: don't wait for it again on close
+
+  function send(request: WriterRequest): void {
+    worker.postMessage(request);
+  }
+
+  /** Block until the worker has handled batch `id`. */
+  function waitFor(id: number): void {
+    const deadline = performance.now() + WRITER_TIMEOUT_MS;
+    for (;;) {
+      const handled = Atomics.load(state, WRITER_HANDLED);
+      if (handled >= id) return;
+      const left = deadline - performance.now();
+      if (left <= 0 || isStuck) {
+        isStuck = true;
+        const why = exitError === undefined ? '' : ` (${exitError.message.replace(/\s+/g, ' ')})`;
+        throw new HistoryStoreError(
+          'EIO',
+          path,
+          `Cannot save process history to ${path}: its writer thread did not answer within ${WRITER_TIMEOUT_MS / 1_000} s${why}; the rows recorded since its last commit may be lost.`,
+        );
+      }
+      Atomics.wait(state, WRITER_HANDLED, handled, left);
+    }
+  }
+
+  /** The failure the worker reported for its last handled batch, if that batch failed. */
+  function currentFailure(): WriterFailure | undefined {
+    if (Atomics.load(state, WRITER_FAILING) === 0) return undefined;
+    // The worker sends the failure before it sets WRITER_FAILING, so the message is already here.
+    for (let next = receiveMessageOnPort(replies); next !== undefined; next = receiveMessageOnPort(replies))
+      latest = next.message as WriterFailure;
+    return latest;
+  }
+
+  function toError(failure: WriterFailure): HistoryStoreError {
+    reported = Math.max(reported, failure.id);
+    const error = new HistoryStoreError(failure.code, path, failure.message);
+    error.cause = Object.assign(new Error(failure.cause.message), {code: failure.cause.code});
+    return error;
+  }
+
+  return {
+    post(processes, tasks) {
+      posted += 1;
+      send({type: 'write', id: posted, processes, tasks});
+    },
+
+    settle() {
+      // Rows a failed batch left in the worker are retried by the next one; send an empty one if need be.
+      if (Atomics.load(state, WRITER_FAILING) === 1 && Atomics.load(state, WRITER_HANDLED) === posted) {
+        posted += 1;
+        send({type: 'write', id: posted, processes: [], tasks: []});
+      }
+      waitFor(posted);
+      const failure = currentFailure();
+      if (failure !== undefined) throw toError(failure);
+    },
+
+    takeFailure() {
+      const failure = currentFailure();
+      return failure !== undefined && failure.id > reported ? toError(failure) : undefined;
+    },
+
+    close() {
+      if (!isStuck) {
+        posted += 1;
+        send({type: 'close', id: posted});
+        try {
+          waitFor(posted);
+        } catch {
+          // Stuck: terminate it below; the caller's flush has already reported what was lost.
+        }
+      }
+      void worker.terminate();
+      replies.close();
+    },
+  };
+}
+
+/** The worker's bundled file: beside this module in dist/, else the package's dist/ when running from src/. */
+function writerFile(): string {
+  const beside = nodePath.join(nodePath.dirname(fileURLToPath(import.meta.url)), WRITER_FILE);
+  if (fs.existsSync(beside)) return beside;
+  return fileURLToPath(new URL(`../../dist/${WRITER_FILE}`, import.meta.url));
 }
 
 /** Reject a row limit SQLite would misread (negative means "no limit" there). */

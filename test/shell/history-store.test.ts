@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -592,4 +593,230 @@ test('a schema 2 database gains the tasks table on open and keeps its rows', (t)
   const observer = new Database(file, {readonly: true});
   assert.equal(observer.pragma('user_version', {simple: true}), 3);
   observer.close();
+});
+
+// Background writes: the same store with its boots, processes and tasks written by a worker thread
+// (dist/history-writer.js, so these need `node scripts/build.js` first, as `npm test` does).
+
+const background = {backgroundWrites: true} as const;
+
+/** Resolve after `ms` of real time. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+test('background writes: processes and tasks round-trip, and a read right after record sees the row', (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const store = openHistoryStore(file, background);
+  store.record(finished(1));
+  assert.deepEqual(store.recent(5), [{boot: 1, seq: 1, ...finished(1)}]);
+  store.recordTask(task('t1', {args: {n: 3}, status: 'failed', error: 'boom', cached: true}));
+  assert.deepEqual(store.recentTasks(5), [
+    {...task('t1', {status: 'failed', error: 'boom', cached: true}), seq: 1, args: '{"n":3}'},
+  ]);
+  store.record(finished(2, {exitStatus: 1}));
+  assert.equal(store.summary().failed, 1);
+  store.recordTask(task('t2', {status: 'timeout'}));
+  assert.equal(store.taskSummary().timeout, 1);
+  store.close();
+});
+
+test('background writes: opening and closing without a row touches nothing on disk', (t) => {
+  const file = path.join(tempDir(t), 'data', 'history.sqlite');
+  const store = openHistoryStore(file, background);
+  store.flush();
+  store.close();
+  assert.equal(fs.existsSync(path.dirname(file)), false);
+});
+
+test('background writes number boots as before, and a run with only tasks adds none', (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const first = openHistoryStore(file, background);
+  first.record(finished(1));
+  first.record(finished(2));
+  first.close();
+  const tasksOnly = openHistoryStore(file, background);
+  tasksOnly.recordTask(task('t1'));
+  tasksOnly.close();
+  const third = openHistoryStore(file, background);
+  third.recordTask(task('t2'));
+  third.flush(); // tasks alone: still no boot for this run
+  third.record(finished(1, {name: 'editor'}));
+  assert.deepEqual(
+    third.recent(5).map(({boot, seq, name}) => `${name} ${boot}.${seq}`),
+    ['proc1 1.1', 'proc2 1.2', 'editor 2.1'],
+  );
+  assert.equal(third.summary().boots, 2);
+  third.close();
+});
+
+test('background close leaves every row on disk, in order', (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const store = openHistoryStore(file, background);
+  // Several full batches and a part of one, processes and tasks interleaved.
+  for (let n = 1; n <= 1_000; n += 1) {
+    store.record(finished(n));
+    if (n % 3 === 0) store.recordTask(task(`t${n}`));
+  }
+  store.close();
+
+  const reopened = openHistoryStore(file);
+  const rows = reopened.recent(2_000);
+  const tasks = reopened.recentTasks(2_000);
+  reopened.close();
+  assert.equal(rows.length, 1_000);
+  assert.ok(rows.every((row, index) => row.pid === index + 1 && row.seq === index + 1 && row.boot === 1));
+  assert.equal(tasks.length, 333);
+  assert.ok(tasks.every((row, index) => row.taskId === `t${3 * (index + 1)}` && row.seq === index + 1));
+});
+
+test('background writes reach the file shortly after the last record, without a flush', async (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const store = openHistoryStore(file, background);
+  t.after(() => store.close());
+  store.record(finished(1));
+  store.recordTask(task('t1'));
+  let count = 0;
+  for (let waited = 0; waited < 10_000 && count < 2; waited += 20) {
+    await sleep(20);
+    if (!fs.existsSync(file)) continue;
+    const observer = new Database(file, {readonly: true});
+    try {
+      count = observer
+        .prepare<[], number>('SELECT (SELECT COUNT(*) FROM processes) + (SELECT COUNT(*) FROM tasks)')
+        .pluck()
+        .get()!;
+    } catch {
+      // The worker has created the file but not its tables yet.
+    } finally {
+      observer.close();
+    }
+  }
+  assert.equal(count, 2, 'the worker should have written both rows well within 10 s');
+});
+
+test('a broken file gives the same error with background writes as without', async (t) => {
+  const setups: [string, (file: string) => void, HistoryStoreErrorCode][] = [
+    ['not SQLite', (file) => fs.writeFileSync(file, 'my notes\n'.repeat(100)), 'ENOTDB'],
+    ['a directory', (file) => fs.mkdirSync(file), 'EROFS'],
+    [
+      'a newer schema',
+      (file) => {
+        const future = new Database(file);
+        future.pragma('user_version = 99');
+        future.close();
+      },
+      'ENOTSUP',
+    ],
+  ];
+  for (const [name, breakFile, code] of setups) {
+    await t.test(name, (t) => {
+      const messages = [undefined, background].map((options) => {
+        const file = path.join(tempDir(t), 'history.sqlite');
+        breakFile(file);
+        const store = openHistoryStore(file, options);
+        store.record(finished(1));
+        store.recordTask(task('t1'));
+        const flushed = assertStoreError(() => store.flush(), code, file);
+        assertStoreError(() => store.recentTasks(1), code, file);
+        assertStoreError(() => store.close(), code, file);
+        assertStoreError(() => store.summary(), 'EBADF', file);
+        return flushed.message.replace(file, 'FILE');
+      });
+      assert.equal(messages[1], messages[0]);
+    });
+  }
+});
+
+test('a failed background write names the file and why, and keeps the rows for the next flush', (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const store = openHistoryStore(file, background);
+  store.recordTask(task('t1'));
+  store.flush();
+  const saboteur = new Database(file);
+  t.after(() => saboteur.close());
+  saboteur.exec(`CREATE TRIGGER full BEFORE INSERT ON tasks
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+  store.recordTask(task('t2'));
+  store.record(finished(1));
+  const error = assertStoreError(() => store.flush(), 'EIO', file);
+  assert.match(
+    error.message,
+    /^Cannot save process history to .*: database or disk is full \(1 finished processes and 1 task still buffered\)\.$/,
+  );
+  assertStoreError(() => store.taskSummary(), 'EIO', file); // a read retries, and fails again
+  saboteur.exec('DROP TRIGGER full');
+  assert.deepEqual(
+    store.recentTasks(5).map((row) => row.taskId),
+    ['t1', 't2'],
+  );
+  // The failed attempts used up no boot: this run's processes are boot 1.
+  assert.deepEqual(
+    store.recent(5).map(({boot, seq}) => [boot, seq]),
+    [[1, 1]],
+  );
+  store.close();
+});
+
+test('a background batch that failed is reported by a later record, and its rows are kept', async (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const store = openHistoryStore(file, background);
+  store.record(finished(1));
+  store.flush();
+  const saboteur = new Database(file);
+  t.after(() => saboteur.close());
+  saboteur.exec(`CREATE TRIGGER full BEFORE INSERT ON processes
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+
+  // Batches go to the worker without waiting; a failure shows at a later batch's record().
+  let recorded = 1;
+  let caught: unknown;
+  for (let round = 0; round < 500 && caught === undefined; round += 1) {
+    try {
+      for (let n = 0; n < 300; n += 1) {
+        recorded += 1;
+        store.record(finished(recorded));
+      }
+    } catch (error) {
+      caught = error;
+    }
+    await sleep(20);
+  }
+  assert.ok(caught instanceof HistoryStoreError, `expected a HistoryStoreError, got ${String(caught)}`);
+  assert.equal(caught.code, 'EIO');
+  assert.match(caught.message, /database or disk is full \(\d+ finished processes still buffered\)/);
+
+  saboteur.exec('DROP TRIGGER full');
+  const rows = store.recent(100_000);
+  store.close();
+  assert.equal(rows.length, recorded); // the row whose record() threw is kept too
+  assert.ok(rows.every((row, index) => row.seq === index + 1 && row.boot === 1));
+});
+
+test('the writer thread never keeps a process alive', (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const storeUrl = new URL('../../src/shell/history-store.ts', import.meta.url).href;
+  // One store closed, one left open with its worker started and idle: the process must still end.
+  const script = `
+    import {openHistoryStore} from ${JSON.stringify(storeUrl)};
+    const row = {pid: 1, name: 'a', arrival: 0, firstRun: 0, completion: 3, burst: 3, cpuTime: 3,
+      waiting: 0, turnaround: 3, response: 0, exitStatus: 0, reason: 'exited'};
+    const closed = openHistoryStore(process.argv[1], {backgroundWrites: true});
+    closed.record(row);
+    closed.close();
+    const open = openHistoryStore(process.argv[1], {backgroundWrites: true});
+    open.record({...row, pid: 2});
+    console.log(open.recent(5).length);
+  `;
+  const started = performance.now();
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const elapsedMs = performance.now() - started;
+  assert.equal(child.signal, null, `the child was killed after ${Math.round(elapsedMs)} ms: ${child.stderr}`);
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(child.stdout.trim(), '2');
+  // Start-up (tsx, the worker, SQLite) takes well under a second; an idle worker holding it up would hit the timeout.
+  assert.ok(elapsedMs < 15_000, `the child took ${Math.round(elapsedMs)} ms`);
 });
