@@ -307,9 +307,13 @@ async function main(): Promise<number> {
   if (verb === 'serve' && config.offline) usageError('`p2pos serve` is a peer: it cannot be --offline.');
   const kernel = bootKernel();
   const dataDir = cli.flags.data ?? defaultDataDir();
-  const history = openHistoryStore(join(dataDir, HISTORY_DB_FILE));
   const isInteractive =
     verb === undefined && cli.flags.command === undefined && process.stdin.isTTY && process.stdout.isTTY;
+  // A peer and the console write history from a worker thread, off the event loop; scripts write in
+  // this thread, which starts faster and is all a short run needs.
+  const history = openHistoryStore(join(dataDir, HISTORY_DB_FILE), {
+    backgroundWrites: verb === 'serve' || isInteractive,
+  });
   const style = chooseStyle(cli.flags.json);
   const wantsLog = process.env.P2POS_LOG === '1' || verb === 'serve';
   const net = createNetAccess({
