@@ -87,6 +87,8 @@ export interface SandboxPoolOptions {
   memoryMb?: number;
   /** The largest result, as bytes of JSON. @default 1 MiB */
   maxOutputBytes?: number;
+  /** A task whose code last ran in less than this many ms is marked `hold` (its host may batch results). @default 1 */
+  quickMs?: number;
   /** Receives the hosts' stderr and the pool's own notes (restarts), a line at a time. */
   log?: (line: string) => void;
 }
@@ -127,7 +129,7 @@ const HOST_START_TIMEOUT_MS = 15_000;
 /** After this many hosts in a row die before becoming ready, the waiting tasks fail with ECRASH. */
 const MAX_START_FAILURES = 3;
 /** A task whose code last ran in less than this is marked `hold`: its host may batch results before it. */
-const QUICK_MS = 1;
+const DEFAULT_QUICK_MS = 1;
 /** Codes remembered as quick; longer code is never marked (its text would be the key). */
 const MAX_QUICK_CODES = 256;
 const MAX_QUICK_CODE_CHARS = 8192;
@@ -181,6 +183,7 @@ class Pool implements SandboxPool {
   readonly #hostPath: string;
   readonly #config: HostConfig;
   readonly #log: (line: string) => void;
+  readonly #quickMs: number;
   readonly #hosts: (Host | undefined)[];
   readonly #queue = new JobQueue();
   readonly #byTaskId = new Map<string, Job>();
@@ -210,6 +213,9 @@ class Pool implements SandboxPool {
     this.#hostPath = options.hostPath ?? defaultHostPath();
     this.#config = {memoryMb, maxOutputBytes};
     this.#log = options.log ?? (() => {});
+    this.#quickMs = options.quickMs ?? DEFAULT_QUICK_MS;
+    if (!(this.#quickMs >= 0 && this.#quickMs <= MAX_TIMEOUT_MS))
+      throw new RangeError(`Quick threshold ${this.#quickMs} ms is not from 0 to ${MAX_TIMEOUT_MS}.`);
     this.#hosts = new Array<Host | undefined>(size).fill(undefined);
   }
 
@@ -437,7 +443,7 @@ class Pool implements SandboxPool {
     this.#answered(host, job);
     const execMs = typeof header.execMs === 'number' ? header.execMs : 0;
     if (job.quickKey !== undefined) {
-      if (execMs < QUICK_MS && header.code !== 'ECANCELED') this.#quick.set(job.quickKey, true);
+      if (execMs < this.#quickMs && header.code !== 'ECANCELED') this.#quick.set(job.quickKey, true);
       else this.#quick.delete(job.quickKey);
     }
     if (header.ok === true) {
