@@ -27,21 +27,23 @@ const EMPTY = Buffer.alloc(0);
  */
 export function encodeFrame(header: FrameHeader, body?: Uint8Array): Buffer {
   const withBody = body && body.length > 0 ? {...header, bodyBytes: body.length} : header;
-  const json = Buffer.from(JSON.stringify(withBody), 'utf8');
-  if (json.length > MAX_HEADER_BYTES)
+  const json = JSON.stringify(withBody);
+  // Encoded straight into the frame: no intermediate Buffer per frame.
+  const jsonBytes = Buffer.byteLength(json, 'utf8');
+  if (jsonBytes > MAX_HEADER_BYTES)
     throw new ProtocolError(
       'E2BIG',
-      `Frame header of ${json.length} bytes is over the ${MAX_HEADER_BYTES}-byte limit.`,
+      `Frame header of ${jsonBytes} bytes is over the ${MAX_HEADER_BYTES}-byte limit.`,
     );
   if (body && body.length > MAX_BODY_BYTES)
     throw new ProtocolError(
       'E2BIG',
       `Frame body of ${body.length} bytes is over the ${MAX_BODY_BYTES}-byte limit.`,
     );
-  const frame = Buffer.allocUnsafe(LENGTH_BYTES + json.length + (body?.length ?? 0));
-  frame.writeUInt32BE(json.length, 0);
-  json.copy(frame, LENGTH_BYTES);
-  if (body && body.length > 0) frame.set(body, LENGTH_BYTES + json.length);
+  const frame = Buffer.allocUnsafe(LENGTH_BYTES + jsonBytes + (body?.length ?? 0));
+  frame.writeUInt32BE(jsonBytes, 0);
+  frame.write(json, LENGTH_BYTES, 'utf8');
+  if (body && body.length > 0) frame.set(body, LENGTH_BYTES + jsonBytes);
   return frame;
 }
 
@@ -83,7 +85,15 @@ export class FrameDecoder {
   #next(): Frame | undefined {
     if (this.#headerBytes === undefined) {
       if (this.#buffered < LENGTH_BYTES) return undefined;
-      const length = this.#take(LENGTH_BYTES).readUInt32BE(0);
+      const first = this.#chunks[0]!;
+      let length: number;
+      if (first.length > LENGTH_BYTES) {
+        length = first.readUInt32BE(0); // the usual case: no Buffer made for four bytes
+        this.#chunks[0] = first.subarray(LENGTH_BYTES);
+        this.#buffered -= LENGTH_BYTES;
+      } else {
+        length = this.#take(LENGTH_BYTES).readUInt32BE(0);
+      }
       if (length === 0) throw new ProtocolError('EFRAME', 'Frame with an empty header.');
       if (length > MAX_HEADER_BYTES)
         throw new ProtocolError(
@@ -94,7 +104,15 @@ export class FrameDecoder {
     }
     if (this.#header === undefined) {
       if (this.#buffered < this.#headerBytes) return undefined;
-      this.#header = parseHeader(this.#take(this.#headerBytes));
+      const first = this.#chunks[0]!;
+      if (first.length > this.#headerBytes) {
+        // the usual case: read the header where it lies
+        this.#header = parseHeader(first.toString('utf8', 0, this.#headerBytes), this.#headerBytes);
+        this.#chunks[0] = first.subarray(this.#headerBytes);
+        this.#buffered -= this.#headerBytes;
+      } else {
+        this.#header = parseHeader(this.#take(this.#headerBytes).toString('utf8'), this.#headerBytes);
+      }
       this.#bodyBytes = bodyLength(this.#header);
     }
     if (this.#buffered < this.#bodyBytes) return undefined;
@@ -128,12 +146,12 @@ export class FrameDecoder {
   }
 }
 
-function parseHeader(bytes: Buffer): FrameHeader {
+function parseHeader(text: string, bytes: number): FrameHeader {
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
-    throw new ProtocolError('EFRAME', `Frame header is not JSON (${bytes.length} bytes).`);
+    throw new ProtocolError('EFRAME', `Frame header is not JSON (${bytes} bytes).`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new ProtocolError('EFRAME', 'Frame header is not a JSON object.');
