@@ -99,7 +99,8 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
     const wasRunning = job.state === 'running';
     job.state = 'done';
     jobs.delete(job.spec.taskId);
-    if (job.pid !== undefined && kernel.process(job.pid)?.state === 'waiting') {
+    // Still standing for the task (not killed meanwhile): looked up by task id, not by a process view.
+    if (job.pid !== undefined && kernel.taskPid(job.spec.taskId) === job.pid) {
       finishing.add(job);
       try {
         kernel.finishTask(job.pid, outcome.ok ? 0 : 1, outcome.ok ? undefined : outcome.code);
