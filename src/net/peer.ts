@@ -167,13 +167,33 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   let isClosing = false;
 
   // ---- serving other peers ----
+  // Tasks run for a connection share its fate: when the submitter goes away (closed, crashed), no one
+  // is left to read their results, so they are canceled rather than left to run to their time limit.
+  const runningFor = new WeakMap<Connection, Set<string>>();
+  const runFor = async (connection: Connection, task: TaskSpec): Promise<TaskOutcome> => {
+    let tasks = runningFor.get(connection);
+    if (tasks === undefined) {
+      const open = new Set<string>();
+      runningFor.set(connection, (tasks = open));
+      connection.onClose(() => {
+        for (const taskId of open) runner.cancel(taskId, `its submitter ${connection.remote?.peer} went away`);
+      });
+    }
+    if (tasks.has(task.taskId)) return runner.run(task, connection.remote!.peer); // refused: EEXIST
+    tasks.add(task.taskId);
+    try {
+      return await runner.run(task, connection.remote!.peer);
+    } finally {
+      tasks.delete(task.taskId);
+    }
+  };
   const serve = async (request: Request, connection: Connection): Promise<Record<string, unknown>> => {
     const from = connection.remote!.peer;
     switch (request.type) {
       case 'EXEC':
-        return {outcome: await runner.run(request.task, from)};
+        return {outcome: await runFor(connection, request.task)};
       case 'BATCH':
-        return {outcomes: await Promise.all(request.tasks.map((task) => runner.run(task, from)))};
+        return {outcomes: await Promise.all(request.tasks.map((task) => runFor(connection, task)))};
       case 'CANCEL': {
         const state = runner.cancel(request.taskId, `canceled by ${from}`);
         if (state === undefined)

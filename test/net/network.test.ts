@@ -434,6 +434,26 @@ describe('a tracker and three serve peers, each a process', {timeout: 120_000}, 
   );
 
   test(
+    'a task whose submitter dies is canceled on the peer running it, not left to its time limit',
+    {timeout: TEST_TIMEOUT_MS},
+    async () => {
+      const session = await cluster.session();
+      const started = await session.send(`exec --bg --no-cache --peer ${beta.id} --timeout 60000 -e "${LOOP}"`);
+      assert.ok(started.ok, JSON.stringify(started));
+      await cluster.waitForPeers(
+        (peers) => (find(peers, beta.id)?.load.tasks ?? 0) >= 1,
+        'beta to be running the loop',
+      );
+      await session.proc.kill();
+      await cluster.waitForPeers(
+        (peers) => find(peers, beta.id)?.load.tasks === 0,
+        'beta to stop the loop of a submitter that died',
+        5_000,
+      );
+    },
+  );
+
+  test(
     'a script client stopped by SIGTERM unregisters from the tracker and exits 143',
     {timeout: TEST_TIMEOUT_MS},
     async () => {
