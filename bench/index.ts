@@ -5,6 +5,7 @@ import {allocSection} from './alloc.js';
 import {cliSection} from './cli.js';
 import {consoleSection} from './console.js';
 import type {Figure, Section} from './figure.js';
+import {filesSection} from './files.js';
 import {netSection} from './net.js';
 import {benchSandbox} from './sandbox.js';
 import {schedulerSection} from './scheduler.js';
@@ -16,6 +17,7 @@ const sections: [string, Section][] = [
   ['console', consoleSection],
   ['sandbox', benchSandbox],
   ['net', netSection],
+  ['files', filesSection],
 ];
 
 const isJson = process.argv.includes('--json');
