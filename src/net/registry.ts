@@ -9,9 +9,9 @@
 // Time comes from the injected `now`; nothing here runs on a timer (the tracker calls sweep()).
 
 import fs from 'node:fs';
-import {createRequire} from 'node:module';
 import nodePath from 'node:path'; // `path` is the database file's path throughout
 import type BetterSqlite3 from 'better-sqlite3';
+import {loadSqlite, migrateSchema} from '../sqlite.js';
 import {toJsonText, type JsonValue} from './json.js';
 import type {PeerLoad} from './messages.js';
 import {NetError} from './net-error.js';
@@ -30,9 +30,8 @@ const MAX_HOST_LENGTH = 255;
 const MAX_PORT = 65_535;
 const BUSY_TIMEOUT_MS = 2_000; // a second tracker on the same file waits this long for the write lock
 const DATA_DIR_MODE = 0o700;
-const SCHEMA_VERSION = 1; // PRAGMA user_version once MIGRATIONS have run
 
-// MIGRATIONS[n] takes the schema from version n to n + 1.
+// MIGRATIONS[n] takes the schema from version n to n + 1; a file's PRAGMA user_version says how far it is.
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE peers (
      id TEXT PRIMARY KEY,
@@ -206,15 +205,6 @@ interface Statements {
   updateBeat: BetterSqlite3.Statement<BeatParams>;
   upsertSetting: BetterSqlite3.Statement<[key: string, value: string]>;
   deleteSetting: BetterSqlite3.Statement<[key: string]>;
-}
-
-// Loaded on first use, not at import: a p2pos that is no tracker should not pay for the native module.
-const requireCommonJs = createRequire(import.meta.url);
-let sqlite: typeof BetterSqlite3 | undefined;
-
-function loadSqlite(): typeof BetterSqlite3 {
-  sqlite ??= requireCommonJs('better-sqlite3') as typeof BetterSqlite3;
-  return sqlite;
 }
 
 /**
@@ -514,7 +504,15 @@ function connect(path: string): {
     // In WAL mode NORMAL keeps every committed transaction through a crash of the tracker process;
     // only a power cut can lose the last few (heartbeats, or a registration the peer will repeat).
     db.pragma('synchronous = NORMAL');
-    migrate(db, path);
+    migrateSchema(
+      db,
+      MIGRATIONS,
+      (version, known) =>
+        new NetError(
+          'ENOTSUP',
+          `Registry ${path} has schema version ${version}; this p2pos understands up to ${known}. Upgrade p2pos or move the file away.`,
+        ),
+    );
     const statements: Statements = {
       upsertPeer: db.prepare<UpsertParams>(
         `INSERT INTO peers (id, name, host, port, version, registered_at, last_heartbeat, ready, tasks, queue, tasks_done, rtt_ms)
@@ -545,21 +543,6 @@ function connect(path: string): {
     if (error instanceof NetError) throw error;
     throw toNetError(error, `Cannot open registry ${path}`);
   }
-}
-
-/** Bring the schema to SCHEMA_VERSION, one step per version, inside one IMMEDIATE transaction. */
-function migrate(db: BetterSqlite3.Database, path: string): void {
-  db.transaction(() => {
-    const version = db.pragma('user_version', {simple: true}) as number;
-    if (version > SCHEMA_VERSION) {
-      throw new NetError(
-        'ENOTSUP',
-        `Registry ${path} has schema version ${version}; this p2pos understands up to ${SCHEMA_VERSION}. Upgrade p2pos or move the file away.`,
-      );
-    }
-    for (let step = version; step < SCHEMA_VERSION; step += 1) db.exec(MIGRATIONS[step]!);
-    if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
 }
 
 /**

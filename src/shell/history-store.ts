@@ -14,11 +14,11 @@
 
 import type {ExitRecord} from '../kernel/index.js';
 import fs from 'node:fs';
-import {createRequire} from 'node:module';
 import nodePath from 'node:path'; // `path` is the database file's path throughout
 import {fileURLToPath} from 'node:url';
 import {MessageChannel, receiveMessageOnPort, Worker, type MessagePort} from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
+import {loadSqlite, migrateSchema} from '../sqlite.js';
 import type {WriterData, WriterFailure, WriterRequest} from './history-writer.js';
 
 /** One finished process, as the kernel reports it on exit (virtual ticks). */
@@ -178,9 +178,8 @@ const WRITER_TIMEOUT_MS = 10_000;
 const WRITER_FILE = 'history-writer.js'; // bundled beside this module in dist/ (scripts/build.js)
 const BUSY_TIMEOUT_MS = 2_000; // another p2pos sharing the data dir holds the write lock only for one flush
 const DATA_DIR_MODE = 0o700; // history is the user's own business
-const SCHEMA_VERSION = 3; // PRAGMA user_version once MIGRATIONS have run
 
-// MIGRATIONS[n] takes the schema from version n to n + 1.
+// MIGRATIONS[n] takes the schema from version n to n + 1; a file's PRAGMA user_version says how far it is.
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE boots (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -326,14 +325,6 @@ export interface Connection {
 }
 
 // Loaded on first use, not at import: `p2pos -c exit` should not pay for the native module.
-// A local name other than `require` keeps bundlers from trying to inline the package.
-const requireCommonJs = createRequire(import.meta.url);
-let sqlite: typeof BetterSqlite3 | undefined;
-
-function loadSqlite(): typeof BetterSqlite3 {
-  sqlite ??= requireCommonJs('better-sqlite3') as typeof BetterSqlite3;
-  return sqlite;
-}
 
 export interface HistoryStoreOptions {
   /**
@@ -581,7 +572,16 @@ export function openConnection(path: string): Connection {
     // The first statement reads the header, so a file that is not SQLite fails here.
     if (!isMemory) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    migrate(db, path);
+    migrateSchema(
+      db,
+      MIGRATIONS,
+      (version, known) =>
+        new HistoryStoreError(
+          'ENOTSUP',
+          path,
+          `History database ${path} has schema version ${version}; this p2pos understands up to ${known}. Upgrade p2pos or move the file away.`,
+        ),
+    );
     return {
       db,
       insertBoot: db.prepare<[string]>('INSERT INTO boots (started_at) VALUES (?)'),
@@ -842,27 +842,6 @@ function readOrThrow<T>(path: string, read: () => T): T {
   } catch (error) {
     throw toStoreError(error, path, (reason) => `Cannot read process history from ${path}: ${reason}.`);
   }
-}
-
-/** Bring the schema to SCHEMA_VERSION, one step per version, inside one IMMEDIATE transaction. */
-function migrate(db: BetterSqlite3.Database, path: string): void {
-  db.transaction(() => {
-    // Read inside the write lock: two p2pos starting together must not both create the tables.
-    const version = db.pragma('user_version', {simple: true}) as number;
-    if (version > SCHEMA_VERSION) {
-      throw new HistoryStoreError(
-        'ENOTSUP',
-        path,
-        `History database ${path} has schema version ${version}; this p2pos understands up to ${SCHEMA_VERSION}. Upgrade p2pos or move the file away.`,
-      );
-    }
-    for (let step = version; step < SCHEMA_VERSION; step += 1) {
-      const migration = MIGRATIONS[step];
-      if (migration === undefined) throw new Error(`No migration from schema version ${step}.`);
-      db.exec(migration);
-    }
-    if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
 }
 
 /** A task's insert parameters; throws EINVAL naming the first bad field (before it can poison a batch). */

@@ -12,9 +12,9 @@
 //   - pauseDownload, failDownload, finishDownload, removeDownload; close() writes the pending marks.
 
 import fs from 'node:fs';
-import {createRequire} from 'node:module';
 import nodePath from 'node:path'; // `path` is the database file's path throughout
 import type BetterSqlite3 from 'better-sqlite3';
+import {loadSqlite, migrateSchema} from '../../sqlite.js';
 import {chunkCount, chunkRange, type Manifest} from './manifest.js';
 
 /** The transfer database's file name inside the data directory (beside history.sqlite). */
@@ -35,10 +35,10 @@ export const MAX_ERROR_CHARS = 1024;
 const HASH_BYTES = 32; // SHA-256
 const BUSY_TIMEOUT_MS = 2_000; // another p2pos on the same data dir holds the write lock only for one flush
 const DATA_DIR_MODE = 0o700;
-const SCHEMA_VERSION = 1; // PRAGMA user_version once MIGRATIONS have run
 
-// MIGRATIONS[n] takes the schema from version n to n + 1. Chunk hashes are stored raw (32 bytes each), and a
-// download's manifest sits in a table of its own, so updating its progress never rewrites megabytes of hashes.
+// MIGRATIONS[n] takes the schema from version n to n + 1; a file's PRAGMA user_version says how far it is.
+// Chunk hashes are stored raw (32 bytes each), and a download's manifest sits in a table of its own, so
+// updating its progress never rewrites megabytes of hashes.
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE shares (
      id INTEGER PRIMARY KEY,
@@ -360,15 +360,6 @@ interface Connection {
   >;
   deleteDownload: BetterSqlite3.Statement<[id: number]>;
   deleteManifest: BetterSqlite3.Statement<[id: number]>;
-}
-
-// Loaded on first use, not at import: a p2pos that shares nothing should not pay for the native module.
-const requireCommonJs = createRequire(import.meta.url);
-let sqlite: typeof BetterSqlite3 | undefined;
-
-function loadSqlite(): typeof BetterSqlite3 {
-  sqlite ??= requireCommonJs('better-sqlite3') as typeof BetterSqlite3;
-  return sqlite;
 }
 
 /**
@@ -745,7 +736,16 @@ function openConnection(path: string): Connection {
     if (!isMemory) db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a commit survives the process being killed, not a power cut (see markVerified).
     db.pragma('synchronous = NORMAL');
-    migrate(db, path);
+    migrateSchema(
+      db,
+      MIGRATIONS,
+      (version, known) =>
+        new TransferStoreError(
+          'ENOTSUP',
+          path,
+          `Transfer database ${path} has schema version ${version}; this p2pos understands up to ${known}. Upgrade p2pos or move the file away.`,
+        ),
+    );
     const selectDownloads = `SELECT ${DOWNLOAD_COLUMNS} FROM ${DOWNLOADS_FROM}`;
     return {
       db,
@@ -805,27 +805,6 @@ function openConnection(path: string): Connection {
     if (error instanceof TransferStoreError) throw error;
     throw toStoreError(error, path, (reason) => `Cannot open transfer database ${path}: ${reason}.`);
   }
-}
-
-/** Bring the schema to SCHEMA_VERSION, one step per version, inside one IMMEDIATE transaction. */
-function migrate(db: BetterSqlite3.Database, path: string): void {
-  db.transaction(() => {
-    // Read inside the write lock: two p2pos starting together must not both create the tables.
-    const version = db.pragma('user_version', {simple: true}) as number;
-    if (version > SCHEMA_VERSION) {
-      throw new TransferStoreError(
-        'ENOTSUP',
-        path,
-        `Transfer database ${path} has schema version ${version}; this p2pos understands up to ${SCHEMA_VERSION}. Upgrade p2pos or move the file away.`,
-      );
-    }
-    for (let step = version; step < SCHEMA_VERSION; step += 1) {
-      const migration = MIGRATIONS[step];
-      if (migration === undefined) throw new Error(`No migration from schema version ${step}.`);
-      db.exec(migration);
-    }
-    if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
 }
 
 function checkManifest(manifest: Manifest, path: string): void {
