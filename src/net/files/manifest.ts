@@ -20,6 +20,11 @@ export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 /** Smallest and largest chunk size a peer accepts (a chunk travels as one frame body, under MAX_BODY_BYTES). */
 export const MIN_CHUNK_SIZE = 4 * 1024;
 export const MAX_CHUNK_SIZE = 4 * 1024 * 1024;
+/**
+ * Most chunks a file may have: its hashes travel raw (32 bytes each) in one frame body, 2 MiB at most,
+ * well under the 8 MiB body limit. A 4 GiB file needs chunks of 64 KiB or more.
+ */
+export const MAX_CHUNKS = 65_536;
 /** Largest file shared unless configured otherwise. */
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 ** 3;
 
@@ -115,6 +120,11 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
         'EFBIG',
         `${showValue(path)} is ${size} bytes, over the ${maxBytes}-byte limit for a shared file.`,
       );
+    if (chunkCount(size, chunkSize) > MAX_CHUNKS)
+      throw new FileError(
+        'EFBIG',
+        `${showValue(path)} is ${size} bytes: in chunks of ${chunkSize} that is over ${MAX_CHUNKS} chunks; use chunks of ${Math.ceil(size / MAX_CHUNKS)} bytes or more.`,
+      );
     const read: BlockReader = {handle, path, size, signal, onProgress: options.onProgress};
     // Reads are whole chunks, so a block's chunks start at multiples of chunkSize.
     const blockBytes = chunkSize * Math.max(1, Math.floor(READ_BYTES / chunkSize));
@@ -189,6 +199,11 @@ export function checkManifest(value: unknown, options: CheckManifestOptions = {}
     );
   checkChunkSize(chunkSize, 'Manifest field `chunkSize`');
   const checkedChunkSize = chunkSize as number;
+  if (chunkCount(size, checkedChunkSize) > MAX_CHUNKS)
+    throw new FileError(
+      'EFBIG',
+      `Manifest of ${size} bytes in chunks of ${checkedChunkSize} has over ${MAX_CHUNKS} chunks.`,
+    );
   if (!Array.isArray(chunkHashes))
     throw new FileError(
       'EINVAL',

@@ -26,6 +26,7 @@ import {
   DEFAULT_MAX_FILE_BYTES,
   hashFile,
   MAX_CHUNK_SIZE,
+  MAX_CHUNKS,
   MIN_CHUNK_SIZE,
   verifyChunk,
   type Manifest,
@@ -431,8 +432,49 @@ test('checkManifest takes a smaller maxBytes', () => {
   assert.equal(checkManifest(validManifest(), {maxBytes: 8193}).size, 8193);
 });
 
-test('checkManifest accepts the largest file of the smallest chunks (a million hashes)', () => {
+test('checkManifest accepts a manifest of MAX_CHUNKS chunks, and the largest file in chunks that fit', () => {
+  const most = {
+    ...validManifest(),
+    size: MAX_CHUNKS * K,
+    chunkHashes: new Array<string>(MAX_CHUNKS).fill(HASH),
+  };
+  assert.equal(checkManifest(most).chunkHashes.length, MAX_CHUNKS);
   const size = DEFAULT_MAX_FILE_BYTES;
-  const manifest = {...validManifest(), size, chunkHashes: new Array<string>(chunkCount(size, K)).fill(HASH)};
-  assert.equal(checkManifest(manifest).chunkHashes.length, 1024 * 1024);
+  const chunkSize = size / MAX_CHUNKS;
+  const largest = {
+    ...validManifest(),
+    size,
+    chunkSize,
+    chunkHashes: new Array<string>(MAX_CHUNKS).fill(HASH),
+  };
+  assert.equal(checkManifest(largest).chunkHashes.length, MAX_CHUNKS);
+});
+
+test('a file or manifest over MAX_CHUNKS chunks is refused with EFBIG, naming a chunk size that fits', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'p2pos-maxchunks-'));
+  t.after(() => rmSync(dir, {recursive: true, force: true}));
+  const file = join(dir, 'sparse.bin');
+  const size = (MAX_CHUNKS + 1) * MIN_CHUNK_SIZE;
+  writeFileSync(file, '');
+  truncateSync(file, size); // sparse: no disk used
+  await assert.rejects(hashFile(file, {chunkSize: MIN_CHUNK_SIZE}), (error: unknown) => {
+    assert.equal((error as {code?: string}).code, 'EFBIG');
+    assert.match(
+      (error as Error).message,
+      new RegExp(`chunks of ${Math.ceil(size / MAX_CHUNKS)} bytes or more`),
+    );
+    return true;
+  });
+  const hash = '0'.repeat(64);
+  assert.throws(
+    () =>
+      checkManifest({
+        fileId: hash,
+        name: 'big',
+        size,
+        chunkSize: MIN_CHUNK_SIZE,
+        chunkHashes: new Array(MAX_CHUNKS + 1).fill(hash),
+      }),
+    (error: unknown) => (error as {code?: string}).code === 'EFBIG',
+  );
 });
