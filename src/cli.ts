@@ -53,7 +53,7 @@ const cli = meow(
     --port N          This peer's port (default 9000, or a free one); for \`tracker\`, the tracker's port
     --host ADDR       Address to listen on (default 127.0.0.1; 0.0.0.0 listens on every interface)
     --name NAME       This peer's name in \`peers\` (default peer-PORT)
-    --offline         No network: no tracker, no peer, no port opened
+    --offline         No tracker and no port opened; tasks run in this process's own sandbox
     --run FILE        With \`serve\`: run a command file first, then keep serving
     --help, --version
 
