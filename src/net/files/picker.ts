@@ -17,7 +17,7 @@
 // made it stale). So next() is amortized O(P) (the buckets it looks at) and never O(n); endgame
 // next() is O(F); done() is O(copies); failed() is O(P); addPeer O(n); removePeer of a partial
 // holder O(h * P) for the h chunks it had (decrements are applied at once, so no chunk looks commoner
-// than it is). Memory: O(n) plus about 7 bytes a chunk per partial holder.
+// than it is). Memory: O(n), plus for each partial holder 6 bytes a chunk and 8 per chunk it holds.
 
 import {seededRandom} from '../../kernel/index.js';
 import {FileError, showValue} from './errors.js';
