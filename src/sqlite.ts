@@ -32,3 +32,36 @@ export function migrateSchema(
     if (version !== known) db.pragma(`user_version = ${known}`);
   }).immediate();
 }
+
+/** What a SQLite or file-system failure means to a store: the codes its errors carry. */
+export type SqliteFailureCode = 'ENOTDB' | 'ENOSPC' | 'EROFS' | 'EBUSY' | 'EIO';
+
+// SQLite primary result codes (better-sqlite3 puts the extended code, e.g. SQLITE_READONLY_DBMOVED, in
+// `code`) and fs errno codes, mapped to ours.
+const FAILURE_CODES: Readonly<Record<string, SqliteFailureCode>> = {
+  SQLITE_NOTADB: 'ENOTDB',
+  SQLITE_CORRUPT: 'ENOTDB',
+  SQLITE_FULL: 'ENOSPC',
+  SQLITE_READONLY: 'EROFS',
+  SQLITE_CANTOPEN: 'EROFS',
+  SQLITE_PERM: 'EROFS',
+  SQLITE_BUSY: 'EBUSY',
+  SQLITE_LOCKED: 'EBUSY',
+  ENOSPC: 'ENOSPC',
+  EACCES: 'EROFS',
+  EPERM: 'EROFS',
+  EROFS: 'EROFS',
+  ENOTDIR: 'EROFS',
+  EEXIST: 'EROFS',
+};
+
+/** A SQLite or fs error as a store's code and a one-line reason (no trailing period), for its own message. */
+export function describeFailure(error: unknown): {code: SqliteFailureCode; reason: string} {
+  const cause = error instanceof Error ? error.message : String(error);
+  const rawCode = (error as {code?: unknown} | null)?.code;
+  const primaryCode = typeof rawCode === 'string' ? rawCode.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1') : '';
+  return {
+    code: FAILURE_CODES[primaryCode] ?? 'EIO',
+    reason: cause.replace(/\s+/g, ' ').replace(/\.$/, ''),
+  };
+}

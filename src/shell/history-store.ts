@@ -18,7 +18,7 @@ import nodePath from 'node:path'; // `path` is the database file's path througho
 import {fileURLToPath} from 'node:url';
 import {MessageChannel, receiveMessageOnPort, Worker, type MessagePort} from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
-import {loadSqlite, migrateSchema} from '../sqlite.js';
+import {describeFailure, loadSqlite, migrateSchema} from '../sqlite.js';
 import type {WriterData, WriterFailure, WriterRequest} from './history-writer.js';
 
 /** One finished process, as the kernel reports it on exit (virtual ticks). */
@@ -936,32 +936,9 @@ function badField(
   );
 }
 
-// SQLite primary result codes (better-sqlite3 puts the extended code, e.g. SQLITE_READONLY_DBMOVED, in
-// `code`) and fs errno codes, mapped to ours.
-const ERROR_CODES: Readonly<Record<string, HistoryStoreErrorCode>> = {
-  SQLITE_NOTADB: 'ENOTDB',
-  SQLITE_CORRUPT: 'ENOTDB',
-  SQLITE_FULL: 'ENOSPC',
-  SQLITE_READONLY: 'EROFS',
-  SQLITE_CANTOPEN: 'EROFS',
-  SQLITE_PERM: 'EROFS',
-  SQLITE_BUSY: 'EBUSY',
-  SQLITE_LOCKED: 'EBUSY',
-  ENOSPC: 'ENOSPC',
-  EACCES: 'EROFS',
-  EPERM: 'EROFS',
-  EROFS: 'EROFS',
-  ENOTDIR: 'EROFS',
-  EEXIST: 'EROFS',
-};
-
 /** Wrap a SQLite or fs error as one line naming the file, e.g. "Cannot open history database /x: file is not a database." */
 function toStoreError(error: unknown, path: string, describe: (reason: string) => string): HistoryStoreError {
-  const cause = error instanceof Error ? error.message : String(error);
-  const rawCode = (error as {code?: unknown} | null)?.code;
-  const primaryCode = typeof rawCode === 'string' ? rawCode.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1') : '';
-  const code = ERROR_CODES[primaryCode] ?? 'EIO';
-  const reason = cause.replace(/\s+/g, ' ').replace(/\.$/, '');
+  const {code, reason} = describeFailure(error);
   const storeError = new HistoryStoreError(code, path, describe(reason));
   storeError.cause = error;
   return storeError;

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import nodePath from 'node:path'; // `path` is the database file's path throughout
 import type BetterSqlite3 from 'better-sqlite3';
-import {loadSqlite, migrateSchema} from '../../sqlite.js';
+import {describeFailure, loadSqlite, migrateSchema} from '../../sqlite.js';
 import {chunkCount, chunkRange, type Manifest} from './manifest.js';
 
 /** The transfer database's file name inside the data directory (beside history.sqlite). */
@@ -868,35 +868,13 @@ function cut(text: string, max: number): string {
   return `${text.slice(0, end)}…`;
 }
 
-// SQLite primary result codes (better-sqlite3 puts the extended code in `code`) and fs errno codes, mapped to ours.
-const ERROR_CODES: Readonly<Record<string, TransferStoreErrorCode>> = {
-  SQLITE_NOTADB: 'ENOTDB',
-  SQLITE_CORRUPT: 'ENOTDB',
-  SQLITE_FULL: 'ENOSPC',
-  SQLITE_READONLY: 'EROFS',
-  SQLITE_CANTOPEN: 'EROFS',
-  SQLITE_PERM: 'EROFS',
-  SQLITE_BUSY: 'EBUSY',
-  SQLITE_LOCKED: 'EBUSY',
-  ENOSPC: 'ENOSPC',
-  EACCES: 'EROFS',
-  EPERM: 'EROFS',
-  EROFS: 'EROFS',
-  ENOTDIR: 'EROFS',
-  EEXIST: 'EROFS',
-};
-
 /** Wrap a SQLite or fs error as one line naming the file. */
 function toStoreError(
   error: unknown,
   path: string,
   describe: (reason: string) => string,
 ): TransferStoreError {
-  const cause = error instanceof Error ? error.message : String(error);
-  const rawCode = (error as {code?: unknown} | null)?.code;
-  const primaryCode = typeof rawCode === 'string' ? rawCode.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1') : '';
-  const code = ERROR_CODES[primaryCode] ?? 'EIO';
-  const reason = cause.replace(/\s+/g, ' ').replace(/\.$/, '');
+  const {code, reason} = describeFailure(error);
   const storeError = new TransferStoreError(code, path, describe(reason));
   storeError.cause = error;
   return storeError;
