@@ -22,22 +22,22 @@ import type {Socket} from 'node:net';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {ProtocolError} from '../errors.js';
-import {encodeFrame, FrameDecoder, MAX_BODY_BYTES, type Frame} from '../frame.js';
+import {encodeFrame, FrameDecoder, MAX_BODY_BYTES, type Frame, type FrameHeader} from '../frame.js';
 import {LruMap} from './lru.js';
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_MEMORY_MB,
-  FUNCTION_NAME_PATTERN,
   HOLD_MAX,
-  ISOLATIONS,
   isMemoryMb,
   MAX_MEMORY_MB,
   MAX_TIMEOUT_MS,
   MIN_MEMORY_MB,
+  parseRunRequest,
   type HostConfig,
   type Isolation,
   type RunRequest,
   type SandboxErrorCode,
+  type TaskFailure,
 } from './protocol.js';
 
 export type {SandboxErrorCode} from './protocol.js';
@@ -65,18 +65,8 @@ export interface SandboxTask {
   scope?: string;
 }
 
-export type SandboxResult =
-  | {ok: true; result: unknown; resultJson: string; execMs: number}
-  | {
-      ok: false;
-      code: SandboxErrorCode;
-      message: string;
-      execMs: number;
-      /** ETHROW: the name of what the task threw. */
-      name?: string;
-      /** ETHROW: the stack, the task's own frames only. */
-      stack?: string;
-    };
+/** A task's result, parsed, or its failure as the host reported it. */
+export type SandboxResult = {ok: true; result: unknown; resultJson: string; execMs: number} | TaskFailure;
 
 export interface SandboxPoolOptions {
   /** The host program. @default dist/sandbox-host.js of this package */
@@ -225,14 +215,13 @@ class Pool implements SandboxPool {
     if (invalid !== undefined) return Promise.resolve(failure('EINVAL', invalid));
     if (this.#byTaskId.has(task.id))
       return Promise.resolve(failure('EINVAL', `Task id \`${task.id}\` is already queued or running.`));
-    const wireId = this.#nextWireId++;
     const memoryMb = task.memoryMb ?? this.#config.memoryMb;
     const isolation = task.isolation ?? 'fresh';
     const quickKey =
       task.code.length <= MAX_QUICK_CODE_CHARS ? `${memoryMb}\u0000${isolation}\u0000${task.code}` : undefined;
     const request: RunRequest = {
       type: 'run',
-      id: wireId,
+      id: this.#nextWireId,
       code: task.code,
       fn: task.fn,
       timeoutMs: task.timeoutMs,
@@ -241,6 +230,10 @@ class Pool implements SandboxPool {
       scope: task.scope ?? '',
       hold: quickKey !== undefined && this.#quick.get(quickKey) !== undefined,
     };
+    // The host checks the same fields on arrival: one check, so both sides refuse the same tasks.
+    const badField = parseRunRequest(request as unknown as FrameHeader);
+    if (typeof badField === 'string') return Promise.resolve(failure('EINVAL', badField));
+    const wireId = this.#nextWireId++;
     let argsJson: string;
     try {
       argsJson = JSON.stringify(task.args);
@@ -714,20 +707,12 @@ function defaultHostPath(): string {
   return fileURLToPath(new URL(`../../../dist/${HOST_FILE}`, import.meta.url));
 }
 
-/** Why `task` cannot be run, or undefined when it can. */
+/** Why `task` cannot be run, for what the wire check (parseRunRequest) does not see; undefined when it can. */
 function checkTask(task: SandboxTask): string | undefined {
   if (typeof task !== 'object' || task === null) return 'Task is not an object.';
   if (typeof task.id !== 'string') return 'Task id is not a string.';
   if (typeof task.code !== 'string') return `Task \`${task.id}\` has no code string.`;
-  if (typeof task.fn !== 'string' || !FUNCTION_NAME_PATTERN.test(task.fn))
-    return `Function name ${JSON.stringify(task.fn)} is not a JavaScript identifier.`;
   if (!Array.isArray(task.args)) return `Task \`${task.id}\` args is not an array.`;
-  if (typeof task.timeoutMs !== 'number' || !(task.timeoutMs > 0 && task.timeoutMs <= MAX_TIMEOUT_MS))
-    return `Timeout ${String(task.timeoutMs)} is not between 0 and ${MAX_TIMEOUT_MS} ms.`;
-  if (task.memoryMb !== undefined && !isMemoryMb(task.memoryMb))
-    return `Memory limit ${String(task.memoryMb)} is not a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}.`;
-  if (task.isolation !== undefined && !ISOLATIONS.includes(task.isolation))
-    return `Isolation ${JSON.stringify(task.isolation)} is not one of: ${ISOLATIONS.join(', ')}.`;
   if (task.scope !== undefined && typeof task.scope !== 'string') return 'Task scope is not a string.';
   return undefined;
 }

@@ -80,6 +80,8 @@ export type TaskOutcome =
       stack?: string;
     };
 
+export type TaskFailure = Extract<TaskOutcome, {ok: false}>;
+
 /** The run request in `header`, or a sentence saying which field is wrong. */
 export function parseRunRequest(header: FrameHeader): RunRequest | string {
   const {id, code, fn, timeoutMs, memoryMb, isolation, scope, hold = false} = header;

@@ -21,7 +21,7 @@ import {
   TASK_SOURCE_SUFFIX,
 } from './bootstrap.js';
 import {LruMap} from './lru.js';
-import type {HostConfig, RunRequest, TaskOutcome} from './protocol.js';
+import type {HostConfig, RunRequest, TaskFailure as Failure, TaskOutcome} from './protocol.js';
 
 /** Warm contexts kept, across scopes: each holds a task's whole heap, so not many. */
 const MAX_WARM_CONTEXTS = 32;
@@ -57,7 +57,6 @@ interface Guest {
 
 type GuestRun = (op: number, code: string, name: string, argsJson: string, maxChars: number) => string;
 
-type Failure = Extract<TaskOutcome, {ok: false}>;
 
 export class TaskRunner {
   readonly #config: HostConfig;
