@@ -65,3 +65,22 @@ export function describeFailure(error: unknown): {code: SqliteFailureCode; reaso
     reason: cause.replace(/\s+/g, ' ').replace(/\.$/, ''),
   };
 }
+
+/** A store's failure; callers branch on `code`. The message is one line naming the file. */
+export class StoreError<Code extends string> extends Error {
+  readonly code: Code;
+  readonly path: string;
+
+  constructor(code: Code, path: string, message: string) {
+    super(message);
+    this.code = code;
+    this.path = path;
+  }
+}
+
+/** `text` cut to at most `max` characters, ending with … when cut: for a column with a bound. */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[max - 2] ?? '') ? max - 2 : max - 1; // keep surrogate pairs whole
+  return `${text.slice(0, end)}…`;
+}

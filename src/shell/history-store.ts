@@ -18,7 +18,7 @@ import nodePath from 'node:path'; // `path` is the database file's path througho
 import {fileURLToPath} from 'node:url';
 import {MessageChannel, receiveMessageOnPort, Worker, type MessagePort} from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
-import {describeFailure, loadSqlite, migrateSchema} from '../sqlite.js';
+import {cutText, describeFailure, loadSqlite, migrateSchema, StoreError} from '../sqlite.js';
 import type {WriterData, WriterFailure, WriterRequest} from './history-writer.js';
 
 /** One finished process, as the kernel reports it on exit (virtual ticks). */
@@ -155,16 +155,8 @@ export type HistoryStoreErrorCode =
   | 'EIO'; // anything else SQLite or the file system reported
 
 /** A history store failure; callers branch on `code`. The message is one line naming the file. */
-export class HistoryStoreError extends Error {
-  readonly code: HistoryStoreErrorCode;
-  readonly path: string;
-
-  constructor(code: HistoryStoreErrorCode, path: string, message: string) {
-    super(message);
-    this.name = 'HistoryStoreError';
-    this.code = code;
-    this.path = path;
-  }
+export class HistoryStoreError extends StoreError<HistoryStoreErrorCode> {
+  override name = 'HistoryStoreError';
 }
 
 const AUTO_FLUSH_ROWS = 1_000; // one transaction per thousand rows: fast, and a crash loses at most this many
@@ -872,11 +864,11 @@ function taskParams(task: TaskRecord, path: string): TaskInsertParams {
     task.taskId,
     task.codeHash,
     task.fn,
-    cut(argsText(task.args), MAX_TASK_ARGS_CHARS),
+    cutText(argsText(task.args), MAX_TASK_ARGS_CHARS),
     task.peer,
     task.submitter,
     task.status,
-    task.error === null ? null : cut(task.error, MAX_TASK_ERROR_CHARS),
+    task.error === null ? null : cutText(task.error, MAX_TASK_ERROR_CHARS),
     task.submittedAt,
     startedAt,
     task.finishedAt,
@@ -895,13 +887,6 @@ function argsText(args: unknown): string {
   } catch {
     return JSON.stringify(String(args));
   }
-}
-
-/** `text` cut to at most `max` characters, ending with … when cut. */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const end = /[\uD800-\uDBFF]/.test(text[max - 2] ?? '') ? max - 2 : max - 1; // keep surrogate pairs whole
-  return `${text.slice(0, end)}…`;
 }
 
 /** Reject what SQLite would store as NULL or junk, before it can poison a whole batch at flush time. */

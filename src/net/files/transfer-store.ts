@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import nodePath from 'node:path'; // `path` is the database file's path throughout
 import type BetterSqlite3 from 'better-sqlite3';
-import {describeFailure, loadSqlite, migrateSchema} from '../../sqlite.js';
+import {cutText, describeFailure, loadSqlite, migrateSchema, StoreError} from '../../sqlite.js';
 import {chunkCount, chunkRange, type Manifest} from './manifest.js';
 
 /** The transfer database's file name inside the data directory (beside history.sqlite). */
@@ -266,16 +266,8 @@ export type TransferStoreErrorCode =
   | 'EIO'; // anything else SQLite or the file system reported
 
 /** A transfer store failure; callers branch on `code`. The message is one line naming the file or the bad value. */
-export class TransferStoreError extends Error {
-  readonly code: TransferStoreErrorCode;
-  readonly path: string;
-
-  constructor(code: TransferStoreErrorCode, path: string, message: string) {
-    super(message);
-    this.name = 'TransferStoreError';
-    this.code = code;
-    this.path = path;
-  }
+export class TransferStoreError extends StoreError<TransferStoreErrorCode> {
+  override name = 'TransferStoreError';
 }
 
 export interface TransferStoreOptions {
@@ -674,7 +666,7 @@ export function openTransferStore(path: string, options: TransferStoreOptions = 
     },
 
     failDownload(id, reason) {
-      return setState(id, 'failed', cut(String(reason), MAX_ERROR_CHARS));
+      return setState(id, 'failed', cutText(String(reason), MAX_ERROR_CHARS));
     },
 
     finishDownload(id) {
@@ -859,13 +851,6 @@ function toShare(row: ShareRow): ShareRecord {
 
 function toRecord(row: DownloadRow): DownloadRecord {
   return {...row, chunkCount: chunkCount(row.size, row.chunkSize)};
-}
-
-/** `text` cut to at most `max` characters, ending with … when cut. */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const end = /[\uD800-\uDBFF]/.test(text[max - 2] ?? '') ? max - 2 : max - 1; // keep surrogate pairs whole
-  return `${text.slice(0, end)}…`;
 }
 
 /** Wrap a SQLite or fs error as one line naming the file. */
