@@ -14,6 +14,7 @@ import {
   type HistoryStoreErrorCode,
   type TaskRecord,
 } from '../../src/shell/history-store.js';
+import {task} from '../support/task-record.js';
 
 /** A fresh directory under the OS temp dir, removed when the test ends. */
 function tempDir(t: TestContext): string {
@@ -402,29 +403,6 @@ test('a database from before prompt lines gains the table on open', (t) => {
   assert.deepEqual(store.lines(5), ['ps']);
   store.close();
 });
-
-/** A task submitted at 1,000 ms that waited 10 ms and ran `execMs`, on peer `p2` for client `c1`. */
-function task(taskId: string, overrides: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    taskId,
-    codeHash: 'sha256-abc',
-    fn: 'square',
-    args: [3],
-    peer: 'p2',
-    submitter: 'c1',
-    status: 'ok',
-    error: null,
-    submittedAt: 1_000,
-    startedAt: 1_010,
-    finishedAt: 1_030,
-    waitingMs: 10,
-    execMs: 20,
-    turnaroundMs: 30,
-    attempts: 1,
-    cached: false,
-    ...overrides,
-  };
-}
 
 test('tasks are written with the processes and read back oldest first, args as JSON text', () => {
   const store = openHistoryStore(':memory:');

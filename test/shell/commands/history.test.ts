@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
-import {openHistoryStore, type TaskRecord} from '../../../src/shell/history-store.js';
+import {openHistoryStore} from '../../../src/shell/history-store.js';
 import {createTestContext, runFails, runOk} from '../../support/shell-context.js';
+import {task} from '../../support/task-record.js';
 
 test('history with nothing finished says so, with a zero summary', async () => {
   const context = createTestContext();
@@ -104,29 +105,6 @@ test('a history database failure is one EHISTORY line', async () => {
   context.history.close();
   assert.equal(await runFails(context, 'history', 'EHISTORY'), 'History store :memory: is closed.');
 });
-
-/** A task that ran on `peer` for 20 ms after waiting 10 ms. */
-function task(taskId: string, overrides: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    taskId,
-    codeHash: 'sha256-abc',
-    fn: 'square',
-    args: [3],
-    peer: 'p2',
-    submitter: 'c1',
-    status: 'ok',
-    error: null,
-    submittedAt: 1_000,
-    startedAt: 1_010,
-    finishedAt: 1_030,
-    waitingMs: 10,
-    execMs: 20,
-    turnaroundMs: 30,
-    attempts: 1,
-    cached: false,
-    ...overrides,
-  };
-}
 
 test('history --tasks with no task says so, with a zero summary', async () => {
   const context = createTestContext();
