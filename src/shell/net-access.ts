@@ -52,18 +52,20 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
   let peer: Peer | undefined;
   let tracker: Tracker | undefined;
 
+  // What the peer is, online or not; where it listens and whom it joins are added below.
+  const peerOptions = {
+    kernel: options.kernel,
+    host: config.host,
+    name: config.name,
+    heartbeatMs: config.heartbeatMs,
+    quotas: {tasksPerMinute: config.tasksPerMinute},
+    log,
+    onTaskEnded: options.onTaskEnded,
+  };
+
   const start = async (): Promise<Peer> => {
     if (config.offline) {
-      peer = await startPeer({
-        kernel: options.kernel,
-        host: config.host,
-        port: 0,
-        name: config.name,
-        tracker: undefined,
-        quotas: {tasksPerMinute: config.tasksPerMinute},
-        log,
-        onTaskEnded: options.onTaskEnded,
-      });
+      peer = await startPeer({...peerOptions, port: 0, tracker: undefined});
       return peer;
     }
     let trackerAddress = config.tracker;
@@ -80,16 +82,10 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
     }
     try {
       peer = await startPeer({
-        kernel: options.kernel,
-        host: config.host,
+        ...peerOptions,
         port: config.port ?? DEFAULT_PEER_PORT,
         fallbackToFreePort: config.port === undefined,
-        name: config.name,
         tracker: trackerAddress,
-        heartbeatMs: config.heartbeatMs,
-        quotas: {tasksPerMinute: config.tasksPerMinute},
-        log,
-        onTaskEnded: options.onTaskEnded,
       });
     } catch (error) {
       await tracker?.close();
