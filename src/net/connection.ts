@@ -5,6 +5,8 @@
 //   const connection = await connect({host, port, hello, onRequest})   // client side, handshaken
 //   new Connection(socket, {hello, onRequest}) then await connection.ready  // server side
 //   const answer = await connection.request({type: 'PEERS'})             // OK fields, or throws RequestError
+//   const {body} = await connection.request({type: 'CHUNK', …})           // an answer's raw body
+//   onRequest: (request, connection, body) => withBody({index}, bytes)     // answer with a body
 //   connection.close('why')
 
 import net from 'node:net';
@@ -33,10 +35,28 @@ export interface Identity {
 /** A request as sent: the id is added by the connection. */
 export type Outgoing = Request extends infer R ? (R extends {id: number} ? Omit<R, 'id'> : never) : never;
 
+/** An answer with a raw body (file data): what withBody() makes. */
+export class Reply {
+  readonly fields: Record<string, unknown>;
+  readonly body: Uint8Array;
+
+  constructor(fields: Record<string, unknown>, body: Uint8Array) {
+    this.fields = fields;
+    this.body = body;
+  }
+}
+
+/** Answer a request with these fields and this raw body. */
+export function withBody(fields: Record<string, unknown>, body: Uint8Array): Reply {
+  return new Reply(fields, body);
+}
+
 export type RequestHandler = (
   request: Request,
   connection: Connection,
-) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** The request frame's raw body; empty when it has none. */
+  body: Buffer,
+) => Record<string, unknown> | Reply | Promise<Record<string, unknown> | Reply>;
 
 export interface ConnectionOptions {
   hello: Identity;
@@ -116,7 +136,7 @@ export class Connection {
    * Send a request and wait for its answer: the OK's fields, or a RequestError with the ERR's code
    * (or ETIMEDOUT after `timeoutMs`, ECLOSED if the connection goes first).
    */
-  request(message: Outgoing, timeoutMs = this.#limits.requestTimeoutMs): Promise<Ok> {
+  request(message: Outgoing, timeoutMs = this.#limits.requestTimeoutMs, body?: Uint8Array): Promise<Ok> {
     if (this.#closedReason !== undefined)
       return Promise.reject(
         new RequestError('ECLOSED', `Connection to ${this.address} is closed: ${this.#closedReason}.`),
@@ -134,7 +154,7 @@ export class Connection {
       }, timeoutMs);
       this.#pending.set(id, {resolve, reject, timer});
       try {
-        this.#send({...message, id});
+        this.#send({...message, id}, body);
       } catch (error) {
         clearTimeout(timer);
         this.#pending.delete(id);
@@ -212,11 +232,11 @@ export class Connection {
         this.close(`invalid message: ${(error as Error).message}`);
         return;
       }
-      this.#dispatch(message);
+      this.#dispatch(message, frame.body);
     }
   }
 
-  #dispatch(message: Message): void {
+  #dispatch(message: Message, body: Buffer): void {
     if (this.remote === undefined) {
       if (message.type !== 'HELLO') return this.close(`${message.type} before HELLO`);
       if (message.v !== PROTOCOL_VERSION)
@@ -232,14 +252,17 @@ export class Connection {
       if (pending === undefined) return; // answered after its timeout: dropped
       this.#pending.delete(message.re);
       clearTimeout(pending.timer);
-      if (message.type === 'OK') pending.resolve(message);
+      if (message.type === 'OK') {
+        message.body = body; // never a `body` the header itself named
+        pending.resolve(message);
+      }
       else pending.reject(new RequestError(message.code, message.message));
       return;
     }
-    if (isRequest(message)) void this.#answer(message);
+    if (isRequest(message)) void this.#answer(message, body);
   }
 
-  async #answer(request: Request): Promise<void> {
+  async #answer(request: Request, body: Buffer): Promise<void> {
     const {onRequest, serves} = this.#options;
     if (onRequest === undefined || (serves !== undefined && !serves.has(request.type))) {
       this.#send({
@@ -251,8 +274,9 @@ export class Connection {
       return;
     }
     try {
-      const fields = await onRequest(request, this);
-      this.#send({...fields, type: 'OK', re: request.id});
+      const answer = await onRequest(request, this, body);
+      if (answer instanceof Reply) this.#send({...answer.fields, type: 'OK', re: request.id}, answer.body);
+      else this.#send({...answer, type: 'OK', re: request.id});
     } catch (error) {
       const code = (error as {code?: unknown}).code;
       const isKnown = typeof code === 'string' && /^E[A-Z0-9]+$/.test(code);

@@ -88,9 +88,48 @@ export type Request =
   | {type: 'GET_MEM'; id: number; key: string}
   | {type: 'DEL_MEM'; id: number; key: string}
   | {type: 'LIST_MEM'; id: number; prefix: string}
-  | {type: 'ECHO'; id: number; data: unknown};
+  | {type: 'ECHO'; id: number; data: unknown}
+  // Disk sharing. SHARE carries the chunk hashes as its body (32 raw bytes each, in order); the answers
+  // to FILE (the hashes), CHUNK (the chunk's bytes) and HAVE_MAP (a bitmap) carry theirs.
+  | {type: 'SHARE'; id: number; peerId: string; file: FileSpec}
+  | {type: 'UNSHARE'; id: number; peerId: string; fileId: string}
+  | {type: 'HAVE'; id: number; peerId: string; fileId: string; have: number}
+  | {type: 'FILES'; id: number; all: boolean; group: string | null}
+  | {type: 'FILE'; id: number; ref: string}
+  | {type: 'CHUNK'; id: number; fileId: string; index: number}
+  | {type: 'HAVE_MAP'; id: number; fileId: string};
 
 export type RequestType = Request['type'];
+
+/** A shared file as SHARE registers it (its chunk hashes travel as the frame body). */
+export interface FileSpec {
+  /** SHA-256 of the whole file, 64 lowercase hex digits. */
+  fileId: string;
+  name: string;
+  size: number;
+  chunkSize: number;
+  chunkCount: number;
+  group: string | null;
+}
+
+/** A shared file as the tracker lists it (FILES, FILE). */
+export interface FileSummary extends FileSpec {
+  /** The name of the peer that shared it first. */
+  owner: string;
+  /** Epoch ms it was first shared. */
+  sharedAt: number;
+  /** Live peers that have every chunk. */
+  seeders: number;
+  /** Live peers that have some chunks (downloading). */
+  partial: number;
+}
+
+/** A live peer that has a file, or some of its chunks (FILE). */
+export interface HolderInfo extends PeerAddress {
+  complete: boolean;
+  /** Chunks it has verified. */
+  have: number;
+}
 
 export interface Hello {
   type: 'HELLO';
@@ -104,6 +143,8 @@ export interface Hello {
 export interface Ok {
   type: 'OK';
   re: number;
+  /** The frame's raw body (file data, hashes); set by the connection, empty when the answer has none. */
+  body?: Buffer;
   [field: string]: unknown;
 }
 
@@ -125,6 +166,10 @@ export const MAX_CODE_LENGTH = 256 * 1024;
 export const MAX_BATCH_TASKS = 1000;
 export const MAX_TASK_TIMEOUT_MS = 10 * 60 * 1000;
 const MAX_MESSAGE_LENGTH = 4096;
+export const MAX_FILE_NAME_LENGTH = 255;
+export const MAX_GROUP_LENGTH = 64;
+/** Ids, hex prefixes and names all fit. */
+const MAX_FILE_REF_LENGTH = 255;
 const MAX_EXCLUDE = 1024;
 
 // A tiny schema language: each check returns the value typed, or throws EPROTO naming the field.
@@ -208,6 +253,12 @@ const identifier: Check<string> = (value, field) => {
 };
 
 const peerId = string(MAX_ID_LENGTH, 1);
+const fileId: Check<string> = (value, field) => {
+  const id = string(64, 64)(value, field);
+  if (!/^[0-9a-f]{64}$/.test(id)) fail(field, 'is not 64 lowercase hex digits (a SHA-256)');
+  return id;
+};
+const group = nullable(string(MAX_GROUP_LENGTH, 1));
 const requestId = integer(1, Number.MAX_SAFE_INTEGER);
 const count = integer(0, 1e9);
 
@@ -256,6 +307,24 @@ const requests: {[T in RequestType]: Check<Omit<Extract<Request, {type: T}>, 'ty
   DEL_MEM: object({id: requestId, key: string(MAX_KEY_LENGTH)}),
   LIST_MEM: object({id: requestId, prefix: withDefault(string(MAX_KEY_LENGTH), '')}),
   ECHO: object({id: requestId, data: withDefault(json, null)}),
+  SHARE: object({
+    id: requestId,
+    peerId,
+    file: object<FileSpec>({
+      fileId,
+      name: string(MAX_FILE_NAME_LENGTH, 1),
+      size: integer(0, Number.MAX_SAFE_INTEGER),
+      chunkSize: integer(1, 2 ** 31),
+      chunkCount: integer(0, 2 ** 31),
+      group: withDefault(group, null),
+    }),
+  }),
+  UNSHARE: object({id: requestId, peerId, fileId}),
+  HAVE: object({id: requestId, peerId, fileId, have: integer(0, 2 ** 31)}),
+  FILES: object({id: requestId, all: withDefault(boolean, false), group: withDefault(group, null)}),
+  FILE: object({id: requestId, ref: string(MAX_FILE_REF_LENGTH, 1)}),
+  CHUNK: object({id: requestId, fileId, index: integer(0, 2 ** 31)}),
+  HAVE_MAP: object({id: requestId, fileId}),
 };
 
 const hello = object<Omit<Hello, 'type'>>({
@@ -283,6 +352,11 @@ export const TRACKER_REQUESTS: ReadonlySet<RequestType> = new Set([
   'REQUEST_CPU',
   'PEERS',
   'ECHO',
+  'SHARE',
+  'UNSHARE',
+  'HAVE',
+  'FILES',
+  'FILE',
 ]);
 
 /**

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {test} from 'node:test';
-import {connect, type Connection} from '../../src/net/connection.js';
+import {connect, withBody, type Connection} from '../../src/net/connection.js';
 import {RequestError} from '../../src/net/errors.js';
 import {encodeFrame} from '../../src/net/frame.js';
 import {listen, type Server} from '../../src/net/server.js';
@@ -20,8 +20,10 @@ async function echoServer(t: {after(fn: () => unknown): void}, limits: Partial<L
     hello: {peer: 'server', role: 'peer', name: 'server'},
     limits,
     log: (line) => log.push(line),
-    onRequest: async (request) => {
+    onRequest: async (request, _connection, body) => {
       if (request.type === 'ECHO') return {data: request.data};
+      // Answers with its request's body reversed, so a test sees both directions carry raw bytes.
+      if (request.type === 'SHARE') return withBody({got: body.length}, Buffer.from(body).reverse());
       if (request.type === 'GET_MEM') {
         const error = new Error(`No key \`${request.key}\`.`) as Error & {code: string};
         error.code = 'ENOENT';
@@ -77,6 +79,19 @@ test('a request gets its answer; several in flight are matched by id', async (t)
     Array.from({length: 50}, (_, i) => ({i, text: 'ünïcode'})),
   );
   assert.ok(connection.bytesOut > 0 && connection.bytesIn > 0);
+});
+
+test('raw bodies travel both ways: a request body reaches the handler, an answer body the caller', async (t) => {
+  const {server} = await echoServer(t);
+  const connection = await client(server, 'client', t);
+  const hashes = Buffer.from(Array.from({length: 64}, (_, i) => i));
+  const file = {fileId: 'a'.repeat(64), name: 'f', size: 5, chunkSize: 4096, chunkCount: 1, group: null};
+  const answer = await connection.request({type: 'SHARE', peerId: 'client', file}, undefined, hashes);
+  assert.equal(answer.got, 64);
+  assert.deepEqual(answer.body, Buffer.from(hashes).reverse());
+  // An answer without a body has an empty one, even when its header names a `body` field.
+  const plain = await connection.request({type: 'ECHO', data: {body: 'x'}});
+  assert.equal(plain.body?.length, 0);
 });
 
 test("a handler's coded error arrives as that code; an uncoded one as EINTERNAL", async (t) => {
