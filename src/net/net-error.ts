@@ -10,6 +10,11 @@ export type NetErrorCode =
   | 'E2BIG' // one key or value over its size limit, however empty the store
   | 'EBADF' // the registry is closed
   | 'ENOTSUP' // the registry file was written by a newer p2pos
+  | 'EEXIST' // a file id already shared with another manifest
+  | 'EAMBIG' // a short file id or a name that matches several files
+  | 'ECHANGED' // a shared file changed on disk since it was shared: its chunks no longer match
+  | 'ENOCHUNK' // a peer downloading a file does not have that chunk (yet)
+  | 'ENOPEER' // no live peer has what is needed
   | 'EIO'; // SQLite or the file system failed; the message names the file
 
 export class NetError extends Error {
