@@ -13,7 +13,8 @@ import nodePath from 'node:path'; // `path` is the database file's path througho
 import type BetterSqlite3 from 'better-sqlite3';
 import {loadSqlite, migrateSchema} from '../sqlite.js';
 import {chunkCount as countChunks, MAX_CHUNK_SIZE, MAX_CHUNKS, MIN_CHUNK_SIZE} from './files/manifest.js';
-import {NetError, type NetErrorCode} from './net-error.js';
+import type {FileSummary} from './messages.js';
+import {NetError} from './net-error.js';
 
 // Field limits, the same as the protocol's (messages.ts), so anything that arrived in a valid message fits.
 const MAX_PEER_ID_LENGTH = 64;
@@ -77,13 +78,8 @@ export interface SharedFile {
   sharedAt: number;
 }
 
-/** A shared file as FILES lists it (the protocol's FileSummary). */
-export interface FileSummary extends Omit<SharedFile, 'hashes'> {
-  /** Live holders of every chunk. */
-  seeders: number;
-  /** Live holders of some chunks (downloading). */
-  partial: number;
-}
+/** A shared file as FILES lists it: the protocol's own type. */
+export type {FileSummary} from './messages.js';
 
 /** A peer's holding of one file. */
 export interface Holding {
@@ -98,12 +94,6 @@ export interface FileRegistryOptions {
   /** The clock for sharedAt, ms. */
   now: () => number;
 }
-
-/** NetError's codes plus the two only this registry throws. */
-export type FileRegistryErrorCode =
-  | NetErrorCode
-  | 'EEXIST' // the file id is known with another size, chunk size or chunk hashes
-  | 'EAMBIG'; // a ref matches several files
 
 export interface FileRegistry {
   /**
@@ -353,12 +343,12 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
       const existing = files.get(fileId);
       if (existing !== undefined) {
         if (existing.size !== file.size || existing.chunkSize !== file.chunkSize)
-          throw registryError(
+          throw new NetError(
             'EEXIST',
             `File ${fileId} is already shared as ${existing.size} bytes in chunks of ${existing.chunkSize}, not ${file.size} in chunks of ${file.chunkSize}.`,
           );
         if (!readHashes(fileId).equals(hashes))
-          throw registryError(
+          throw new NetError(
             'EEXIST',
             `File ${fileId} is already shared with other chunk hashes; the first manifest shared wins.`,
           );
@@ -514,7 +504,7 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
         .slice(0, MAX_LISTED_CANDIDATES)
         .map((id) => `${id.slice(0, SHOWN_ID_LENGTH)} ${showName(files.get(id)!.name)}`);
       const more = total > shown.length ? `, and ${total - shown.length} more` : '';
-      throw registryError(
+      throw new NetError(
         'EAMBIG',
         `${quote(ref)} matches ${total} shared files: ${shown.join(', ')}${more}; give more of the id.`,
       );
@@ -679,14 +669,6 @@ function checkPeerId(peerId: string): void {
 function isHaveCount(have: unknown, chunkCount: number, allowEmpty: boolean): have is number {
   if (typeof have !== 'number' || !Number.isSafeInteger(have) || have > chunkCount) return false;
   return have >= 1 || (allowEmpty && have === 0 && chunkCount === 0);
-}
-
-/**
- * A NetError with one of this registry's own codes. net-error.ts's NetErrorCode does not list EEXIST and
- * EAMBIG yet; until it does, they are carried by this one cast.
- */
-function registryError(code: FileRegistryErrorCode, message: string): NetError {
-  return new NetError(code as NetErrorCode, message);
 }
 
 /** Newest last: sharedAt ascending, then fileId descending (list() reads backwards, so ids come out ascending). */

@@ -5,14 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {test, type TestContext} from 'node:test';
 import Database from 'better-sqlite3';
-import {
-  openFileRegistry,
-  type FileRegistry,
-  type FileRegistryErrorCode,
-  type SharedFile,
-} from '../../src/net/file-registry.js';
+import {openFileRegistry, type FileRegistry, type SharedFile} from '../../src/net/file-registry.js';
 import {MIN_CHUNK_SIZE} from '../../src/net/files/manifest.js';
-import {NetError} from '../../src/net/net-error.js';
+import {NetError, type NetErrorCode} from '../../src/net/net-error.js';
 
 type NewFile = Omit<SharedFile, 'sharedAt'>;
 
@@ -74,7 +69,7 @@ function idStartingWith(prefix: string, seed: string): string {
   return prefix + sha256Hex(seed).slice(prefix.length);
 }
 
-function assertNetError(run: () => unknown, code: FileRegistryErrorCode, mentions: string): void {
+function assertNetError(run: () => unknown, code: NetErrorCode, mentions: string): void {
   assert.throws(run, (error: unknown) => {
     assert.ok(error instanceof NetError, `expected a NetError, got ${String(error)}`);
     assert.equal(error.code, code, error.message);
