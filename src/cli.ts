@@ -21,6 +21,8 @@ import {
 } from './kernel/index.js';
 import {MAX_CLOCK_HZ} from './shell/command.js';
 import {createScriptContext} from './shell/context.js';
+import {parseBytes, parseRate} from './net/files/upload-limit.js';
+import {TRANSFERS_DB_FILE} from './net/files/transfer-store.js';
 import {defaultDataDir, HISTORY_DB_FILE, TRACKER_DB_FILE} from './shell/data-dir.js';
 import {openHistoryStore} from './shell/history-store.js';
 import {runScript, type Output} from './shell/plain.js';
@@ -55,6 +57,8 @@ const cli = meow(
     --name NAME       This peer's name in \`peers\` (default peer-PORT)
     --offline         No tracker and no port opened; tasks run in this process's own sandbox
     --run FILE        With \`serve\`: run a command file first, then keep serving
+    --max-upload RATE Cap on the file chunks this peer sends, e.g. 50M (bytes/s; k/M/G, KiB/MiB/GiB)
+    --max-file-size SIZE  Largest file shared or downloaded (default 4G)
     --help, --version
 
   Environment
@@ -63,6 +67,7 @@ const cli = meow(
     PEER_PORT   default for --port;  P2POS_HEARTBEAT_MS   heartbeat period (default 3000)
     P2POS_LOG=1   network events on stderr in script mode and the console's output
     P2POS_TASKS_PER_MINUTE   tasks each remote peer may start here a minute (default 600; Infinity lifts it)
+    P2POS_MAX_UPLOAD   default for --max-upload
 `,
   {
     importMeta: import.meta,
@@ -83,6 +88,8 @@ const cli = meow(
       name: {type: 'string'},
       offline: {type: 'boolean', default: false},
       run: {type: 'string'},
+      maxUpload: {type: 'string'},
+      maxFileSize: {type: 'string'},
       // meow answers --help and --version by itself only when they stand alone
       help: {type: 'boolean', default: false},
       version: {type: 'boolean', default: false},
@@ -220,6 +227,13 @@ function netConfig(): NetConfig {
     usageError(`Bad P2POS_TASKS_PER_MINUTE \`${quota}\`: expected a whole number, 0 or more, or Infinity.`);
   if (flags.offline && (flags.tracker !== undefined || flags.port !== undefined || flags.host !== undefined))
     usageError('--offline opens no port; it cannot go with --tracker, --port or --host.');
+  const uploadText = flags.maxUpload ?? env.P2POS_MAX_UPLOAD;
+  const maxUploadRate = uploadText === undefined || uploadText === '' ? undefined : parseRate(uploadText);
+  if (uploadText && maxUploadRate === undefined)
+    usageError(`Bad --max-upload \`${uploadText}\`: expected bytes per second, e.g. 50M or 2MiB, at least 1K.`);
+  const maxFileBytes = flags.maxFileSize === undefined ? undefined : parseBytes(flags.maxFileSize);
+  if (flags.maxFileSize !== undefined && maxFileBytes === undefined)
+    usageError(`Bad --max-file-size \`${flags.maxFileSize}\`: expected a size, e.g. 4G or 512MiB.`);
   return {
     offline: flags.offline,
     tracker,
@@ -229,6 +243,8 @@ function netConfig(): NetConfig {
     name,
     heartbeatMs: heartbeat,
     tasksPerMinute,
+    maxUploadRate,
+    maxFileBytes,
   };
 }
 
@@ -304,6 +320,7 @@ async function main(): Promise<number> {
       `Bad --hz \`${cli.flags.hz}\`: expected a whole number of ticks per second from 1 to ${MAX_CLOCK_HZ}.`,
     );
   const config = netConfig();
+  config.transfersPath = join(cli.flags.data ?? defaultDataDir(), TRANSFERS_DB_FILE);
   if (verb === 'serve' && config.offline) usageError('`p2pos serve` is a peer: it cannot be --offline.');
   const kernel = bootKernel();
   const dataDir = cli.flags.data ?? defaultDataDir();

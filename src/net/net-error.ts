@@ -15,6 +15,7 @@ export type NetErrorCode =
   | 'ECHANGED' // a shared file changed on disk since it was shared: its chunks no longer match
   | 'ENOCHUNK' // a peer downloading a file does not have that chunk (yet)
   | 'ENOPEER' // no live peer has what is needed
+  | 'EPERM' // a peer speaking for another peer
   | 'EIO'; // SQLite or the file system failed; the message names the file
 
 export class NetError extends Error {

@@ -10,11 +10,14 @@
 
 import {randomBytes} from 'node:crypto';
 import type {Kernel} from '../kernel/index.js';
-import {connect, type Connection, type Outgoing} from './connection.js';
+import {connect, type Connection, type Outgoing, type Reply} from './connection.js';
 import {RequestError} from './errors.js';
 import {createKvStore, type KvEntry, type KvStore} from './kv-store.js';
 import type {Limits} from './limits.js';
-import type {Ok, PeerInfo, Request, TaskOutcome, TaskSpec} from './messages.js';
+import {createSharing, type Sharing} from './files/sharing.js';
+import {openTransferStore, type TransferStore} from './files/transfer-store.js';
+import {createUploadLimit} from './files/upload-limit.js';
+import type {Ok, PeerAddress, PeerInfo, Request, TaskOutcome, TaskSpec} from './messages.js';
 import {NetError} from './net-error.js';
 import {createQuotas, type QuotaLimits, type Quotas} from './quota.js';
 import {createResultCache, type ResultCache} from './result-cache.js';
@@ -49,6 +52,12 @@ export interface PeerOptions {
   heartbeatMs?: number;
   quotas?: Partial<QuotaLimits>;
   limits?: Partial<Limits>;
+  /** Where shares and download progress persist; by default an in-memory store (nothing survives). */
+  transfers?: TransferStore;
+  /** Bytes per second this peer sends of file chunks at most, over all connections. @default no cap */
+  maxUploadRate?: number;
+  /** Largest file shared or downloaded, bytes. @default 4 GiB */
+  maxFileBytes?: number;
   /** A sandbox to use (tests share one); by default the peer starts its own. */
   sandbox?: SandboxPool;
   log?: (line: string) => void;
@@ -117,6 +126,8 @@ export interface Peer {
   readonly cache: ResultCache;
   readonly quotas: Quotas;
   readonly runner: TaskRunner;
+  /** Files this peer shares and downloads. */
+  readonly sharing: Sharing;
   /** Whether the tracker link is up (registered). */
   isRegistered(): boolean;
   peers(): Promise<PeerInfo[]>;
@@ -187,7 +198,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
       tasks.delete(task.taskId);
     }
   };
-  const serve = async (request: Request, connection: Connection): Promise<Record<string, unknown>> => {
+  const serve = async (request: Request, connection: Connection): Promise<Record<string, unknown> | Reply> => {
     const from = connection.remote!.peer;
     switch (request.type) {
       case 'EXEC':
@@ -214,6 +225,9 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
         return {entries: kv.list({prefix: request.prefix, limit: MAX_LIST_KEYS})};
       case 'ECHO':
         return {data: request.data};
+      case 'CHUNK':
+      case 'HAVE_MAP':
+        return sharing.serve(request);
       default:
         throw new NetError('ENOTSUP', `A peer does not serve ${request.type}; ask the tracker.`);
     }
@@ -278,6 +292,8 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
           heartbeatMs = answer.heartbeatMs;
         registered = true;
         reconnectDelay = RECONNECT_MIN_MS;
+        // A tracker that restarted, or a peer that did, knows nothing of this peer's files: tell it again.
+        void sharing.announce();
         log(`registered with the tracker at ${tracker.host}:${tracker.port} as ${id} (${name})`);
         scheduleHeartbeat();
         return connection;
@@ -325,11 +341,12 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     scheduleHeartbeat();
   };
 
-  const askTracker = async (message: Outgoing): Promise<Ok> => (await openTracker()).request(message);
+  const askTracker = async (message: Outgoing, body?: Uint8Array): Promise<Ok> =>
+    (await openTracker()).request(message, undefined, body);
 
   // ---- links to other peers ----
   const links = new Map<string, Promise<Connection>>();
-  const addresses = new Map<string, PeerInfo>();
+  const addresses = new Map<string, PeerAddress & {alive: boolean}>();
 
   const refreshPeers = async (): Promise<PeerInfo[]> => {
     const answer = await askTracker({type: 'PEERS'});
@@ -338,7 +355,8 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     return list;
   };
 
-  const linkTo = (peerId: string): Promise<Connection> => {
+  const linkTo = (peerId: string, address?: PeerAddress): Promise<Connection> => {
+    if (address !== undefined && !links.has(peerId)) addresses.set(peerId, {...address, alive: true});
     let link = links.get(peerId);
     if (link === undefined) {
       link = (async () => {
@@ -371,6 +389,19 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     }
     return link;
   };
+
+  // ---- files ----
+  const sharing: Sharing = createSharing({
+    peerId: id,
+    peerName: () => name,
+    store: options.transfers ?? openTransferStore(':memory:'),
+    askTracker: (message, body) => askTracker(message as Outgoing, body),
+    linkTo,
+    uploadLimit: options.maxUploadRate === undefined ? undefined : createUploadLimit(options.maxUploadRate),
+    maxFileBytes: options.maxFileBytes,
+    log,
+    now,
+  });
 
   // ---- submitting tasks ----
   const remember = (task: SubmittedTask) => {
@@ -605,6 +636,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     cache,
     quotas,
     runner,
+    sharing,
     isRegistered: () => registered,
     peers: refreshPeers,
     exec,
@@ -635,6 +667,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
       if (isClosing) return;
       isClosing = true;
       clearTimeout(heartbeatTimer);
+      await sharing.close();
       await runner.close();
       if (registered && trackerLink) {
         try {

@@ -4,9 +4,17 @@
 // until it beats again. The registry lives in SQLite, so a restarted tracker still knows its peers.
 
 import {randomBytes} from 'node:crypto';
-import type {Connection} from './connection.js';
+import {withBody, type Connection, type Reply} from './connection.js';
+import {openFileRegistry, type FileRegistry} from './file-registry.js';
 import {NetError} from './net-error.js';
-import {PROTOCOL_VERSION, TRACKER_REQUESTS, type PeerInfo, type Request} from './messages.js';
+import {
+  PROTOCOL_VERSION,
+  TRACKER_REQUESTS,
+  type FileSummary,
+  type HolderInfo,
+  type PeerInfo,
+  type Request,
+} from './messages.js';
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_MISSED_BEATS,
@@ -28,6 +36,8 @@ export interface TrackerOptions {
   fallbackToFreePort?: boolean;
   /** The registry's SQLite file, or ':memory:'. */
   dbPath: string;
+  /** The shared files' SQLite file. @default beside dbPath, `tracker-files.sqlite` (':memory:' with it) */
+  filesDbPath?: string;
   /** How often peers are told to heartbeat. @default DEFAULT_HEARTBEAT_MS */
   heartbeatMs?: number;
   missedBeats?: number;
@@ -42,6 +52,7 @@ export interface Tracker {
   readonly port: number;
   readonly heartbeatMs: number;
   readonly registry: Registry;
+  readonly files: FileRegistry;
   /** Stop answering, close connections and the database. */
   close(): Promise<void>;
 }
@@ -71,9 +82,24 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     heartbeatMs,
     missedBeats,
   });
+  let files: FileRegistry;
+  try {
+    files = openFileRegistry(options.filesDbPath ?? filesPathBeside(options.dbPath), {now});
+  } catch (error) {
+    registry.close();
+    throw error;
+  }
   const id = `tracker-${randomBytes(4).toString('hex')}`;
+  const isAlive = (peerId: string) => registry.get(peerId)?.alive === true;
 
-  const handle = (request: Request, connection: Connection): Record<string, unknown> => {
+  /** A peer may share, unshare and announce only as itself. */
+  const asSender = (peerId: string, connection: Connection): string => {
+    if (connection.remote?.peer !== peerId)
+      throw new NetError('EPERM', `Peer ${connection.remote?.peer} cannot speak for peer ${peerId}.`);
+    return peerId;
+  };
+
+  const handle = (request: Request, connection: Connection, body: Buffer): Record<string, unknown> | Reply => {
     switch (request.type) {
       case 'REGISTER': {
         // A peer listening on every interface registers the address it reached us from.
@@ -88,7 +114,50 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
       }
       case 'UNREGISTER':
         if (registry.unregister(request.peerId)) log(`unregistered peer ${request.peerId}`);
+        files.dropPeer(request.peerId);
         return {};
+      case 'SHARE': {
+        const peerId = asSender(request.peerId, connection);
+        const {created} = files.share(peerId, {
+          ...request.file,
+          hashes: body,
+          owner: connection.remote?.name || peerId,
+        });
+        log(`peer ${peerId} shares ${request.file.fileId.slice(0, 12)} ${request.file.name} (${request.file.size} bytes)`);
+        return {created};
+      }
+      case 'UNSHARE':
+        return {removed: files.unshare(asSender(request.peerId, connection), request.fileId)};
+      case 'HAVE':
+        files.have(asSender(request.peerId, connection), request.fileId, request.have);
+        return {};
+      case 'FILES':
+        // No group asked: every group's files (who may see which comes with accounts).
+        return {files: files.list({all: request.all, group: request.group ?? undefined, isAlive})};
+      case 'FILE': {
+        const file = files.resolve(request.ref);
+        const holdings = files.holders(file.fileId, isAlive);
+        const holders: HolderInfo[] = [];
+        for (const holding of holdings) {
+          const peer = registry.get(holding.peerId);
+          if (peer === undefined) continue;
+          holders.push({
+            id: peer.id,
+            name: peer.name,
+            host: peer.host,
+            port: peer.port,
+            complete: holding.complete,
+            have: holding.have,
+          });
+        }
+        const {hashes, ...fields} = file;
+        const summary: FileSummary = {
+          ...fields,
+          seeders: holders.filter((holder) => holder.complete).length,
+          partial: holders.filter((holder) => !holder.complete).length,
+        };
+        return withBody({file: summary, holders}, hashes);
+      }
       case 'HEARTBEAT': {
         const wasAlive = registry.get(request.peerId)?.alive;
         registry.heartbeat(request.peerId, {
@@ -136,6 +205,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     });
   } catch (error) {
     registry.close();
+    files.close();
     throw error;
   }
   const sweeper = setInterval(
@@ -159,13 +229,21 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     port: server.port,
     heartbeatMs,
     registry,
+    files,
     async close() {
       if (isClosed) return;
       isClosed = true;
       clearInterval(sweeper);
       await server.close();
       registry.close();
+      files.close();
       log('tracker stopped');
     },
   };
+}
+
+/** The shared files' database beside the peer registry's: `tracker.sqlite` -> `tracker-files.sqlite`. */
+export function filesPathBeside(dbPath: string): string {
+  if (dbPath === ':memory:') return dbPath;
+  return dbPath.replace(/(\.sqlite3?|\.db)?$/, (extension) => `-files${extension || '.sqlite'}`);
 }

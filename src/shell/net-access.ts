@@ -4,6 +4,7 @@
 // tracker: tasks still run here, in the sandbox; what needs another peer fails with ENONET.
 
 import type {Kernel} from '../kernel/index.js';
+import {openTransferStore} from '../net/files/transfer-store.js';
 import {startPeer, type EndedTask, type Peer} from '../net/peer.js';
 import {DEFAULT_TRACKER_PORT, startTracker, type Tracker} from '../net/tracker.js';
 import {DEFAULT_PEER_PORT} from '../net/peer.js';
@@ -24,6 +25,12 @@ export interface NetConfig {
   heartbeatMs?: number;
   /** Tasks each remote peer may start here a minute (quota.ts); undefined for the default. */
   tasksPerMinute?: number;
+  /** Bytes per second this peer uploads of file chunks at most (--max-upload); undefined for no cap. */
+  maxUploadRate?: number;
+  /** Largest file shared or downloaded (--max-file-size); undefined for 4 GiB. */
+  maxFileBytes?: number;
+  /** The transfer store's SQLite file (shares, download progress); undefined keeps them in memory. */
+  transfersPath?: string;
 }
 
 export interface NetAccess {
@@ -59,13 +66,17 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
     name: config.name,
     heartbeatMs: config.heartbeatMs,
     quotas: {tasksPerMinute: config.tasksPerMinute},
+    maxUploadRate: config.maxUploadRate,
+    maxFileBytes: config.maxFileBytes,
     log,
     onTaskEnded: options.onTaskEnded,
   };
 
   const start = async (): Promise<Peer> => {
+    // Opened per start: a closed network's store is closed with it.
+    const transfers = openTransferStore(config.transfersPath ?? ':memory:');
     if (config.offline) {
-      peer = await startPeer({...peerOptions, port: 0, tracker: undefined});
+      peer = await startPeer({...peerOptions, transfers, port: 0, tracker: undefined});
       return peer;
     }
     let trackerAddress = config.tracker;
@@ -83,6 +94,7 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
     try {
       peer = await startPeer({
         ...peerOptions,
+        transfers,
         port: config.port ?? DEFAULT_PEER_PORT,
         fallbackToFreePort: config.port === undefined,
         tracker: trackerAddress,

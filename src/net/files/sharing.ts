@@ -1,0 +1,552 @@
+// Disk sharing on one peer: the files it shares (served chunk by chunk to other peers), the downloads it
+// runs (from every peer that has the file, each also served while it is under way), and what the tracker
+// is told of both. The peer (peer.ts) gives it the tracker and the links to other peers; the transfer
+// store keeps shares and download progress across restarts.
+// Interface:
+//   const sharing = createSharing({peerId, peerName, store, askTracker, linkTo, ...})
+//   await sharing.upload('/data/big.iso', {group: 'lab'})    // hashed, stored, registered; its manifest
+//   await sharing.files({all: false, group: null})            // what the network shares
+//   const run = await sharing.download('3fa9', {dest: '.'})   // a handle; await run.done for the path
+//   sharing.downloads()                                       // every transfer: progress, rate, peers, ETA
+//   await sharing.unshare('3fa9')
+//   sharing.serve(request)                                    // CHUNK and HAVE_MAP from other peers
+//   await sharing.announce()                                  // after (re)registering: SHARE everything again
+
+import fs from 'node:fs';
+import fsp, {type FileHandle} from 'node:fs/promises';
+import nodePath from 'node:path';
+import {createHash} from 'node:crypto';
+import {withBody, type Connection, type Reply} from '../connection.js';
+import type {FileSummary, HolderInfo, Ok, PeerAddress, Request} from '../messages.js';
+import {NetError} from '../net-error.js';
+import {
+  startDownloadRun,
+  type DownloadProgress,
+  type DownloadRun,
+  type DownloadSource,
+  type RunState,
+} from './downloader.js';
+import {FileError} from './errors.js';
+import {checkManifest, chunkRange, DEFAULT_MAX_FILE_BYTES, hashFile, type Manifest} from './manifest.js';
+import {safeFileName} from './names.js';
+import {openPartial, partialPath, type PartialFile} from './partial-file.js';
+import {emptyChunkBitmap, type DownloadRecord, type ShareRecord, type TransferStore} from './transfer-store.js';
+import type {UploadLimit} from './upload-limit.js';
+
+/** How long one chunk request may take, ms: a capped seeder queues requests behind each other. */
+const CHUNK_TIMEOUT_MS = 30_000;
+/** Short ids shown and accepted: the first digits of the SHA-256. */
+export const SHORT_ID_DIGITS = 12;
+const MIN_PREFIX_DIGITS = 4;
+
+export type TrackerAsk = (message: Record<string, unknown> & {type: string}, body?: Uint8Array) => Promise<Ok>;
+
+export interface SharingOptions {
+  peerId: string;
+  peerName: () => string;
+  store: TransferStore;
+  /** A request to the tracker (throws ENONET offline). */
+  askTracker: TrackerAsk;
+  /** The connection to another peer, learning its address when given. */
+  linkTo: (peerId: string, address?: PeerAddress) => Promise<Connection>;
+  uploadLimit?: UploadLimit;
+  /** Largest file shared or downloaded. @default DEFAULT_MAX_FILE_BYTES */
+  maxFileBytes?: number;
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+export interface UploadOptions {
+  name?: string;
+  group?: string | null;
+  chunkSize?: number;
+}
+
+export interface Uploaded {
+  fileId: string;
+  name: string;
+  size: number;
+  chunkSize: number;
+  chunkCount: number;
+  group: string | null;
+  path: string;
+  /** False when the tracker knew the file already (shared by another peer first). */
+  isNew: boolean;
+  hashMs: number;
+}
+
+export interface DownloadOptions {
+  /** A directory (the file keeps its shared name) or a file path; the working directory by default. */
+  dest?: string;
+  /** Fetch from at most this many peers at once. */
+  peers?: number;
+  /** Replace a file already at the destination. */
+  force?: boolean;
+}
+
+/** One transfer as `downloads` lists it. */
+export interface TransferView {
+  id: number;
+  fileId: string;
+  name: string;
+  path: string;
+  state: RunState;
+  size: number;
+  bytesDone: number;
+  chunksDone: number;
+  chunkCount: number;
+  inFlight: number;
+  /** Bytes/s: the current rate while active, the average once done. */
+  rate: number;
+  peers: number;
+  etaSeconds: number | null;
+  resumedChunks: number;
+  corrupt: number;
+  error: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+export interface Downloading {
+  readonly id: number;
+  readonly fileId: string;
+  readonly name: string;
+  readonly path: string;
+  /** Resolves with the final path; rejects with a coded error (the partial file stays for a resume). */
+  readonly done: Promise<string>;
+  view(): TransferView;
+  chunkMap(): Uint8Array;
+  stop(reason?: string): Promise<void>;
+}
+
+export interface Sharing {
+  upload(path: string, options?: UploadOptions): Promise<Uploaded>;
+  unshare(ref: string): Promise<{fileId: string; name: string}>;
+  files(options: {all?: boolean; group?: string | null}): Promise<FileSummary[]>;
+  download(ref: string, options?: DownloadOptions): Promise<Downloading>;
+  /** Every transfer this peer knows, oldest first; running ones with live figures. */
+  downloads(): TransferView[];
+  /** The running download of this store id, if any (the pane's chunk map). */
+  running(id: number): Downloading | undefined;
+  shares(): ShareRecord[];
+  serve(request: Request): Promise<Record<string, unknown> | Reply>;
+  announce(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A share as served: the store's record, an open handle, and what the file was like when shared. */
+interface Served {
+  record: ShareRecord;
+  handle: Promise<FileHandle> | undefined;
+  size: number;
+  mtimeMs: number;
+  /** Shares restored from the store: chunks not yet checked against their hash since this process started. */
+  unchecked: Uint8Array | undefined;
+}
+
+interface Active {
+  handle: Downloading;
+  run: DownloadRun;
+  partial: PartialFile;
+  record: DownloadRecord;
+  reader: Promise<FileHandle> | undefined;
+}
+
+export function createSharing(options: SharingOptions): Sharing {
+  const {peerId, store, askTracker, linkTo} = options;
+  const log = options.log ?? (() => {});
+  const now = options.now ?? Date.now;
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const served = new Map<string, Served>();
+  const active = new Map<number, Active>(); // by download id
+  const activeByFile = new Map<string, Active>(); // the one serving chunks of that file id
+  let isClosed = false;
+
+  // Shares from an earlier run of this peer are served again; their files are checked chunk by chunk as they go out.
+  let restored: ShareRecord[] = [];
+  try {
+    restored = store.listShares();
+  } catch (error) {
+    log(`cannot read the shares: ${(error as Error).message}`);
+  }
+  for (const record of restored) {
+    try {
+      const stats = fs.statSync(record.path);
+      if (stats.size !== record.manifest.size) throw new Error(`its size is ${stats.size}, not ${record.manifest.size}`);
+      served.set(record.manifest.fileId, {
+        record,
+        handle: undefined,
+        size: stats.size,
+        mtimeMs: stats.mtimeMs,
+        unchecked: emptyChunkBitmap(record.manifest.chunkHashes.length).fill(0xff),
+      });
+    } catch (error) {
+      log(`no longer sharing ${record.manifest.name} (${record.path}): ${(error as Error).message}`);
+      store.removeShare(record.manifest.fileId);
+    }
+  }
+
+  const hashesBody = (manifest: Manifest): Buffer => Buffer.from(manifest.chunkHashes.join(''), 'hex');
+
+  const share = async (manifest: Manifest, group: string | null): Promise<boolean> => {
+    const answer = await askTracker(
+      {
+        type: 'SHARE',
+        peerId,
+        file: {
+          fileId: manifest.fileId,
+          name: manifest.name,
+          size: manifest.size,
+          chunkSize: manifest.chunkSize,
+          chunkCount: manifest.chunkHashes.length,
+          group,
+        },
+      },
+      hashesBody(manifest),
+    );
+    return answer.created !== false;
+  };
+
+  const serveLocal = (record: ShareRecord, stats: {size: number; mtimeMs: number}, unchecked?: Uint8Array) => {
+    const old = served.get(record.manifest.fileId);
+    old?.handle?.then((handle) => handle.close()).catch(() => {});
+    served.set(record.manifest.fileId, {record, handle: undefined, ...stats, unchecked});
+  };
+
+  const stopServing = (fileId: string, why: string): void => {
+    const entry = served.get(fileId);
+    if (entry === undefined) return;
+    served.delete(fileId);
+    entry.handle?.then((handle) => handle.close()).catch(() => {});
+    try {
+      store.removeShare(fileId);
+    } catch (error) {
+      log((error as Error).message);
+    }
+    log(`stopped sharing ${entry.record.manifest.name}: ${why}`);
+    askTracker({type: 'UNSHARE', peerId, fileId}).catch(() => {});
+  };
+
+  const upload = async (path: string, upOptions: UploadOptions = {}): Promise<Uploaded> => {
+    const absolute = nodePath.resolve(path);
+    const started = performance.now();
+    const manifest = await hashFile(absolute, {
+      name: upOptions.name,
+      chunkSize: upOptions.chunkSize,
+      maxBytes,
+    });
+    const hashMs = performance.now() - started;
+    const stats = await fsp.stat(absolute);
+    if (stats.size !== manifest.size)
+      throw new NetError('ECHANGED', `${absolute} changed while it was hashed; share it again once it is still.`);
+    const group = upOptions.group ?? null;
+    const isNew = await share(manifest, group); // the tracker first: a refused share is not served
+    const record = store.addShare({manifest, path: absolute, group});
+    serveLocal(record, {size: stats.size, mtimeMs: stats.mtimeMs});
+    return {
+      fileId: manifest.fileId,
+      name: manifest.name,
+      size: manifest.size,
+      chunkSize: manifest.chunkSize,
+      chunkCount: manifest.chunkHashes.length,
+      group,
+      path: absolute,
+      isNew,
+      hashMs,
+    };
+  };
+
+  const findShare = (ref: string): ShareRecord => {
+    const wanted = ref.toLowerCase();
+    const matches = [...served.values()]
+      .map((entry) => entry.record)
+      .filter(
+        (record) =>
+          record.manifest.name === ref ||
+          (wanted.length >= MIN_PREFIX_DIGITS && /^[0-9a-f]+$/.test(wanted) && record.manifest.fileId.startsWith(wanted)),
+      );
+    if (matches.length === 0) throw new NetError('ENOENT', `This peer shares no file \`${ref}\` (see \`files\`).`);
+    if (matches.length > 1)
+      throw new NetError(
+        'EAMBIG',
+        `\`${ref}\` matches ${matches.length} shared files: ${matches
+          .slice(0, 5)
+          .map((record) => `${record.manifest.fileId.slice(0, SHORT_ID_DIGITS)} ${record.manifest.name}`)
+          .join(', ')}; give more of the id.`,
+      );
+    return matches[0]!;
+  };
+
+  const unshare = async (ref: string) => {
+    const record = findShare(ref);
+    const {fileId, name} = record.manifest;
+    const entry = served.get(fileId)!;
+    served.delete(fileId);
+    entry.handle?.then((handle) => handle.close()).catch(() => {});
+    store.removeShare(fileId);
+    await askTracker({type: 'UNSHARE', peerId, fileId});
+    return {fileId, name};
+  };
+
+  const files = async ({all = false, group = null}: {all?: boolean; group?: string | null}) =>
+    (await askTracker({type: 'FILES', all, group})).files as FileSummary[];
+
+  /** The tracker's record of a file: its manifest (name made safe) and who has it. */
+  const lookUp = async (ref: string): Promise<{manifest: Manifest; file: FileSummary; holders: HolderInfo[]}> => {
+    const answer = await askTracker({type: 'FILE', ref});
+    const file = answer.file as FileSummary;
+    const body = answer.body ?? Buffer.alloc(0);
+    if (body.length !== file.chunkCount * 32)
+      throw new NetError('EINVAL', `The tracker sent ${body.length} bytes of chunk hashes for ${file.chunkCount} chunks.`);
+    const chunkHashes: string[] = new Array(file.chunkCount);
+    for (let index = 0; index < file.chunkCount; index += 1)
+      chunkHashes[index] = body.toString('hex', index * 32, index * 32 + 32);
+    // A name from the network is made safe before anything else sees it: sanitised, or refused.
+    const name = safeFileName(file.name);
+    const manifest = checkManifest(
+      {fileId: file.fileId, name, size: file.size, chunkSize: file.chunkSize, chunkHashes},
+      {maxBytes},
+    );
+    return {manifest, file, holders: answer.holders as HolderInfo[]};
+  };
+
+  const destination = async (manifest: Manifest, dest: string | undefined): Promise<{dir: string; name: string}> => {
+    const target = nodePath.resolve(dest ?? '.');
+    const stats = await fsp.stat(target).catch(() => undefined);
+    if (stats?.isDirectory()) return {dir: target, name: manifest.name};
+    const dir = nodePath.dirname(target);
+    const dirStats = await fsp.stat(dir).catch(() => undefined);
+    if (!dirStats?.isDirectory())
+      throw new FileError('ENOENT', `Directory ${dir} does not exist; create it or download somewhere else.`);
+    return {dir, name: safeFileName(nodePath.basename(target))};
+  };
+
+  const download = async (ref: string, downloadOptions: DownloadOptions = {}): Promise<Downloading> => {
+    const {manifest, file} = await lookUp(ref);
+    const {dir, name} = await destination(manifest, downloadOptions.dest);
+    const tempPath = partialPath(dir, name, manifest.fileId);
+    for (const entry of active.values())
+      if (entry.record.tempPath === tempPath) return entry.handle; // already under way: the same transfer
+    const {download: record, isResumed} = store.startDownload(manifest, {dir, name, tempPath});
+    let partial: PartialFile;
+    try {
+      partial = await openPartial({
+        dir,
+        name,
+        manifest,
+        force: downloadOptions.force === true,
+        verified: isResumed ? store.verifiedChunks(record.id) : undefined,
+      });
+      if (partial.isResumed && !isResumed) store.replaceVerified(record.id, await partial.rescan());
+      else if (!partial.isResumed && isResumed) store.replaceVerified(record.id, emptyChunkBitmap(manifest.chunkHashes.length));
+    } catch (error) {
+      if (isResumed) store.failDownload(record.id, (error as Error).message);
+      else store.removeDownload(record.id);
+      throw error;
+    }
+    const source: DownloadSource = {
+      holders: async () => {
+        const {holders} = await lookUp(manifest.fileId);
+        return holders
+          .filter((holder) => holder.id !== peerId)
+          .map((holder) => {
+            void linkTo(holder.id, holder).catch(() => {}); // learn its address, connect early
+            return {id: holder.id, complete: holder.complete};
+          });
+      },
+      haveMap: async (holder) => {
+        const answer = await (await linkTo(holder)).request({type: 'HAVE_MAP', fileId: manifest.fileId});
+        return answer.complete === true ? 'all' : (answer.body ?? new Uint8Array(0));
+      },
+      fetch: async (holder, index) => {
+        const connection = await linkTo(holder);
+        const answer = await connection.request({type: 'CHUNK', fileId: manifest.fileId, index}, CHUNK_TIMEOUT_MS);
+        return answer.body ?? new Uint8Array(0);
+      },
+      announce: async (have) => {
+        await askTracker({type: 'HAVE', peerId, fileId: manifest.fileId, have});
+      },
+    };
+    const run = startDownloadRun({
+      manifest,
+      partial,
+      store,
+      downloadId: record.id,
+      source,
+      maxPeers: downloadOptions.peers,
+      log,
+    });
+    let entry: Active;
+    const forget = () => {
+      active.delete(record.id);
+      if (activeByFile.get(manifest.fileId) === entry) activeByFile.delete(manifest.fileId);
+      entry.reader?.then((reader) => reader.close()).catch(() => {});
+    };
+    // Done means in place and shared from where it landed, like any upload: this peer seeds it from then on.
+    const done = run.done.then(
+      async (path) => {
+        forget();
+        try {
+          const stats = await fsp.stat(path);
+          const shared = store.addShare({manifest, path, group: file.group});
+          serveLocal(shared, {size: stats.size, mtimeMs: stats.mtimeMs});
+          if (!isClosed) await share(manifest, file.group);
+        } catch (error) {
+          log(`downloaded ${path} but cannot share it: ${(error as Error).message}`);
+        }
+        return path;
+      },
+      (error: unknown) => {
+        forget();
+        throw error;
+      },
+    );
+    done.catch(() => {}); // a caller that only watches `downloads` must not crash the process
+    const handle: Downloading = {
+      id: record.id,
+      fileId: manifest.fileId,
+      name,
+      path: nodePath.join(dir, name),
+      done,
+      view: () => viewOf(store.getDownload(record.id) ?? record, run.progress()),
+      chunkMap: () => run.chunkMap(),
+      stop: (reason) => run.stop(reason),
+    };
+    entry = {handle, run, partial, record, reader: undefined};
+    active.set(record.id, entry);
+    activeByFile.set(manifest.fileId, entry);
+    return handle;
+  };
+
+  const readChunk = async (handle: FileHandle, manifest: Manifest, index: number): Promise<Buffer> => {
+    const [start, end] = chunkRange(manifest, index);
+    const bytes = Buffer.allocUnsafe(end - start);
+    let done = 0;
+    while (done < bytes.length) {
+      const {bytesRead} = await handle.read(bytes, done, bytes.length - done, start + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === bytes.length ? bytes : bytes.subarray(0, done);
+  };
+
+  const serveChunk = async (fileId: string, index: number): Promise<Reply> => {
+    const entry = served.get(fileId);
+    if (entry !== undefined) {
+      const {manifest} = entry.record;
+      if (index >= manifest.chunkHashes.length)
+        throw new NetError('EINVAL', `Chunk ${index} is out of range: ${manifest.name} has ${manifest.chunkHashes.length}.`);
+      entry.handle ??= fsp.open(entry.record.path, 'r');
+      let bytes: Buffer;
+      try {
+        const handle = await entry.handle;
+        const stats = await handle.stat();
+        if (stats.size !== entry.size || stats.mtimeMs !== entry.mtimeMs) {
+          stopServing(fileId, `${entry.record.path} changed on disk since it was shared`);
+          throw new NetError('ECHANGED', `${manifest.name} changed on disk at its sharer; it is no longer shared there.`);
+        }
+        bytes = await readChunk(handle, manifest, index);
+      } catch (error) {
+        if (error instanceof NetError) throw error;
+        stopServing(fileId, `cannot read ${entry.record.path}: ${(error as Error).message}`);
+        throw new NetError('ECHANGED', `${manifest.name} cannot be read at its sharer any more; it is no longer shared there.`);
+      }
+      if (entry.unchecked !== undefined && (entry.unchecked[index >> 3]! & (1 << (index & 7))) !== 0) {
+        if (createHash('sha256').update(bytes).digest('hex') !== manifest.chunkHashes[index]) {
+          stopServing(fileId, `chunk ${index} of ${entry.record.path} no longer matches its hash`);
+          throw new NetError('ECHANGED', `${manifest.name} changed on disk at its sharer; it is no longer shared there.`);
+        }
+        entry.unchecked[index >> 3]! &= ~(1 << (index & 7));
+      }
+      await options.uploadLimit?.take(bytes.length);
+      return withBody({index}, bytes);
+    }
+    const running = activeByFile.get(fileId);
+    if (running !== undefined) {
+      if (!running.partial.hasChunk(index))
+        throw new NetError('ENOCHUNK', `This peer has not got chunk ${index} of ${running.record.manifestName} yet.`);
+      running.reader ??= fsp.open(running.partial.tempPath, 'r');
+      const bytes = await readChunk(await running.reader, running.partial.manifest, index);
+      await options.uploadLimit?.take(bytes.length);
+      return withBody({index}, bytes);
+    }
+    throw new NetError('ENOENT', `This peer does not share file ${fileId.slice(0, SHORT_ID_DIGITS)}.`);
+  };
+
+  const serve = async (request: Request): Promise<Record<string, unknown> | Reply> => {
+    if (request.type === 'CHUNK') return serveChunk(request.fileId, request.index);
+    if (request.type === 'HAVE_MAP') {
+      if (served.has(request.fileId)) return {complete: true};
+      const running = activeByFile.get(request.fileId);
+      if (running === undefined)
+        throw new NetError('ENOENT', `This peer does not share file ${request.fileId.slice(0, SHORT_ID_DIGITS)}.`);
+      const bitmap = running.partial.verified();
+      let have = 0;
+      for (const byte of bitmap) for (let bits = byte; bits !== 0; bits &= bits - 1) have += 1;
+      return withBody({complete: false, have}, bitmap);
+    }
+    throw new NetError('EINVAL', `Sharing does not serve ${request.type}.`);
+  };
+
+  const viewOf = (record: DownloadRecord, progress?: DownloadProgress): TransferView => {
+    const elapsed = ((record.finishedAt ?? now()) - record.startedAt) / 1000;
+    return {
+      id: record.id,
+      fileId: record.fileId,
+      name: record.name,
+      path: nodePath.join(record.dir, record.name),
+      state: progress?.state ?? record.state,
+      size: record.size,
+      bytesDone: progress?.bytesDone ?? record.bytesDone,
+      chunksDone: progress?.chunksDone ?? record.chunksDone,
+      chunkCount: record.chunkCount,
+      inFlight: progress?.inFlight ?? 0,
+      rate: progress !== undefined && progress.state === 'active' ? progress.rate : elapsed > 0 ? record.bytesDone / elapsed : 0,
+      peers: progress?.peersUsed ?? 0,
+      etaSeconds: progress?.etaSeconds ?? null,
+      resumedChunks: progress?.resumedChunks ?? 0,
+      corrupt: progress?.corrupt ?? 0,
+      error: progress?.error ?? record.error,
+      startedAt: record.startedAt,
+      finishedAt: record.finishedAt,
+    };
+  };
+
+  return {
+    upload,
+    unshare,
+    files,
+    download,
+    downloads() {
+      return store.listDownloads().map((record) => {
+        const running = active.get(record.id);
+        return running ? running.handle.view() : viewOf(record);
+      });
+    },
+    running: (id) => active.get(id)?.handle,
+    shares: () => [...served.values()].map((entry) => entry.record),
+    serve,
+    async announce() {
+      for (const entry of [...served.values()]) {
+        try {
+          await share(entry.record.manifest, entry.record.group);
+        } catch (error) {
+          log(`cannot share ${entry.record.manifest.name} again: ${(error as Error).message}`);
+        }
+      }
+      for (const running of active.values()) {
+        const have = running.run.progress().chunksDone;
+        if (have > 0)
+          askTracker({type: 'HAVE', peerId, fileId: running.record.fileId, have}).catch(() => {});
+      }
+    },
+    async close() {
+      if (isClosed) return;
+      isClosed = true;
+      await Promise.all([...active.values()].map((entry) => entry.run.stop('stopped: the peer is shutting down')));
+      for (const entry of served.values()) entry.handle?.then((handle) => handle.close()).catch(() => {});
+      served.clear();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// Disk sharing between peers in this process over real loopback TCP, with real files and SQLite:
+// a tracker, seeders that upload, and a downloader fetching from all of them. (The multi-process tests,
+// with peers killed midway, are in test/net/files-network.test.ts.)
+
+import assert from 'node:assert/strict';
+import {randomFillSync} from 'node:crypto';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, test} from 'node:test';
+import {createKernel} from '../../../src/kernel/index.js';
+import {openTransferStore} from '../../../src/net/files/transfer-store.js';
+import {startPeer, type Peer} from '../../../src/net/peer.js';
+import {createSandboxPool, type SandboxPool} from '../../../src/net/sandbox/pool.js';
+import {startTracker, type Tracker} from '../../../src/net/tracker.js';
+
+let dir: string;
+let tracker: Tracker;
+let sandbox: SandboxPool;
+const peers: Peer[] = [];
+
+async function peer(name: string, options: {maxUploadRate?: number; db?: string} = {}): Promise<Peer> {
+  const started = await startPeer({
+    kernel: createKernel(),
+    host: '127.0.0.1',
+    port: 0,
+    name,
+    tracker: {host: tracker.host, port: tracker.port},
+    sandbox,
+    transfers: openTransferStore(options.db ?? ':memory:'),
+    maxUploadRate: options.maxUploadRate,
+  });
+  peers.push(started);
+  return started;
+}
+
+function randomFile(name: string, bytes: number): string {
+  const path = join(dir, name);
+  writeFileSync(path, randomFillSync(Buffer.alloc(bytes)));
+  return path;
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'p2pos-sharing-'));
+  sandbox = createSandboxPool();
+  tracker = await startTracker({host: '127.0.0.1', port: 0, dbPath: ':memory:'});
+});
+
+after(async () => {
+  await Promise.all(peers.map((p) => p.close()));
+  await tracker.close();
+  await sandbox.close();
+  rmSync(dir, {recursive: true, force: true});
+});
+
+test('a file uploaded on one peer downloads byte-identical on another, from every seeder at once', {timeout: 30_000}, async () => {
+  const [a, b, c] = await Promise.all([peer('a'), peer('b'), peer('c')]);
+  const source = randomFile('data.bin', 3 * 1024 * 1024 + 123);
+  const up = await a.sharing.upload(source, {chunkSize: 64 * 1024});
+  assert.equal(up.chunkCount, 49);
+  await b.sharing.upload(source, {chunkSize: 64 * 1024});
+  const listed = await c.sharing.files({});
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0]!.seeders, 2);
+  const out = mkdtempSync(join(dir, 'out-'));
+  const run = await c.sharing.download(up.fileId.slice(0, 8), {dest: out});
+  const path = await run.done;
+  assert.equal(path, join(out, 'data.bin'));
+  assert.deepEqual(readFileSync(path), readFileSync(source));
+  assert.deepEqual(readdirSync(out), ['data.bin']); // no temporary file left
+  const view = c.sharing.downloads()[0]!;
+  assert.equal(view.state, 'done');
+  assert.equal(view.bytesDone, up.size);
+  // Done, c seeds it too.
+  const after = await c.sharing.files({});
+  assert.equal(after[0]!.seeders, 3);
+});
