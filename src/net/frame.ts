@@ -48,6 +48,19 @@ export function encodeFrame(header: FrameHeader, body?: Uint8Array): Buffer {
 }
 
 /**
+ * A frame's length prefix and header alone, for a body sent by a second write (a large body is not
+ * copied into the frame: the socket writes both while corked, so they still leave together).
+ */
+export function encodeFrameHead(header: FrameHeader, bodyLength: number): Buffer {
+  if (bodyLength > MAX_BODY_BYTES)
+    throw new ProtocolError(
+      'E2BIG',
+      `Frame body of ${bodyLength} bytes is over the ${MAX_BODY_BYTES}-byte limit.`,
+    );
+  return encodeFrame(bodyLength > 0 ? {...header, bodyBytes: bodyLength} : header);
+}
+
+/**
  * Reassembles frames from a byte stream. push() returns the frames completed by a chunk; it throws a
  * ProtocolError (EFRAME, E2BIG) on bytes that cannot be a frame, after which the stream is unusable and
  * the connection should be closed.

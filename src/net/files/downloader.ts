@@ -13,6 +13,7 @@ import {chunkRange, type Manifest} from './manifest.js';
 import type {PartialFile} from './partial-file.js';
 import {createChunkPicker, type ChunkPicker, type FailureReason} from './picker.js';
 import {countChunks, hasChunk, type TransferStore} from './transfer-store.js';
+import {startVerifier, type Verifier} from './verifier.js';
 
 /** A peer that has the file (or part of it), as the tracker lists it. */
 export interface Holder {
@@ -123,9 +124,12 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
     if (states[index] === CHUNK_DONE) bytesDone += chunkBytes(manifest, index);
 
   let picker: ChunkPicker = newPicker(verified);
+  // Hashing (each chunk, and the whole file as its prefix grows) runs on a thread of its own.
+  let verifier: Verifier = startVerifier({manifest, tempPath: partial.tempPath, written: verified});
   const peers = new Map<string, {complete: boolean; requests: number}>(); // in the picker now
   const used = new Set<string>();
   const gone = new Set<string>(); // dropped: not added again until the tracker lists it anew
+  const avoided = new Set<string>(); // sent corrupt chunks repeatedly: never asked again in this download
   let inFlight = 0;
   let corrupt = 0;
   let state: RunState = 'active';
@@ -146,6 +150,7 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
       verified: bitmap,
       maxInFlightPerPeer: options.maxInFlightPerPeer,
       random: options.random,
+      sequential: true, // so the whole-file hash keeps up with the chunks (verifier.ts)
     });
   }
 
@@ -169,6 +174,7 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
   function finish(): void {
     generation += 1;
     clearTimeout(refreshTimer);
+    void verifier.close();
     try {
       store.flush();
     } catch (storeError) {
@@ -216,7 +222,12 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
     if (at !== generation) return release(peerId, index);
     let isNew: boolean;
     try {
-      isNew = await partial.writeChunk(index, bytes);
+      const digest = await verifier.check(index, bytes);
+      if (at !== generation) return release(peerId, index);
+      if (digest === undefined)
+        throw Object.assign(new Error(`chunk ${index} does not match its hash`), {code: 'ECORRUPT'});
+      isNew = await partial.writeChunk(index, bytes, digest);
+      if (isNew) verifier.written(index);
     } catch (writeError) {
       const code = (writeError as {code?: string}).code ?? 'EIO';
       if (at !== generation) return release(peerId, index);
@@ -261,6 +272,7 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
       if (picker.stats().peers.find((peer) => peer.id === peerId)?.avoided) {
         log(`peer ${peerId} sent corrupt chunks repeatedly; it is avoided`);
         drop(peerId);
+        avoided.add(peerId);
       }
     }
     pump();
@@ -311,7 +323,7 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
         for (const holder of holders) {
           if (!isLive()) return;
           const known = peers.get(holder.id);
-          if (known?.complete) continue;
+          if (known?.complete || avoided.has(holder.id)) continue;
           if (gone.has(holder.id) && !holder.complete) continue;
           let have: Uint8Array | 'all';
           try {
@@ -357,7 +369,9 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
     for (let attempt = 1; ; attempt += 1) {
       try {
         store.flush();
-        const path = await partial.complete();
+        const digest = await verifier.digest().catch(() => undefined); // else complete() reads the file
+        if (state !== 'verifying') return;
+        const path = await partial.complete(digest);
         if (state !== 'verifying') return;
         store.finishDownload(downloadId);
         state = 'done';
@@ -383,6 +397,8 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
         }
         generation += 1;
         picker = newPicker(verified);
+        void verifier.close();
+        verifier = startVerifier({manifest, tempPath: partial.tempPath, written: verified});
         for (const [peerId, peer] of peers) picker.addPeer(peerId, peer.complete ? 'all' : await source.haveMap(peerId).catch(() => new Uint8Array(0)));
         state = 'active';
         pump();

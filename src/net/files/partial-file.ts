@@ -92,24 +92,25 @@ export interface PartialFile {
   /**
    * Check chunk `index` (its length and SHA-256) and write it at its offset. Resolves true once the bytes are
    * written (mark it in the transfer store only then), false when the chunk was verified already (nothing is
-   * written). `bytes` must not change until the promise settles. Throws ECORRUPT (nothing written) for a
+   * written). `digest`, the bytes' hex SHA-256 computed elsewhere (verifier.ts's thread), saves hashing here. `bytes` must not change until the promise settles. Throws ECORRUPT (nothing written) for a
    * chunk that does not match, EINVAL for an index out of range, EBADF when closed or busy, ENOSPC, EIO...:
    * a failed write leaves every verified chunk as it was.
    */
-  writeChunk(index: number, bytes: Uint8Array): Promise<boolean>;
+  writeChunk(index: number, bytes: Uint8Array, digest?: string): Promise<boolean>;
   /**
    * Hash every chunk in the temporary file and keep as verified exactly those that match; returns the new
    * bitmap (copy it to the store with replaceVerified). For a resume when the store knows nothing.
    */
   rescan(): Promise<Uint8Array>;
   /**
-   * Finish: wait for writes under way, check that the whole file's SHA-256 is the file id, fsync, and move it
+   * Finish: wait for writes under way, check that the whole file's SHA-256 is the file id (`digest`, when given,
+   * is that SHA-256 computed over the bytes as they were written, and saves reading the file again), fsync, and move it
    * to the final name (then fsync the directory). Resolves to the final path; the partial file is closed.
    * On a mismatch throws ECORRUPT with the chunks that fail their own hash in `chunks` (no longer verified;
    * fetch them again and call complete() again); the temporary file stays. Throws EEXIST when the final name
    * is taken and force is not set (the verified temporary file stays, and the partial file stays open).
    */
-  complete(): Promise<string>;
+  complete(digest?: string): Promise<string>;
   /**
    * Close, keeping the temporary file for a later resume. Waits for writes under way; never throws. Not while
    * complete() or rescan() runs.
@@ -282,7 +283,7 @@ function createPartialFile(parts: PartialFileParts): PartialFile {
 
     hasChunk: (index) => hasChunk(verified, index),
 
-    async writeChunk(index, bytes) {
+    async writeChunk(index, bytes, known) {
       assertOpen('write to');
       if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
         throw new PartialFileError(
@@ -300,7 +301,7 @@ function createPartialFile(parts: PartialFileParts): PartialFile {
           [index],
         );
       }
-      const digest = sha256(bytes);
+      const digest = known ?? sha256(bytes);
       if (digest !== manifest.chunkHashes[index]) {
         throw new PartialFileError(
           'ECORRUPT',
@@ -336,17 +337,19 @@ function createPartialFile(parts: PartialFileParts): PartialFile {
       }
     },
 
-    async complete() {
+    async complete(known) {
       assertOpen('complete');
       status = 'busy';
       try {
         await settleWrites();
         await checkFinalName(finalPath, isForced, tempPath); // before reading a gigabyte for nothing
-        const hash = crypto.createHash('sha256');
-        const read = await readPieces(handle, manifest.size, READ_BYTES, tempPath, (bytes) =>
-          hash.update(bytes),
-        );
-        const digest = hash.digest('hex');
+        let read = manifest.size;
+        let digest = known;
+        if (digest !== manifest.fileId) {
+          const hash = crypto.createHash('sha256');
+          read = await readPieces(handle, manifest.size, READ_BYTES, tempPath, (bytes) => hash.update(bytes));
+          digest = hash.digest('hex');
+        }
         if (read !== manifest.size || digest !== manifest.fileId) {
           const bad = await scan();
           const which =

@@ -35,6 +35,8 @@ export const DEFAULT_MAX_STRIKES = 3;
 export const DEFAULT_ENDGAME_COPIES = 2;
 /** Weight of the newest sample in a peer's speed (an exponentially weighted moving average). */
 const SPEED_WEIGHT = 0.3;
+/** Chunks a sequential pick looks at past the first free one before it falls back to a random pick. */
+const SEQUENTIAL_SCAN = 64;
 
 export type FailureReason = 'corrupt' | 'error' | 'timeout';
 
@@ -51,6 +53,12 @@ export interface ChunkPickerOptions {
   endgameCopies?: number;
   /** Floats in [0, 1) for tie-breaks. @default a generator seeded with 1 */
   random?: () => number;
+  /**
+   * Among equally rare chunks, prefer the lowest index (a random one when none is found within a short
+   * scan). A download in order lets its whole-file hash follow the chunks as they arrive instead of
+   * reading the file again at the end. @default false
+   */
+  sequential?: boolean;
 }
 
 export interface PeerStats {
@@ -141,6 +149,8 @@ export function createChunkPicker(options: ChunkPickerOptions): ChunkPicker {
   const maxStrikes = checkWhole('maxStrikes', options.maxStrikes ?? DEFAULT_MAX_STRIKES, 1);
   const endgameCopies = checkWhole('endgameCopies', options.endgameCopies ?? DEFAULT_ENDGAME_COPIES, 1);
   const random = options.random ?? seededRandom(1);
+  const sequential = options.sequential === true;
+  let cursor = 0; // sequential: no FREE chunk below it
 
   // changes as chunks move: state, the free set, flights
   const state = new Uint8Array(n);
@@ -178,6 +188,7 @@ export function createChunkPicker(options: ChunkPickerOptions): ChunkPicker {
   /** A chunk became free (at the start, or a fetch failed): file it for seeders and for each partial holder. */
   function release(index: number): void {
     state[index] = FREE;
+    if (index < cursor) cursor = index;
     insert(free, index, holders[index]!);
     for (const peer of partials)
       if (hasBit(peer.have!, index) && peer.own!.pos[index]! < 0 && !peer.corrupt.has(index))
@@ -251,6 +262,12 @@ export function createChunkPicker(options: ChunkPickerOptions): ChunkPicker {
     for (let key = seeders > 0 ? 0 : 1; key < free.lists.length; key += 1) {
       const list = free.lists[key]!;
       if (list.length === 0) continue;
+      if (sequential) {
+        while (cursor < n && state[cursor] !== FREE) cursor += 1; // release() moves it back
+        const end = Math.min(n, cursor + SEQUENTIAL_SCAN);
+        for (let index = cursor; index < end; index += 1)
+          if (state[index] === FREE && holders[index] === key && !peer.corrupt.has(index)) return index;
+      }
       const start = Math.floor(random() * list.length);
       // Only this peer's few corrupt chunks are ever passed over.
       for (let step = 0; step < list.length; step += 1) {
