@@ -3,7 +3,8 @@
 export interface Figure {
   /** Stable snake_case key with its unit, e.g. `alloc_best_ops_per_s_50k`. */
   key: string;
-  value: number;
+  /** null when it could not be measured here (a baseline tool that is not installed); the label says why. */
+  value: number | null;
   /** Unit shown in the table: 'ops/s', 'ticks/s', 'ms', 'x'. */
   unit: string;
   /** What was measured, in a few words. */

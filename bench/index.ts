@@ -5,6 +5,7 @@ import {allocSection} from './alloc.js';
 import {cliSection} from './cli.js';
 import {consoleSection} from './console.js';
 import type {Figure, Section} from './figure.js';
+import {downloadsSection} from './downloads.js';
 import {filesSection} from './files.js';
 import {netSection} from './net.js';
 import {benchSandbox} from './sandbox.js';
@@ -18,6 +19,7 @@ const sections: [string, Section][] = [
   ['sandbox', benchSandbox],
   ['net', netSection],
   ['files', filesSection],
+  ['files: downloads', downloadsSection],
 ];
 
 const isJson = process.argv.includes('--json');
@@ -30,7 +32,8 @@ for (const [name, section] of sections) {
 }
 
 const keyWidth = Math.max(...figures.map((f) => f.key.length));
-const valueWidth = Math.max(...figures.map((f) => f.value.toLocaleString('en-US').length));
+const shown = (value: number | null) => (value === null ? '-' : value.toLocaleString('en-US'));
+const valueWidth = Math.max(...figures.map((f) => shown(f.value).length));
 for (const figure of figures) {
   const verdict =
     figure.met === undefined
@@ -39,7 +42,7 @@ for (const figure of figures) {
         ? `  ok (target ${figure.target})`
         : `  MISSED (target ${figure.target})`;
   console.log(
-    `${figure.key.padEnd(keyWidth)}  ${figure.value.toLocaleString('en-US').padStart(valueWidth)} ${figure.unit.padEnd(7)}  ${figure.label}${verdict}`,
+    `${figure.key.padEnd(keyWidth)}  ${shown(figure.value).padStart(valueWidth)} ${figure.unit.padEnd(7)}  ${figure.label}${verdict}`,
   );
 }
 if (isJson) console.log(JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, f.value]))));
