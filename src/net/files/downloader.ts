@@ -77,7 +77,7 @@ export interface DownloadRunOptions {
   source: DownloadSource;
   /** Fetch from at most this many peers at once (the fastest). @default all */
   maxPeers?: number;
-  /** Requests in flight to one peer. @default 4 */
+  /** Requests in flight to one peer. @default IN_FLIGHT_BYTES_PER_PEER worth of chunks, 4 to 64 */
   maxInFlightPerPeer?: number;
   /** Ask the tracker for holders again this often while the download runs, ms. @default 2000 */
   refreshMs?: number;
@@ -100,6 +100,11 @@ export interface DownloadRun {
 /** Network errors after which a peer is dropped from this download (its chunks go to the others). */
 const PEER_GONE = new Set(['ECLOSED', 'ECONNREFUSED', 'ECONNRESET', 'EHANDSHAKE', 'ENOPEER', 'EDEAD', 'EPIPE', 'ENOENT', 'ECHANGED']);
 const RATE_WINDOW_MS = 3_000;
+/**
+ * Bytes requested of one peer at a time: enough to keep a loopback link busy while the peer reads its
+ * disk for the next chunks (4 MiB, like aria2's default piece window).
+ */
+const IN_FLIGHT_BYTES_PER_PEER = 4 * 1024 * 1024;
 const ANNOUNCE_MS = 1_000;
 /** Whole-file mismatches (bad chunks found and fetched again) before the download fails. */
 const MAX_COMPLETE_TRIES = 3;
@@ -148,7 +153,9 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
     return createChunkPicker({
       chunkCount: count,
       verified: bitmap,
-      maxInFlightPerPeer: options.maxInFlightPerPeer,
+      maxInFlightPerPeer:
+        options.maxInFlightPerPeer ??
+        Math.min(64, Math.max(4, Math.floor(IN_FLIGHT_BYTES_PER_PEER / manifest.chunkSize))),
       random: options.random,
       sequential: true, // so the whole-file hash keeps up with the chunks (verifier.ts)
     });

@@ -33,6 +33,8 @@ import {openPartial, partialPath, type PartialFile} from './partial-file.js';
 import {emptyChunkBitmap, type DownloadRecord, type ShareRecord, type TransferStore} from './transfer-store.js';
 import type {UploadLimit} from './upload-limit.js';
 
+/** A shared file's size and time are checked at most this often, ms (downloaders verify every chunk anyway). */
+const STAT_EVERY_MS = 100;
 /** How long one chunk request may take, ms: a capped seeder queues requests behind each other. */
 const CHUNK_TIMEOUT_MS = 30_000;
 /** Short ids shown and accepted: the first digits of the SHA-256. */
@@ -142,6 +144,8 @@ interface Served {
   mtimeMs: number;
   /** Shares restored from the store: chunks not yet checked against their hash since this process started. */
   unchecked: Uint8Array | undefined;
+  /** performance.now() of the last size and time check. */
+  statAt: number;
 }
 
 interface Active {
@@ -179,6 +183,7 @@ export function createSharing(options: SharingOptions): Sharing {
         size: stats.size,
         mtimeMs: stats.mtimeMs,
         unchecked: emptyChunkBitmap(record.manifest.chunkHashes.length).fill(0xff),
+        statAt: 0,
       });
     } catch (error) {
       log(`no longer sharing ${record.manifest.name} (${record.path}): ${(error as Error).message}`);
@@ -210,7 +215,7 @@ export function createSharing(options: SharingOptions): Sharing {
   const serveLocal = (record: ShareRecord, stats: {size: number; mtimeMs: number}, unchecked?: Uint8Array) => {
     const old = served.get(record.manifest.fileId);
     old?.handle?.then((handle) => handle.close()).catch(() => {});
-    served.set(record.manifest.fileId, {record, handle: undefined, ...stats, unchecked});
+    served.set(record.manifest.fileId, {record, handle: undefined, ...stats, unchecked, statAt: 0});
   };
 
   const stopServing = (fileId: string, why: string): void => {
@@ -440,10 +445,13 @@ export function createSharing(options: SharingOptions): Sharing {
       let bytes: Buffer;
       try {
         const handle = await entry.handle;
-        const stats = await handle.stat();
-        if (stats.size !== entry.size || stats.mtimeMs !== entry.mtimeMs) {
-          stopServing(fileId, `${entry.record.path} changed on disk since it was shared`);
-          throw new NetError('ECHANGED', `${manifest.name} changed on disk at its sharer; it is no longer shared there.`);
+        if (performance.now() - entry.statAt >= STAT_EVERY_MS) {
+          entry.statAt = performance.now();
+          const stats = await handle.stat();
+          if (stats.size !== entry.size || stats.mtimeMs !== entry.mtimeMs) {
+            stopServing(fileId, `${entry.record.path} changed on disk since it was shared`);
+            throw new NetError('ECHANGED', `${manifest.name} changed on disk at its sharer; it is no longer shared there.`);
+          }
         }
         bytes = await readChunk(handle, manifest, index);
       } catch (error) {
