@@ -9,6 +9,7 @@ import {batch, cancel, exec, tasks} from './exec.js';
 import {cacheCommand, kv, netCommand, peers, quota} from './net-commands.js';
 import {events} from './events.js';
 import {exit} from './exit.js';
+import {download, downloads, files, unshare, upload} from './files-commands.js';
 import {fit} from './fit.js';
 import {free} from './free.js';
 import {help} from './help.js';
@@ -66,6 +67,11 @@ export const commands: readonly Command[] = [
   kv,
   cacheCommand,
   quota,
+  upload,
+  files,
+  download,
+  downloads,
+  unshare,
   events,
   trace,
   pane,
