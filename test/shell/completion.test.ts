@@ -134,8 +134,8 @@ test('the third word of pane completes pane names', () => {
 
 test('pane completes only the names its sub-command takes', () => {
   // pane show/hide take pane names, pane focus also takes `output`, pane sort takes sort keys
-  assert.deepEqual(candidates('pane show '), ['map', 'sched', 'top']);
-  assert.deepEqual(candidates('pane focus '), ['map', 'output', 'sched', 'top']);
+  assert.deepEqual(candidates('pane show '), ['downloads', 'map', 'sched', 'top']);
+  assert.deepEqual(candidates('pane focus '), ['downloads', 'map', 'output', 'sched', 'top']);
   assert.deepEqual(candidates('pane sort '), ['cpu', 'mem', 'name', 'pid', 'pri', 'state', 'time']);
 });
 

@@ -1,5 +1,5 @@
 // pane: show, hide and focus the console's live panes, and sort the top pane. Keys do the same
-// (F2-F4, Alt+1-3, F6); this is the typed form, and the one a sourced file can use.
+// (F2-F4 and F9, Alt+1-4, F6); this is the typed form, and the one a sourced file can use.
 
 import {expectPositionals, runSubcommand, toChoice, type Args, type Subcommand} from '../args.js';
 import type {Command, Context, PaneControl, Result} from '../command.js';
@@ -12,8 +12,10 @@ function panesOf(context: Context): PaneControl {
 
 function listing(panes: PaneControl): Result {
   const {panes: list, sort} = panes.describe();
+  const width = Math.max(...list.map((pane) => pane.name.length));
   const lines = list.map(
-    (pane) => `${pane.name.padEnd(6)} ${pane.visible ? 'shown' : 'hidden'}${pane.focused ? ', focused' : ''}`,
+    (pane) =>
+      `${pane.name.padEnd(width)}  ${pane.visible ? 'shown' : 'hidden'}${pane.focused ? ', focused' : ''}`,
   );
   lines.push(`top sorted by ${sort}`);
   return {lines, data: {panes: list, sort}};
@@ -47,11 +49,12 @@ function change(args: Args, context: Context, apply: (panes: PaneControl, text: 
 export const pane: Command = {
   name: 'pane',
   usage: ['pane [ls]', 'pane show|hide NAME', 'pane focus NAME|output', 'pane sort KEY'],
-  summary: 'Show, hide or focus the live panes (sched, map, top); sort the top pane (console)',
+  summary: 'Show, hide or focus the live panes (sched, map, top, downloads); sort the top pane (console)',
   details: [
-    'Panes: sched (scheduler queue and Gantt strip), map (heap block map), top (processes by CPU%).',
+    'Panes: sched (scheduler queue and Gantt strip), map (heap block map), top (processes by CPU%),',
+    'downloads (progress of each transfer and the chunk map of the newest running one; hidden at start).',
     'The focused pane scrolls with PgUp/PgDn; `pane focus output` gives them back to the output.',
-    'Sort keys: cpu, mem, pid, name, state, pri, time. Keys: F2-F4 show/hide, Alt+1-3 focus, F6 next sort key.',
+    'Sort keys: cpu, mem, pid, name, state, pri, time. Keys: F2-F4 and F9 show/hide, Alt+1-4 focus, F6 next sort key.',
   ],
   subcommands: ['ls', 'show', 'hide', 'focus', 'sort'],
   run(args, context) {

@@ -10,12 +10,15 @@ import {HelpBar} from './components/help-bar.js';
 import {OutputView} from './components/output-view.js';
 import {PromptLine} from './components/prompt-line.js';
 import {StatusLine} from './components/status-line.js';
+import type {DownloadsData} from './downloads-lines.js';
+import {useDownloads} from './hooks/use-downloads.js';
 import {useKernelSnapshot} from './hooks/use-kernel-snapshot.js';
 import {usePrompt} from './hooks/use-prompt.js';
 import {useStore} from './hooks/use-store.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {computeLayout, type Layout, type PaneBox} from './layout.js';
 import type {PaneState, PaneStore} from './pane-store.js';
+import {DownloadsPane} from './panes/downloads-pane.js';
 import {MemoryPane} from './panes/memory-pane.js';
 import {SchedulerPane} from './panes/scheduler-pane.js';
 import {TopPane} from './panes/top-pane.js';
@@ -31,9 +34,11 @@ export interface AppProps {
   prompt: PromptController;
   /** The layout the app last drew, for PgUp/PgDn sizes. */
   layoutRef?: {current: Layout | undefined};
+  /** The downloads pane's data (undefined before the network is up); no network, no downloads. */
+  downloads?: () => DownloadsData | undefined;
 }
 
-export function App({kernel, clock, panes, scrollback, prompt, layoutRef}: AppProps) {
+export function App({kernel, clock, panes, scrollback, prompt, layoutRef, downloads}: AppProps) {
   const snapshot = useKernelSnapshot(kernel);
   const clockState = useStore(clock);
   const paneState = useStore(panes);
@@ -43,6 +48,8 @@ export function App({kernel, clock, panes, scrollback, prompt, layoutRef}: AppPr
   const layout = computeLayout(columns, rows, paneState);
   const fallbackRef = useRef<Layout | undefined>(undefined);
   (layoutRef ?? fallbackRef).current = layout;
+  const isDownloadsShown = layout.paneRows.some((row) => row.some((box) => box.name === 'downloads'));
+  const downloadsData = useDownloads(downloads, isDownloadsShown, snapshot, output);
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
       <StatusLine
@@ -54,7 +61,13 @@ export function App({kernel, clock, panes, scrollback, prompt, layoutRef}: AppPr
       {layout.paneRows.map((row, i) => (
         <Box key={i} flexDirection="row">
           {row.map((box) => (
-            <PaneSlot key={box.name} box={box} snapshot={snapshot} state={paneState} />
+            <PaneSlot
+              key={box.name}
+              box={box}
+              snapshot={snapshot}
+              state={paneState}
+              downloads={downloadsData}
+            />
           ))}
         </Box>
       ))}
@@ -71,7 +84,14 @@ export function App({kernel, clock, panes, scrollback, prompt, layoutRef}: AppPr
   );
 }
 
-function PaneSlot({box, snapshot, state}: {box: PaneBox; snapshot: KernelSnapshot; state: PaneState}) {
+interface PaneSlotProps {
+  box: PaneBox;
+  snapshot: KernelSnapshot;
+  state: PaneState;
+  downloads: DownloadsData;
+}
+
+function PaneSlot({box, snapshot, state, downloads}: PaneSlotProps) {
   const common = {snapshot, width: box.width, height: box.height, isFocused: state.focus === box.name};
   switch (box.name) {
     case 'sched':
@@ -80,5 +100,15 @@ function PaneSlot({box, snapshot, state}: {box: PaneBox; snapshot: KernelSnapsho
       return <MemoryPane {...common} />;
     case 'top':
       return <TopPane {...common} sortKey={state.sort} scroll={state.scroll.top} />;
+    case 'downloads':
+      return (
+        <DownloadsPane
+          data={downloads}
+          width={box.width}
+          height={box.height}
+          isFocused={common.isFocused}
+          scroll={state.scroll.downloads}
+        />
+      );
   }
 }

@@ -10,6 +10,7 @@ import type {HistoryStore} from '../history-store.js';
 import type {NetAccess} from '../net-access.js';
 import {App} from './app.js';
 import {Clock} from './clock.js';
+import {readDownloads} from './downloads-lines.js';
 import type {Layout} from './layout.js';
 import {createLiveContext} from './live-context.js';
 import {PaneStore} from './pane-store.js';
@@ -87,6 +88,11 @@ export function createConsoleParts({
       (error: Error) => scrollback.append([style.red(`error: ${error.message}`)]),
     );
   }
+  // Read by the downloads pane once the peer is up; nothing starts the network for it.
+  const downloads = () => {
+    const peer = net?.current();
+    return peer === undefined ? undefined : readDownloads(peer.sharing);
+  };
   return {
     kernel,
     context,
@@ -95,6 +101,7 @@ export function createConsoleParts({
     scrollback,
     prompt,
     layoutRef,
+    downloads,
     /** Called once with the exit status when the user leaves. */
     onExit(listener: (status: number) => void) {
       onExit = listener;

@@ -23,6 +23,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
     action: 'next sort key of the top pane (cpu, mem, pid, name, state, pri, time)',
   },
   {keys: 'F7 F8', label: 'speed', action: 'halve or double the clock rate'},
+  {keys: 'F9', action: 'show or hide the downloads pane; Alt+4 focuses it'},
   {keys: 'PgUp PgDn', label: 'scroll', action: 'scroll the focused pane, or the output'},
   {keys: 'Up Down', action: 'earlier and later command lines (kept across sessions)'},
   {keys: 'Tab', action: 'complete a command, sub-command, pid or name; twice lists the choices'},

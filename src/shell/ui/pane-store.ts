@@ -15,7 +15,11 @@ export interface PaneState extends PaneSettings {
 export class PaneStore implements PaneControl {
   readonly names = PANE_NAMES;
   readonly sortKeys = TOP_SORT_KEYS;
-  #state: PaneState = {...defaultPaneSettings(), sort: 'cpu', scroll: {sched: 0, map: 0, top: 0}};
+  #state: PaneState = {
+    ...defaultPaneSettings(),
+    sort: 'cpu',
+    scroll: {sched: 0, map: 0, top: 0, downloads: 0},
+  };
   readonly #listeners = new Set<() => void>();
 
   /** The current settings; a new object after every change. */

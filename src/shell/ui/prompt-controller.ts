@@ -73,7 +73,7 @@ export class PromptController {
     if (key.name === 'ctrl-c') return this.#cancel();
     if (/^f\d+$/.test(key.name) && !key.ctrl && !key.meta)
       return this.#functionKey(Number(key.name.slice(1)));
-    if (key.meta && key.name === 'text' && /^[0-3]$/.test(key.text)) {
+    if (key.meta && key.name === 'text' && /^[0-4]$/.test(key.text)) {
       const index = Number(key.text);
       panes.focus(index === 0 ? 'output' : PANE_NAMES[index - 1]!);
       return;
@@ -199,6 +199,9 @@ export class PromptController {
         return;
       case 8:
         clock.setHz(Math.min(MAX_CLOCK_HZ, clock.hz * 2));
+        return;
+      case 9:
+        panes.toggle('downloads');
         return;
       default:
         scrollback.append([context.style.dim(`F${number} does nothing here; F1 lists the keys.`)]);

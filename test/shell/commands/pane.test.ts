@@ -7,7 +7,14 @@ import type {Context} from '../../../src/shell/command.js';
 import {PaneStore} from '../../../src/shell/ui/pane-store.js';
 import {createTestContext, runFails, runOk} from '../../support/shell-context.js';
 
-const PANE_ALL_SHOWN = ['sched  shown', 'map    shown', 'top    shown', 'top sorted by cpu'];
+/** The panes as the console starts: the downloads pane waits until a download is worth watching. */
+const PANE_DEFAULT = [
+  'sched      shown',
+  'map        shown',
+  'top        shown',
+  'downloads  hidden',
+  'top sorted by cpu',
+];
 
 /** A test context with the console's panes. */
 function withPanes(): {context: Context; panes: PaneStore} {
@@ -33,12 +40,13 @@ test('pane fails with ENOTTY in a script, whatever the sub-command', async () =>
 test('pane with no sub-command lists the panes and the sort key', async () => {
   const {context} = withPanes();
   assert.deepEqual(await runOk(context, 'pane'), {
-    lines: PANE_ALL_SHOWN,
+    lines: PANE_DEFAULT,
     data: {
       panes: [
         {name: 'sched', visible: true, focused: false},
         {name: 'map', visible: true, focused: false},
         {name: 'top', visible: true, focused: false},
+        {name: 'downloads', visible: false, focused: false},
       ],
       sort: 'cpu',
     },
@@ -49,9 +57,10 @@ test('pane with no sub-command lists the panes and the sort key', async () => {
 test('pane hide hides a pane and lists the result', async () => {
   const {context, panes} = withPanes();
   assert.deepEqual((await runOk(context, 'pane hide map')).lines, [
-    'sched  shown',
-    'map    hidden',
-    'top    shown',
+    'sched      shown',
+    'map        hidden',
+    'top        shown',
+    'downloads  hidden',
     'top sorted by cpu',
   ]);
   assert.equal(panes.state.visible.map, false);
@@ -60,7 +69,7 @@ test('pane hide hides a pane and lists the result', async () => {
 test('pane show shows a hidden pane again', async () => {
   const {context, panes} = withPanes();
   await runOk(context, 'pane hide top');
-  assert.deepEqual((await runOk(context, 'pane show top')).lines, PANE_ALL_SHOWN);
+  assert.deepEqual((await runOk(context, 'pane show top')).lines, PANE_DEFAULT);
   assert.equal(panes.state.visible.top, true);
 });
 
@@ -68,9 +77,10 @@ test('pane focus focuses a pane, showing it if it was hidden', async () => {
   const {context, panes} = withPanes();
   await runOk(context, 'pane hide sched');
   assert.deepEqual((await runOk(context, 'pane focus sched')).lines, [
-    'sched  shown, focused',
-    'map    shown',
-    'top    shown',
+    'sched      shown, focused',
+    'map        shown',
+    'top        shown',
+    'downloads  hidden',
     'top sorted by cpu',
   ]);
   assert.equal(panes.state.focus, 'sched');
@@ -80,7 +90,7 @@ test('pane focus focuses a pane, showing it if it was hidden', async () => {
 test('pane focus output gives the focus back to the output', async () => {
   const {context, panes} = withPanes();
   await runOk(context, 'pane focus top');
-  assert.deepEqual((await runOk(context, 'pane focus output')).lines, PANE_ALL_SHOWN);
+  assert.deepEqual((await runOk(context, 'pane focus output')).lines, PANE_DEFAULT);
   assert.equal(panes.state.focus, 'output');
 });
 
@@ -93,6 +103,7 @@ test('hiding the focused pane with pane hide moves the focus to the output', asy
     {name: 'sched', visible: true, focused: false},
     {name: 'map', visible: false, focused: false},
     {name: 'top', visible: true, focused: false},
+    {name: 'downloads', visible: false, focused: false},
   ]);
 });
 
@@ -117,7 +128,10 @@ test('a bad pane name fails with EUSAGE listing the pane names', async () => {
   const before = panes.state;
   for (const sub of ['show', 'hide']) {
     const message = await runFails(context, `pane ${sub} gantt`, 'EUSAGE');
-    assert.ok(message.startsWith('Unknown pane `gantt`. Expected one of: sched, map, top.'), message);
+    assert.ok(
+      message.startsWith('Unknown pane `gantt`. Expected one of: sched, map, top, downloads.'),
+      message,
+    );
     assert.match(message, /Usage: pane \[ls\]/);
   }
   assert.equal(panes.state, before, 'nothing changed');
@@ -126,7 +140,10 @@ test('a bad pane name fails with EUSAGE listing the pane names', async () => {
 test('pane focus also allows output, and says so when the name is bad', async () => {
   const {context} = withPanes();
   const message = await runFails(context, 'pane focus gantt', 'EUSAGE');
-  assert.ok(message.startsWith('Unknown pane `gantt`. Expected one of: sched, map, top, output.'), message);
+  assert.ok(
+    message.startsWith('Unknown pane `gantt`. Expected one of: sched, map, top, downloads, output.'),
+    message,
+  );
 });
 
 test('output is not a pane to show or hide', async () => {

@@ -55,8 +55,11 @@ function checkInvariants(layout: Layout, columns: number, rows: number, settings
   assert.equal(new Set(names).size, names.length, `${where}: a pane laid out twice`);
 }
 
-test('the default settings show every pane and focus the output', () => {
-  assert.deepEqual(defaultPaneSettings(), {visible: {sched: true, map: true, top: true}, focus: 'output'});
+test('the default settings show every pane but downloads and focus the output', () => {
+  assert.deepEqual(defaultPaneSettings(), {
+    visible: {sched: true, map: true, top: true, downloads: false},
+    focus: 'output',
+  });
 });
 
 test('at 80x24 the scheduler and top share a row and the block map runs full width under them', () => {
@@ -188,6 +191,10 @@ test('with room for them, the output keeps at least four rows', () => {
 
 test('across sizes and pane choices, rows add up and every pane row fills the width', () => {
   const choices: PaneName[][] = [
+    ['sched', 'map', 'top', 'downloads'],
+    ['sched', 'top', 'downloads'],
+    ['map', 'downloads'],
+    ['downloads'],
     ['sched', 'map', 'top'],
     ['sched', 'top'],
     ['sched', 'map'],
@@ -210,10 +217,15 @@ test('across sizes and pane choices, rows add up and every pane row fills the wi
 });
 
 test('a taller terminal never hides a pane a shorter one showed', () => {
-  for (const columns of [80, 160]) {
+  for (const [columns, settings] of [
+    [80, defaultPaneSettings()],
+    [160, defaultPaneSettings()],
+    [80, showing(...PANE_NAMES)],
+    [160, showing(...PANE_NAMES)],
+  ] as const) {
     let previous: PaneName[] = [];
     for (let rows = 5; rows <= 60; rows++) {
-      const names = computeLayout(columns, rows, defaultPaneSettings())
+      const names = computeLayout(columns, rows, settings)
         .paneRows.flat()
         .map((pane) => pane.name);
       for (const name of previous) assert.ok(names.includes(name), `${columns}x${rows} hides ${name}`);
@@ -227,4 +239,39 @@ test('a stacked terminal too short for both rows keeps the block map', () => {
   const layout = computeLayout(80, 17, defaultPaneSettings());
   assert.deepEqual(shape(layout), [['map']]);
   assert.equal(layout.outputHeight, 16 - CHROME_ROWS - 5);
+});
+
+test('shown at 80x24, the downloads pane runs full width under the map and the upper row gives up rows', () => {
+  const layout = computeLayout(80, 24, showing(...PANE_NAMES));
+  assert.deepEqual(shape(layout), [['sched', 'top'], ['map'], ['downloads']]);
+  assert.deepEqual(
+    layout.paneRows.map((row) => row[0]!.height),
+    [6, 5, 5],
+  );
+  assert.equal(layout.paneRows[2]![0]!.width, 80);
+  assert.equal(layout.outputHeight, 4);
+});
+
+test('the downloads pane grows with the terminal up to 10 rows', () => {
+  const heights = [24, 40, 60, 100].map((rows) => {
+    const box = computeLayout(80, rows, showing(...PANE_NAMES))
+      .paneRows.flat()
+      .find((pane) => pane.name === 'downloads');
+    return box?.height;
+  });
+  assert.deepEqual(heights, [5, 9, 10, 10]);
+});
+
+test('from 150 columns the downloads pane runs full width under the three panes', () => {
+  const layout = computeLayout(160, 40, showing(...PANE_NAMES));
+  assert.deepEqual(shape(layout), [['sched', 'map', 'top'], ['downloads']]);
+  assert.equal(layout.paneRows[1]![0]!.width, 160);
+});
+
+test('on a short terminal the downloads pane, once shown, keeps its rows before the scheduler and top', () => {
+  // 80x20: the map (5) and the downloads pane (5) fit; the upper row would get 3 and is left out
+  const layout = computeLayout(80, 20, showing(...PANE_NAMES));
+  assert.deepEqual(shape(layout), [['map'], ['downloads']]);
+  const alone = computeLayout(80, 13, showing('downloads'));
+  assert.deepEqual(shape(alone), [['downloads']]);
 });

@@ -7,20 +7,20 @@ import {PANE_NAMES} from '../../../src/shell/ui/layout.js';
 import {PaneStore} from '../../../src/shell/ui/pane-store.js';
 import {TOP_SORT_KEYS} from '../../../src/shell/ui/top-rows.js';
 
-test('a new store shows every pane, focuses the output and sorts top by CPU', () => {
+test('a new store shows every pane but downloads, focuses the output and sorts top by CPU', () => {
   const store = new PaneStore();
   assert.deepEqual(store.state, {
-    visible: {sched: true, map: true, top: true},
+    visible: {sched: true, map: true, top: true, downloads: false},
     focus: 'output',
     sort: 'cpu',
-    scroll: {sched: 0, map: 0, top: 0},
+    scroll: {sched: 0, map: 0, top: 0, downloads: 0},
   });
   assert.equal(store.getState(), store.state);
 });
 
 test('the store names the panes in screen order and the top sort keys', () => {
   const store = new PaneStore();
-  assert.deepEqual(store.names, ['sched', 'map', 'top']);
+  assert.deepEqual(store.names, ['sched', 'map', 'top', 'downloads']);
   assert.deepEqual(store.names, PANE_NAMES);
   assert.deepEqual(store.sortKeys, TOP_SORT_KEYS);
 });
@@ -28,13 +28,21 @@ test('the store names the panes in screen order and the top sort keys', () => {
 test('hide and show change one pane and leave the others alone', () => {
   const store = new PaneStore();
   store.hide('map');
-  assert.deepEqual(store.state.visible, {sched: true, map: false, top: true});
+  assert.deepEqual(store.state.visible, {sched: true, map: false, top: true, downloads: false});
   store.hide('map');
-  assert.deepEqual(store.state.visible, {sched: true, map: false, top: true}, 'hiding twice is harmless');
+  assert.deepEqual(
+    store.state.visible,
+    {sched: true, map: false, top: true, downloads: false},
+    'hiding twice is harmless',
+  );
   store.show('map');
-  assert.deepEqual(store.state.visible, {sched: true, map: true, top: true});
+  assert.deepEqual(store.state.visible, {sched: true, map: true, top: true, downloads: false});
   store.show('map');
-  assert.deepEqual(store.state.visible, {sched: true, map: true, top: true}, 'showing twice is harmless');
+  assert.deepEqual(
+    store.state.visible,
+    {sched: true, map: true, top: true, downloads: false},
+    'showing twice is harmless',
+  );
 });
 
 test('toggle hides a shown pane and shows a hidden one', () => {
@@ -43,6 +51,8 @@ test('toggle hides a shown pane and shows a hidden one', () => {
   assert.equal(store.state.visible.top, false);
   store.toggle('top');
   assert.equal(store.state.visible.top, true);
+  store.toggle('downloads');
+  assert.equal(store.state.visible.downloads, true);
 });
 
 test('focus moves the focus to a pane', () => {
@@ -60,14 +70,14 @@ test('focusing a hidden pane shows it', () => {
   store.hide('map');
   store.focus('map');
   assert.equal(store.state.focus, 'map');
-  assert.deepEqual(store.state.visible, {sched: true, map: true, top: true});
+  assert.deepEqual(store.state.visible, {sched: true, map: true, top: true, downloads: false});
 });
 
 test('focusing the output leaves the panes as they were', () => {
   const store = new PaneStore();
   store.hide('sched');
   store.focus('output');
-  assert.deepEqual(store.state.visible, {sched: false, map: true, top: true});
+  assert.deepEqual(store.state.visible, {sched: false, map: true, top: true, downloads: false});
 });
 
 test('hiding the focused pane gives the focus back to the output', () => {
@@ -98,7 +108,7 @@ test("sort changes the top pane's key and scrolls it back to its first row", () 
   store.scroll('sched', 3);
   store.sort('mem');
   assert.equal(store.state.sort, 'mem');
-  assert.deepEqual(store.state.scroll, {sched: 3, map: 0, top: 0});
+  assert.deepEqual(store.state.scroll, {sched: 3, map: 0, top: 0, downloads: 0});
 });
 
 test('cycleSort steps through every sort key in order and wraps around', () => {
@@ -125,7 +135,7 @@ test("scroll moves one pane's first row, up or down", () => {
   assert.equal(store.state.scroll.top, 8);
   store.scroll('top', -2);
   assert.equal(store.state.scroll.top, 6);
-  assert.deepEqual(store.state.scroll, {sched: 0, map: 0, top: 6});
+  assert.deepEqual(store.state.scroll, {sched: 0, map: 0, top: 6, downloads: 0});
 });
 
 test('scroll never goes above the first row', () => {
@@ -144,6 +154,7 @@ test('describe lists each pane in screen order with whether it is shown and focu
       {name: 'sched', visible: true, focused: false},
       {name: 'map', visible: true, focused: false},
       {name: 'top', visible: true, focused: false},
+      {name: 'downloads', visible: false, focused: false},
     ],
     sort: 'cpu',
   });
@@ -155,6 +166,7 @@ test('describe lists each pane in screen order with whether it is shown and focu
       {name: 'sched', visible: true, focused: false},
       {name: 'map', visible: false, focused: false},
       {name: 'top', visible: true, focused: true},
+      {name: 'downloads', visible: false, focused: false},
     ],
     sort: 'name',
   });
