@@ -3,14 +3,13 @@
 // out what it returns. A download blocks a script until the file is in place; in the console (or with
 // --bg) it returns at once and goes on in the background, shown by `downloads` and the downloads pane.
 
-import type {FileSummary} from '../../net/messages.js';
+import {MAX_GROUP_LENGTH, type FileSummary} from '../../net/messages.js';
 import {NetError} from '../../net/net-error.js';
 import {ProtocolError, RequestError} from '../../net/errors.js';
 import {MAX_CHUNK_SIZE, MIN_CHUNK_SIZE} from '../../net/files/manifest.js';
 import {safeFileName} from '../../net/files/names.js';
 import {SHORT_ID_DIGITS, type Downloading, type Sharing} from '../../net/files/sharing.js';
 import {parseBytes} from '../../net/files/upload-limit.js';
-import {MAX_GROUP_LENGTH} from '../../net/messages.js';
 import {expectPositionals, flagInteger, flagText, runSubcommand, toInteger, type Args} from '../args.js';
 import type {Command, Context, Result} from '../command.js';
 import {ShellError} from '../errors.js';
@@ -45,9 +44,9 @@ function isConsole(context: Context): boolean {
 const shortId = (fileId: string) => fileId.slice(0, SHORT_ID_DIGITS);
 
 /**
- * Run a call into the sharing service, giving errors of its file modules (FileError, PartialFileError,
- * DownloadError, the transfer store's) the form the runner prints as `code: message`, as it does the
- * network's own: it knows NetError, RequestError and ProtocolError, not those.
+ * Run a call into the sharing service, turning errors of its file modules (FileError, PartialFileError,
+ * DownloadError, the transfer store's) into RequestErrors with the same code and message. The runner
+ * reports NetError, RequestError and ProtocolError with their code; it would call the others internal.
  */
 async function coded<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -227,10 +226,7 @@ export const download: Command = {
       return {
         lines: [
           `downloading ${before.name} (${formatBytes(before.size)}) as download ${before.id} to ${handle.path}${resumed}`,
-          isConsole(context)
-            ? 'watch it in the downloads pane (`pane show downloads`, F9) or with `downloads`; `downloads stop ' +
-              `${before.id}\` pauses it`
-            : `watch it with \`downloads\`; \`downloads stop ${before.id}\` pauses it`,
+          `watch it with \`downloads\`${isConsole(context) ? ' or in the downloads pane (F9)' : ''}; \`downloads stop ${before.id}\` pauses it`,
         ],
         data: {...before},
       };

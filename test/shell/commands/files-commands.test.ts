@@ -241,9 +241,9 @@ test('--bg, and any download in the console, returns at once; downloads shows it
 
   const console: Context = {...context, panes: new PaneStore()};
   const live = await runOk(console, `download bg.bin ${outDir()}`);
-  assert.match(
-    live.lines[1]!,
-    /^watch it in the downloads pane \(`pane show downloads`, F9\) or with `downloads`/,
+  assert.equal(
+    live.lines[1],
+    `watch it with \`downloads\` or in the downloads pane (F9); \`downloads stop ${live.data.id}\` pauses it`,
   );
   const handle = sharing.running(live.data.id as number);
   assert.ok(handle, 'still running when the command has returned');
