@@ -39,6 +39,11 @@ const NAMED_ARGUMENTS: Record<
 /** Commands whose arguments are never pids. */
 const NO_PIDS = new Set([
   'help',
+  'upload',
+  'files',
+  'download',
+  'downloads',
+  'unshare',
   'sched',
   'fit',
   'pane',

@@ -4,6 +4,10 @@
 
 import {NetError} from '../net/net-error.js';
 import {ProtocolError, RequestError} from '../net/errors.js';
+import {DownloadError} from '../net/files/downloader.js';
+import {FileError} from '../net/files/errors.js';
+import {PartialFileError} from '../net/files/partial-file.js';
+import {StoreError} from '../sqlite.js';
 import {KernelBug, KernelError} from '../kernel/index.js';
 import {parseArgs} from './args.js';
 import type {Context, Result} from './command.js';
@@ -76,7 +80,12 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
       error instanceof KernelError ||
       error instanceof NetError ||
       error instanceof RequestError ||
-      error instanceof ProtocolError
+      error instanceof ProtocolError ||
+      // disk sharing: a file, a download's temporary file, the download, the transfer store
+      error instanceof FileError ||
+      error instanceof PartialFileError ||
+      error instanceof DownloadError ||
+      error instanceof StoreError
     ) {
       return {ok: false, cmd: command.name, code: error.code, error: error.message};
     }

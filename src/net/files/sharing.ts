@@ -191,6 +191,13 @@ export function createSharing(options: SharingOptions): Sharing {
     }
   }
 
+  // Downloads left 'active' by a process that ended without stopping them (a crash, a SIGKILL): paused, to resume.
+  try {
+    for (const record of store.listDownloads({state: 'active'})) store.pauseDownload(record.id);
+  } catch (error) {
+    log(`cannot read the downloads: ${(error as Error).message}`);
+  }
+
   const hashesBody = (manifest: Manifest): Buffer => Buffer.from(manifest.chunkHashes.join(''), 'hex');
 
   const share = async (manifest: Manifest, group: string | null): Promise<boolean> => {
@@ -327,7 +334,12 @@ export function createSharing(options: SharingOptions): Sharing {
   };
 
   const download = async (ref: string, downloadOptions: DownloadOptions = {}): Promise<Downloading> => {
-    const {manifest, file} = await lookUp(ref);
+    const {manifest, file, holders} = await lookUp(ref);
+    if (!holders.some((holder) => holder.id !== peerId))
+      throw new NetError(
+        'ENOPEER',
+        `No live peer shares ${manifest.name} (${manifest.fileId.slice(0, SHORT_ID_DIGITS)})${served.has(manifest.fileId) ? ' but this one' : ''}.`,
+      );
     const {dir, name} = await destination(manifest, downloadOptions.dest);
     const tempPath = partialPath(dir, name, manifest.fileId);
     for (const entry of active.values())

@@ -29,7 +29,8 @@ export function createUploadLimit(
       const start = Math.max(at, nextFree);
       nextFree = start + (bytes / bytesPerSecond) * 1000;
       const wait = start - at;
-      return wait < 1 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, wait));
+      // Unref'd: a closing peer does not wait for chunks no one will read.
+      return wait < 1 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, wait).unref());
     },
   };
 }
@@ -48,16 +49,22 @@ const UNITS: Readonly<Record<string, number>> = {
   gib: 1024 ** 3,
 };
 
-/** A rate as the flag takes it: "50M", "50MB/s", "1.5GiB", "800000"; bytes per second, or undefined when it is not one. */
+/** A rate as the flag takes it: "50M", "50MB/s", "1.5GiB", "800000"; bytes per second (k/M/G are 10^3..10^9, as link speeds are), or undefined when it is not one. */
 export function parseRate(text: string): number | undefined {
-  return parseBytes(text.replace(/\/s\s*$/i, ''));
+  return parseAmount(text.replace(/\/s\s*$/i, ''), UNITS);
 }
 
-/** A size: "4G", "512MiB", "1000000"; bytes (at least MIN_RATE), or undefined when it is not one. */
+/** A size: "256K", "4G", "512MiB", "1000000"; bytes (K/M/G are 2^10..2^30, as file sizes and --heap are; kB/MB/GB decimal), at least MIN_RATE, or undefined. */
 export function parseBytes(text: string): number | undefined {
+  return parseAmount(text, SIZE_UNITS);
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {...UNITS, k: 1024, m: 1024 ** 2, g: 1024 ** 3};
+
+function parseAmount(text: string, units: Readonly<Record<string, number>>): number | undefined {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$/i.exec(text);
   if (match === null) return undefined;
-  const unit = UNITS[(match[2] ?? '').toLowerCase()];
+  const unit = units[(match[2] ?? '').toLowerCase()];
   if (unit === undefined) return undefined;
   const rate = Number(match[1]) * unit;
   return Number.isFinite(rate) && rate >= MIN_RATE ? Math.round(rate) : undefined;

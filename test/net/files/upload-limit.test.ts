@@ -11,14 +11,19 @@ test('parseRate reads bytes per second with decimal and binary units; nonsense i
   assert.equal(parseRate('1.5k'), 1500);
   assert.equal(parseRate('800000'), 800_000);
   for (const bad of ['', 'fast', '-5M', '5X', '10', '1e9']) assert.equal(parseRate(bad), undefined, bad);
-  assert.equal(parseBytes('4G'), 4e9);
+  assert.equal(parseBytes('4G'), 4 * 1024 ** 3);
+  assert.equal(parseBytes('256K'), 256 * 1024);
+  assert.equal(parseBytes('4GB'), 4e9);
   assert.equal(parseBytes('512MiB'), 512 * 1024 ** 2);
   assert.equal(parseBytes('4G/s'), undefined);
 });
 
-test('chunks are paced at the rate: each waits for the bytes booked before it', async () => {
+test('chunks are paced at the rate: each waits for the bytes booked before it', async (t) => {
   let now = 0;
   const limit = createUploadLimit(1_000_000, () => now); // 1 MB/s: 100 kB takes 100 ms
+  // The cap's timers are unref'd (a closing peer does not wait on them); this keeps the test alive.
+  const keepAlive = setInterval(() => {}, 1_000);
+  t.after(() => clearInterval(keepAlive));
   const started = performance.now();
   await limit.take(100_000); // the first goes at once
   assert.ok(performance.now() - started < 50);
