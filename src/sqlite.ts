@@ -2,7 +2,9 @@
 // loaded on first use, not at import, so a run that stores nothing never loads the native module;
 // and the one way a store brings its file's schema up to date.
 
+import fs from 'node:fs';
 import {createRequire} from 'node:module';
+import nodePath from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 
 const requireCommonJs = createRequire(import.meta.url);
@@ -31,6 +33,35 @@ export function migrateSchema(
     for (let step = version; step < known; step += 1) db.exec(migrations[step]!);
     if (version !== known) db.pragma(`user_version = ${known}`);
   }).immediate();
+}
+
+/** A second process on the same file waits this long for the write lock. */
+const BUSY_TIMEOUT_MS = 2_000;
+const DATA_DIR_MODE = 0o700;
+
+/**
+ * Open a store's file (creating its directory, owner-only) or ':memory:', in WAL mode with
+ * synchronous = NORMAL (every committed transaction survives a crash of the process; a power cut can
+ * lose the last few), and bring its schema up to date (migrateSchema). The caller closes it on a
+ * later failure; on one here it is closed and the error thrown.
+ */
+export function openSqliteFile(
+  path: string,
+  migrations: readonly string[],
+  newer: (version: number, known: number) => Error,
+): BetterSqlite3.Database {
+  if (path !== ':memory:') fs.mkdirSync(nodePath.dirname(path), {recursive: true, mode: DATA_DIR_MODE});
+  const Database = loadSqlite();
+  const db = new Database(path, {timeout: BUSY_TIMEOUT_MS});
+  try {
+    if (path !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrateSchema(db, migrations, newer);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 /** What a SQLite or file-system failure means to a store: the codes its errors carry. */

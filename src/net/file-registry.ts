@@ -8,10 +8,8 @@
 // Chunk hashes stay in the file and are read by resolve(): the tracker's memory does not grow with chunks.
 
 import {createHash} from 'node:crypto';
-import fs from 'node:fs';
-import nodePath from 'node:path'; // `path` is the database file's path throughout
 import type BetterSqlite3 from 'better-sqlite3';
-import {loadSqlite, migrateSchema} from '../sqlite.js';
+import {openSqliteFile} from '../sqlite.js';
 import {chunkCount as countChunks, MAX_CHUNK_SIZE, MAX_CHUNKS, MIN_CHUNK_SIZE} from './files/manifest.js';
 import type {FileSummary} from './messages.js';
 import {NetError} from './net-error.js';
@@ -33,8 +31,6 @@ const HEX_PREFIX = /^[0-9a-f]+$/;
 /** Sorts after every hex digit: the ids starting with p are those from p up to (not including) p + 'g'. */
 const AFTER_HEX = 'g';
 const EMPTY_FILE_ID = createHash('sha256').digest('hex');
-const BUSY_TIMEOUT_MS = 2_000; // a second tracker on the same file waits this long for the write lock
-const DATA_DIR_MODE = 0o700;
 
 // MIGRATIONS[n] takes the schema from version n to n + 1; a file's PRAGMA user_version says how far it is.
 // hashes is the last column of files, so loading the other columns never reads its overflow pages.
@@ -539,15 +535,8 @@ function connect(path: string): {
 } {
   let db: BetterSqlite3.Database | undefined;
   try {
-    if (path !== ':memory:') fs.mkdirSync(nodePath.dirname(path), {recursive: true, mode: DATA_DIR_MODE});
-    const Database = loadSqlite();
-    db = new Database(path, {timeout: BUSY_TIMEOUT_MS});
-    if (path !== ':memory:') db.pragma('journal_mode = WAL');
-    // In WAL mode NORMAL keeps every committed transaction through a crash of the tracker process; a
-    // power cut can lose the last few, which the peers' next SHARE or HAVE repeats.
-    db.pragma('synchronous = NORMAL');
-    migrateSchema(
-      db,
+    db = openSqliteFile(
+      path,
       MIGRATIONS,
       (version, known) =>
         new NetError(

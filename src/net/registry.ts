@@ -8,10 +8,8 @@
 //   - leastLoaded() picks the peer for the next task; sweep() marks the silent ones dead.
 // Time comes from the injected `now`; nothing here runs on a timer (the tracker calls sweep()).
 
-import fs from 'node:fs';
-import nodePath from 'node:path'; // `path` is the database file's path throughout
 import type BetterSqlite3 from 'better-sqlite3';
-import {loadSqlite, migrateSchema} from '../sqlite.js';
+import {openSqliteFile} from '../sqlite.js';
 import {toJsonText, type JsonValue} from './json.js';
 import type {PeerLoad} from './messages.js';
 import {NetError} from './net-error.js';
@@ -28,8 +26,6 @@ const MAX_ID_LENGTH = 64;
 const MAX_NAME_LENGTH = 64;
 const MAX_HOST_LENGTH = 255;
 const MAX_PORT = 65_535;
-const BUSY_TIMEOUT_MS = 2_000; // a second tracker on the same file waits this long for the write lock
-const DATA_DIR_MODE = 0o700;
 
 // MIGRATIONS[n] takes the schema from version n to n + 1; a file's PRAGMA user_version says how far it is.
 const MIGRATIONS: readonly string[] = [
@@ -497,15 +493,8 @@ function connect(path: string): {
 } {
   let db: BetterSqlite3.Database | undefined;
   try {
-    if (path !== ':memory:') fs.mkdirSync(nodePath.dirname(path), {recursive: true, mode: DATA_DIR_MODE});
-    const Database = loadSqlite();
-    db = new Database(path, {timeout: BUSY_TIMEOUT_MS});
-    if (path !== ':memory:') db.pragma('journal_mode = WAL');
-    // In WAL mode NORMAL keeps every committed transaction through a crash of the tracker process;
-    // only a power cut can lose the last few (heartbeats, or a registration the peer will repeat).
-    db.pragma('synchronous = NORMAL');
-    migrateSchema(
-      db,
+    db = openSqliteFile(
+      path,
       MIGRATIONS,
       (version, known) =>
         new NetError(
