@@ -143,6 +143,7 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
   const samples: [number, number][] = [[now(), bytesDone]];
   let lastAnnounce = 0;
   let stalledSince: number | undefined;
+  let completeTries = 0; // whole-file checks so far: bounded by MAX_COMPLETE_TRIES
   let refreshing: Promise<void> | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
   let settle!: {resolve: (path: string) => void; reject: (error: Error) => void};
@@ -373,44 +374,43 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
     state = 'verifying';
     generation += 1; // endgame copies still in flight are not needed now
     clearTimeout(refreshTimer);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        store.flush();
-        const digest = await verifier.digest().catch(() => undefined); // else complete() reads the file
-        if (state !== 'verifying') return;
-        const path = await partial.complete(digest);
-        if (state !== 'verifying') return;
-        store.finishDownload(downloadId);
-        state = 'done';
-        finish();
-        settle.resolve(path);
-        return;
-      } catch (completeError) {
-        const code = (completeError as {code?: string}).code ?? 'EIO';
-        const bad = (completeError as {chunks?: number[]}).chunks ?? [];
-        if (state !== 'verifying') return;
-        if (code !== 'ECORRUPT' || bad.length === 0 || attempt >= MAX_COMPLETE_TRIES) {
-          state = 'active'; // so fail() records it
-          return fail(code, (completeError as Error).message);
-        }
-        // Chunks that went bad on disk after they were verified: fetch them again.
-        log(`download ${downloadId}: ${bad.length} chunks no longer match on disk; fetching them again`);
-        verified = partial.verified();
-        store.replaceVerified(downloadId, verified);
-        for (const index of bad) {
-          states[index] = CHUNK_MISSING;
-          chunksDone -= 1;
-          bytesDone -= chunkBytes(manifest, index);
-        }
-        generation += 1;
-        picker = newPicker(verified);
-        void verifier.close();
-        verifier = startVerifier({manifest, tempPath: partial.tempPath, written: verified});
-        for (const [peerId, peer] of peers) picker.addPeer(peerId, peer.complete ? 'all' : await source.haveMap(peerId).catch(() => new Uint8Array(0)));
-        state = 'active';
-        pump();
-        return;
+    completeTries += 1;
+    try {
+      store.flush();
+      const digest = await verifier.digest().catch(() => undefined); // else complete() reads the file
+      if (state !== 'verifying') return;
+      const path = await partial.complete(digest);
+      if (state !== 'verifying') return;
+      store.finishDownload(downloadId);
+      state = 'done';
+      finish();
+      settle.resolve(path);
+    } catch (completeError) {
+      const code = (completeError as {code?: string}).code ?? 'EIO';
+      const bad = (completeError as {chunks?: number[]}).chunks ?? [];
+      if (state !== 'verifying') return;
+      if (code !== 'ECORRUPT' || bad.length === 0 || completeTries >= MAX_COMPLETE_TRIES)
+        return fail(code, (completeError as Error).message);
+      // Chunks that went bad on disk after they were verified: fetch them again (pump() checks again once they are in).
+      log(`download ${downloadId}: ${bad.length} chunks no longer match on disk; fetching them again`);
+      verified = partial.verified();
+      store.replaceVerified(downloadId, verified);
+      for (const index of bad) {
+        states[index] = CHUNK_MISSING;
+        chunksDone -= 1;
+        bytesDone -= chunkBytes(manifest, index);
       }
+      generation += 1;
+      picker = newPicker(verified);
+      void verifier.close();
+      verifier = startVerifier({manifest, tempPath: partial.tempPath, written: verified});
+      for (const [peerId, peer] of peers)
+        picker.addPeer(
+          peerId,
+          peer.complete ? 'all' : await source.haveMap(peerId).catch(() => new Uint8Array(0)),
+        );
+      state = 'active';
+      pump();
     }
   }
 

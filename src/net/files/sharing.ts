@@ -15,7 +15,6 @@
 import fs from 'node:fs';
 import fsp, {type FileHandle} from 'node:fs/promises';
 import nodePath from 'node:path';
-import {createHash} from 'node:crypto';
 import {withBody, type Connection, type Reply} from '../connection.js';
 import type {FileSummary, HolderInfo, Ok, PeerAddress, Request} from '../messages.js';
 import {NetError} from '../net-error.js';
@@ -27,10 +26,25 @@ import {
   type RunState,
 } from './downloader.js';
 import {FileError} from './errors.js';
-import {checkManifest, chunkRange, DEFAULT_MAX_FILE_BYTES, hashFile, type Manifest} from './manifest.js';
+import {
+  checkManifest,
+  chunkRange,
+  DEFAULT_MAX_FILE_BYTES,
+  hashFile,
+  verifyChunk,
+  type Manifest,
+} from './manifest.js';
 import {safeFileName} from './names.js';
 import {openPartial, partialPath, type PartialFile} from './partial-file.js';
-import {emptyChunkBitmap, type DownloadRecord, type ShareRecord, type TransferStore} from './transfer-store.js';
+import {
+  clearChunk,
+  countChunks,
+  emptyChunkBitmap,
+  hasChunk,
+  type DownloadRecord,
+  type ShareRecord,
+  type TransferStore,
+} from './transfer-store.js';
 import type {UploadLimit} from './upload-limit.js';
 
 /** A shared file's size and time are checked at most this often, ms (downloaders verify every chunk anyway). */
@@ -219,19 +233,28 @@ export function createSharing(options: SharingOptions): Sharing {
     return answer.created !== false;
   };
 
+  const closeHandle = (entry: Served | undefined): void => {
+    entry?.handle?.then((handle) => handle.close()).catch(() => {});
+  };
+
   const serveLocal = (record: ShareRecord, stats: {size: number; mtimeMs: number}, unchecked?: Uint8Array) => {
-    const old = served.get(record.manifest.fileId);
-    old?.handle?.then((handle) => handle.close()).catch(() => {});
+    closeHandle(served.get(record.manifest.fileId));
     served.set(record.manifest.fileId, {record, handle: undefined, ...stats, unchecked, statAt: 0});
   };
 
+  /** Stop serving `fileId` here and forget the share (throws what the store throws); the tracker is the caller's. */
+  const forgetShare = (fileId: string): void => {
+    closeHandle(served.get(fileId));
+    served.delete(fileId);
+    store.removeShare(fileId);
+  };
+
+  /** A share that cannot be served any more: forgotten, logged, and the tracker told in the background. */
   const stopServing = (fileId: string, why: string): void => {
     const entry = served.get(fileId);
     if (entry === undefined) return;
-    served.delete(fileId);
-    entry.handle?.then((handle) => handle.close()).catch(() => {});
     try {
-      store.removeShare(fileId);
+      forgetShare(fileId);
     } catch (error) {
       log((error as Error).message);
     }
@@ -292,10 +315,7 @@ export function createSharing(options: SharingOptions): Sharing {
   const unshare = async (ref: string) => {
     const record = findShare(ref);
     const {fileId, name} = record.manifest;
-    const entry = served.get(fileId)!;
-    served.delete(fileId);
-    entry.handle?.then((handle) => handle.close()).catch(() => {});
-    store.removeShare(fileId);
+    forgetShare(fileId);
     await askTracker({type: 'UNSHARE', peerId, fileId});
     return {fileId, name};
   };
@@ -471,12 +491,12 @@ export function createSharing(options: SharingOptions): Sharing {
         stopServing(fileId, `cannot read ${entry.record.path}: ${(error as Error).message}`);
         throw new NetError('ECHANGED', `${manifest.name} cannot be read at its sharer any more; it is no longer shared there.`);
       }
-      if (entry.unchecked !== undefined && (entry.unchecked[index >> 3]! & (1 << (index & 7))) !== 0) {
-        if (createHash('sha256').update(bytes).digest('hex') !== manifest.chunkHashes[index]) {
+      if (entry.unchecked !== undefined && hasChunk(entry.unchecked, index)) {
+        if (!verifyChunk(manifest, index, bytes)) {
           stopServing(fileId, `chunk ${index} of ${entry.record.path} no longer matches its hash`);
           throw new NetError('ECHANGED', `${manifest.name} changed on disk at its sharer; it is no longer shared there.`);
         }
-        entry.unchecked[index >> 3]! &= ~(1 << (index & 7));
+        clearChunk(entry.unchecked, index);
       }
       await options.uploadLimit?.take(bytes.length);
       return withBody({index}, bytes);
@@ -501,9 +521,7 @@ export function createSharing(options: SharingOptions): Sharing {
       if (running === undefined)
         throw new NetError('ENOENT', `This peer does not share file ${request.fileId.slice(0, SHORT_ID_DIGITS)}.`);
       const bitmap = running.partial.verified();
-      let have = 0;
-      for (const byte of bitmap) for (let bits = byte; bits !== 0; bits &= bits - 1) have += 1;
-      return withBody({complete: false, have}, bitmap);
+      return withBody({complete: false, have: countChunks(bitmap)}, bitmap);
     }
     throw new NetError('EINVAL', `Sharing does not serve ${request.type}.`);
   };
@@ -564,7 +582,7 @@ export function createSharing(options: SharingOptions): Sharing {
       if (isClosed) return;
       isClosed = true;
       await Promise.all([...active.values()].map((entry) => entry.run.stop('stopped: the peer is shutting down')));
-      for (const entry of served.values()) entry.handle?.then((handle) => handle.close()).catch(() => {});
+      for (const entry of served.values()) closeHandle(entry);
       served.clear();
       store.close();
     },
