@@ -58,7 +58,16 @@ async function seeder(tracker: Tracker, file: string, work: string, cap?: string
   writeFileSync(script, `upload ${file}\n`);
   const before = seedersOf(tracker);
   const child = p2pos(
-    ['serve', '--tracker', `127.0.0.1:${tracker.port}`, '--port', '0', '--run', script, ...(cap ? ['--max-upload', cap] : [])],
+    [
+      'serve',
+      '--tracker',
+      `127.0.0.1:${tracker.port}`,
+      '--port',
+      '0',
+      '--run',
+      script,
+      ...(cap ? ['--max-upload', cap] : []),
+    ],
     dataDir,
   );
   let stderr = '';
@@ -78,7 +87,10 @@ async function seeder(tracker: Tracker, file: string, work: string, cap?: string
 
 /** Live complete holders of the one file shared. */
 function seedersOf(tracker: Tracker): number {
-  return tracker.files.list({all: true, isAlive: (id) => tracker.registry.get(id)?.alive === true})[0]?.seeders ?? 0;
+  return (
+    tracker.files.list({all: true, isAlive: (id) => tracker.registry.get(id)?.alive === true})[0]?.seeders ??
+    0
+  );
 }
 
 /** One download in a process of its own, to a fresh directory; its MB/s and peak resident memory. */
@@ -88,7 +100,15 @@ async function download(tracker: Tracker, work: string, extra: string[] = []): P
   const dest = join(dataDir, 'out');
   mkdirSync(dest);
   const child = p2pos(
-    ['--tracker', `127.0.0.1:${tracker.port}`, '--port', '0', '--json', '-c', `download ${fileId} ${dest} ${extra.join(' ')}`],
+    [
+      '--tracker',
+      `127.0.0.1:${tracker.port}`,
+      '--port',
+      '0',
+      '--json',
+      '-c',
+      `download ${fileId} ${dest} ${extra.join(' ')}`,
+    ],
     dataDir,
   );
   let stdout = '';

@@ -230,7 +230,9 @@ function netConfig(): NetConfig {
   const uploadText = flags.maxUpload ?? env.P2POS_MAX_UPLOAD;
   const maxUploadRate = uploadText === undefined || uploadText === '' ? undefined : parseRate(uploadText);
   if (uploadText && maxUploadRate === undefined)
-    usageError(`Bad --max-upload \`${uploadText}\`: expected bytes per second, e.g. 50M or 2MiB, at least 1K.`);
+    usageError(
+      `Bad --max-upload \`${uploadText}\`: expected bytes per second, e.g. 50M or 2MiB, at least 1K.`,
+    );
   const maxFileBytes = flags.maxFileSize === undefined ? undefined : parseBytes(flags.maxFileSize);
   if (flags.maxFileSize !== undefined && maxFileBytes === undefined)
     usageError(`Bad --max-file-size \`${flags.maxFileSize}\`: expected a size, e.g. 4G or 512MiB.`);

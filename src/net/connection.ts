@@ -268,8 +268,7 @@ export class Connection {
       if (message.type === 'OK') {
         message.body = body; // never a `body` the header itself named
         pending.resolve(message);
-      }
-      else pending.reject(new RequestError(message.code, message.message));
+      } else pending.reject(new RequestError(message.code, message.message));
       return;
     }
     if (isRequest(message)) void this.#answer(message, body);

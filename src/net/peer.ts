@@ -187,7 +187,8 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
       const open = new Set<string>();
       runningFor.set(connection, (tasks = open));
       connection.onClose(() => {
-        for (const taskId of open) runner.cancel(taskId, `its submitter ${connection.remote?.peer} went away`);
+        for (const taskId of open)
+          runner.cancel(taskId, `its submitter ${connection.remote?.peer} went away`);
       });
     }
     if (tasks.has(task.taskId)) return runner.run(task, connection.remote!.peer); // refused: EEXIST
@@ -198,7 +199,10 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
       tasks.delete(task.taskId);
     }
   };
-  const serve = async (request: Request, connection: Connection): Promise<Record<string, unknown> | Reply> => {
+  const serve = async (
+    request: Request,
+    connection: Connection,
+  ): Promise<Record<string, unknown> | Reply> => {
     const from = connection.remote!.peer;
     switch (request.type) {
       case 'EXEC':
@@ -238,14 +242,14 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   try {
     if (tracker !== undefined)
       server = await listen({
-      host: options.host,
-      port: options.port,
-      fallbackToFreePort: options.fallbackToFreePort,
-      hello,
-      limits: options.limits,
-      log,
-      onRequest: serve,
-    });
+        host: options.host,
+        port: options.port,
+        fallbackToFreePort: options.fallbackToFreePort,
+        hello,
+        limits: options.limits,
+        log,
+        onRequest: serve,
+      });
   } catch (error) {
     if (ownsSandbox) await sandbox.close();
     throw error;
@@ -513,12 +517,12 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     const placed =
       tracker === undefined
         ? [id]
-        : ((await askTracker({type: 'REQUEST_CPU', exclude: [], count: specs.length})).peers as PeerInfo[]).map(
-            (info) => {
-              addresses.set(info.id, info);
-              return info.id;
-            },
-          );
+        : (
+            (await askTracker({type: 'REQUEST_CPU', exclude: [], count: specs.length})).peers as PeerInfo[]
+          ).map((info) => {
+            addresses.set(info.id, info);
+            return info.id;
+          });
     if (placed.length === 0)
       throw new RequestError('ENOPEER', 'The tracker knows no live peer to run the batch.');
     // One BATCH request per chosen peer with its share; each task's place is kept for the answer.

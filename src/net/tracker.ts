@@ -99,7 +99,11 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     return peerId;
   };
 
-  const handle = (request: Request, connection: Connection, body: Buffer): Record<string, unknown> | Reply => {
+  const handle = (
+    request: Request,
+    connection: Connection,
+    body: Buffer,
+  ): Record<string, unknown> | Reply => {
     switch (request.type) {
       case 'REGISTER': {
         // A peer listening on every interface registers the address it reached us from.
@@ -123,7 +127,9 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
           hashes: body,
           owner: connection.remote?.name || peerId,
         });
-        log(`peer ${peerId} shares ${request.file.fileId.slice(0, 12)} ${request.file.name} (${request.file.size} bytes)`);
+        log(
+          `peer ${peerId} shares ${request.file.fileId.slice(0, 12)} ${request.file.name} (${request.file.size} bytes)`,
+        );
         return {created};
       }
       case 'UNSHARE':

@@ -98,7 +98,17 @@ export interface DownloadRun {
 }
 
 /** Network errors after which a peer is dropped from this download (its chunks go to the others). */
-const PEER_GONE = new Set(['ECLOSED', 'ECONNREFUSED', 'ECONNRESET', 'EHANDSHAKE', 'ENOPEER', 'EDEAD', 'EPIPE', 'ENOENT', 'ECHANGED']);
+const PEER_GONE = new Set([
+  'ECLOSED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHANDSHAKE',
+  'ENOPEER',
+  'EDEAD',
+  'EPIPE',
+  'ENOENT',
+  'ECHANGED',
+]);
 const RATE_WINDOW_MS = 3_000;
 /**
  * Bytes requested of one peer at a time: enough to keep a loopback link busy while the peer reads its
@@ -198,7 +208,8 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
     for (const peerId of ranking) {
       if (active >= maxPeers) break;
       active += 1;
-      for (let index = picker.next(peerId); index !== undefined; index = picker.next(peerId)) request(peerId, index);
+      for (let index = picker.next(peerId); index !== undefined; index = picker.next(peerId))
+        request(peerId, index);
     }
     if (picker.isComplete()) void verifyWhole();
     else if (inFlight === 0) stalled();
@@ -275,7 +286,8 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
       log(`peer ${peerId} dropped from the download: ${fetchError.message}`);
       drop(peerId);
     } else {
-      const reason: FailureReason = code === 'ECORRUPT' ? 'corrupt' : code === 'ETIMEDOUT' ? 'timeout' : 'error';
+      const reason: FailureReason =
+        code === 'ECORRUPT' ? 'corrupt' : code === 'ETIMEDOUT' ? 'timeout' : 'error';
       picker.failed(peerId, index, reason);
       if (picker.stats().peers.find((peer) => peer.id === peerId)?.avoided) {
         log(`peer ${peerId} sent corrupt chunks repeatedly; it is avoided`);
@@ -344,7 +356,8 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
             // A partial holder has more now: tell the picker (a seeder now is added afresh).
             if (have === 'all') drop(holder.id);
             else {
-              for (let index = 0; index < count; index += 1) if (hasChunk(have, index)) picker.updateHave(holder.id, index);
+              for (let index = 0; index < count; index += 1)
+                if (hasChunk(have, index)) picker.updateHave(holder.id, index);
               continue;
             }
           }
@@ -361,7 +374,10 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
       if (isLive()) {
         clearTimeout(refreshTimer);
         // Soon while nobody can send anything, else at the usual pace for new peers.
-        refreshTimer = setTimeout(() => void refresh(), inFlight === 0 ? Math.min(500, refreshMs) : refreshMs);
+        refreshTimer = setTimeout(
+          () => void refresh(),
+          inFlight === 0 ? Math.min(500, refreshMs) : refreshMs,
+        );
         refreshTimer.unref();
         pump();
       }
@@ -457,7 +473,12 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
         log(`download ${downloadId}: ${(storeError as Error).message}`);
       }
       await partial.abandon();
-      settle.reject(new DownloadError('ECANCELED', `Download of ${manifest.name} ${reason}; run download again to resume.`));
+      settle.reject(
+        new DownloadError(
+          'ECANCELED',
+          `Download of ${manifest.name} ${reason}; run download again to resume.`,
+        ),
+      );
     },
   };
 }

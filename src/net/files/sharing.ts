@@ -55,7 +55,10 @@ const CHUNK_TIMEOUT_MS = 30_000;
 export const SHORT_ID_DIGITS = 12;
 const MIN_PREFIX_DIGITS = 4;
 
-export type TrackerAsk = (message: Record<string, unknown> & {type: string}, body?: Uint8Array) => Promise<Ok>;
+export type TrackerAsk = (
+  message: Record<string, unknown> & {type: string},
+  body?: Uint8Array,
+) => Promise<Ok>;
 
 export interface SharingOptions {
   peerId: string;
@@ -190,7 +193,8 @@ export function createSharing(options: SharingOptions): Sharing {
   for (const record of restored) {
     try {
       const stats = fs.statSync(record.path);
-      if (stats.size !== record.manifest.size) throw new Error(`its size is ${stats.size}, not ${record.manifest.size}`);
+      if (stats.size !== record.manifest.size)
+        throw new Error(`its size is ${stats.size}, not ${record.manifest.size}`);
       served.set(record.manifest.fileId, {
         record,
         handle: undefined,
@@ -237,7 +241,11 @@ export function createSharing(options: SharingOptions): Sharing {
     entry?.handle?.then((handle) => handle.close()).catch(() => {});
   };
 
-  const serveLocal = (record: ShareRecord, stats: {size: number; mtimeMs: number}, unchecked?: Uint8Array) => {
+  const serveLocal = (
+    record: ShareRecord,
+    stats: {size: number; mtimeMs: number},
+    unchecked?: Uint8Array,
+  ) => {
     closeHandle(served.get(record.manifest.fileId));
     served.set(record.manifest.fileId, {record, handle: undefined, ...stats, unchecked, statAt: 0});
   };
@@ -273,7 +281,10 @@ export function createSharing(options: SharingOptions): Sharing {
     const hashMs = performance.now() - started;
     const stats = await fsp.stat(absolute);
     if (stats.size !== manifest.size)
-      throw new NetError('ECHANGED', `${absolute} changed while it was hashed; share it again once it is still.`);
+      throw new NetError(
+        'ECHANGED',
+        `${absolute} changed while it was hashed; share it again once it is still.`,
+      );
     const group = upOptions.group ?? null;
     const isNew = await share(manifest, group); // the tracker first: a refused share is not served
     const record = store.addShare({manifest, path: absolute, group});
@@ -298,9 +309,12 @@ export function createSharing(options: SharingOptions): Sharing {
       .filter(
         (record) =>
           record.manifest.name === ref ||
-          (wanted.length >= MIN_PREFIX_DIGITS && /^[0-9a-f]+$/.test(wanted) && record.manifest.fileId.startsWith(wanted)),
+          (wanted.length >= MIN_PREFIX_DIGITS &&
+            /^[0-9a-f]+$/.test(wanted) &&
+            record.manifest.fileId.startsWith(wanted)),
       );
-    if (matches.length === 0) throw new NetError('ENOENT', `This peer shares no file \`${ref}\` (see \`files\`).`);
+    if (matches.length === 0)
+      throw new NetError('ENOENT', `This peer shares no file \`${ref}\` (see \`files\`).`);
     if (matches.length > 1)
       throw new NetError(
         'EAMBIG',
@@ -324,12 +338,17 @@ export function createSharing(options: SharingOptions): Sharing {
     (await askTracker({type: 'FILES', all, group})).files as FileSummary[];
 
   /** The tracker's record of a file: its manifest (name made safe) and who has it. */
-  const lookUp = async (ref: string): Promise<{manifest: Manifest; file: FileSummary; holders: HolderInfo[]}> => {
+  const lookUp = async (
+    ref: string,
+  ): Promise<{manifest: Manifest; file: FileSummary; holders: HolderInfo[]}> => {
     const answer = await askTracker({type: 'FILE', ref});
     const file = answer.file as FileSummary;
     const body = answer.body ?? Buffer.alloc(0);
     if (body.length !== file.chunkCount * 32)
-      throw new NetError('EINVAL', `The tracker sent ${body.length} bytes of chunk hashes for ${file.chunkCount} chunks.`);
+      throw new NetError(
+        'EINVAL',
+        `The tracker sent ${body.length} bytes of chunk hashes for ${file.chunkCount} chunks.`,
+      );
     const chunkHashes: string[] = new Array(file.chunkCount);
     for (let index = 0; index < file.chunkCount; index += 1)
       chunkHashes[index] = body.toString('hex', index * 32, index * 32 + 32);
@@ -342,7 +361,10 @@ export function createSharing(options: SharingOptions): Sharing {
     return {manifest, file, holders: answer.holders as HolderInfo[]};
   };
 
-  const destination = async (manifest: Manifest, dest: string | undefined): Promise<{dir: string; name: string}> => {
+  const destination = async (
+    manifest: Manifest,
+    dest: string | undefined,
+  ): Promise<{dir: string; name: string}> => {
     const target = nodePath.resolve(dest ?? '.');
     const stats = await fsp.stat(target).catch(() => undefined);
     if (stats?.isDirectory()) return {dir: target, name: manifest.name};
@@ -362,8 +384,7 @@ export function createSharing(options: SharingOptions): Sharing {
       );
     const {dir, name} = await destination(manifest, downloadOptions.dest);
     const tempPath = partialPath(dir, name, manifest.fileId);
-    for (const entry of active.values())
-      if (entry.record.tempPath === tempPath) return entry.handle; // already under way: the same transfer
+    for (const entry of active.values()) if (entry.record.tempPath === tempPath) return entry.handle; // already under way: the same transfer
     const {download: record, isResumed} = store.startDownload(manifest, {dir, name, tempPath});
     let partial: PartialFile;
     try {
@@ -375,7 +396,8 @@ export function createSharing(options: SharingOptions): Sharing {
         verified: isResumed ? store.verifiedChunks(record.id) : undefined,
       });
       if (partial.isResumed && !isResumed) store.replaceVerified(record.id, await partial.rescan());
-      else if (!partial.isResumed && isResumed) store.replaceVerified(record.id, emptyChunkBitmap(manifest.chunkHashes.length));
+      else if (!partial.isResumed && isResumed)
+        store.replaceVerified(record.id, emptyChunkBitmap(manifest.chunkHashes.length));
     } catch (error) {
       if (isResumed) store.failDownload(record.id, (error as Error).message);
       else store.removeDownload(record.id);
@@ -397,7 +419,10 @@ export function createSharing(options: SharingOptions): Sharing {
       },
       fetch: async (holder, index) => {
         const connection = await linkTo(holder);
-        const answer = await connection.request({type: 'CHUNK', fileId: manifest.fileId, index}, CHUNK_TIMEOUT_MS);
+        const answer = await connection.request(
+          {type: 'CHUNK', fileId: manifest.fileId, index},
+          CHUNK_TIMEOUT_MS,
+        );
         return answer.body ?? new Uint8Array(0);
       },
       announce: async (have) => {
@@ -472,7 +497,10 @@ export function createSharing(options: SharingOptions): Sharing {
     if (entry !== undefined) {
       const {manifest} = entry.record;
       if (index >= manifest.chunkHashes.length)
-        throw new NetError('EINVAL', `Chunk ${index} is out of range: ${manifest.name} has ${manifest.chunkHashes.length}.`);
+        throw new NetError(
+          'EINVAL',
+          `Chunk ${index} is out of range: ${manifest.name} has ${manifest.chunkHashes.length}.`,
+        );
       entry.handle ??= fsp.open(entry.record.path, 'r');
       let bytes: Buffer;
       try {
@@ -482,19 +510,28 @@ export function createSharing(options: SharingOptions): Sharing {
           const stats = await handle.stat();
           if (stats.size !== entry.size || stats.mtimeMs !== entry.mtimeMs) {
             stopServing(fileId, `${entry.record.path} changed on disk since it was shared`);
-            throw new NetError('ECHANGED', `${manifest.name} changed on disk at its sharer; it is no longer shared there.`);
+            throw new NetError(
+              'ECHANGED',
+              `${manifest.name} changed on disk at its sharer; it is no longer shared there.`,
+            );
           }
         }
         bytes = await readChunk(handle, manifest, index);
       } catch (error) {
         if (error instanceof NetError) throw error;
         stopServing(fileId, `cannot read ${entry.record.path}: ${(error as Error).message}`);
-        throw new NetError('ECHANGED', `${manifest.name} cannot be read at its sharer any more; it is no longer shared there.`);
+        throw new NetError(
+          'ECHANGED',
+          `${manifest.name} cannot be read at its sharer any more; it is no longer shared there.`,
+        );
       }
       if (entry.unchecked !== undefined && hasChunk(entry.unchecked, index)) {
         if (!verifyChunk(manifest, index, bytes)) {
           stopServing(fileId, `chunk ${index} of ${entry.record.path} no longer matches its hash`);
-          throw new NetError('ECHANGED', `${manifest.name} changed on disk at its sharer; it is no longer shared there.`);
+          throw new NetError(
+            'ECHANGED',
+            `${manifest.name} changed on disk at its sharer; it is no longer shared there.`,
+          );
         }
         clearChunk(entry.unchecked, index);
       }
@@ -504,7 +541,10 @@ export function createSharing(options: SharingOptions): Sharing {
     const running = activeByFile.get(fileId);
     if (running !== undefined) {
       if (!running.partial.hasChunk(index))
-        throw new NetError('ENOCHUNK', `This peer has not got chunk ${index} of ${running.record.manifestName} yet.`);
+        throw new NetError(
+          'ENOCHUNK',
+          `This peer has not got chunk ${index} of ${running.record.manifestName} yet.`,
+        );
       running.reader ??= fsp.open(running.partial.tempPath, 'r');
       const bytes = await readChunk(await running.reader, running.partial.manifest, index);
       await options.uploadLimit?.take(bytes.length);
@@ -519,7 +559,10 @@ export function createSharing(options: SharingOptions): Sharing {
       if (served.has(request.fileId)) return {complete: true};
       const running = activeByFile.get(request.fileId);
       if (running === undefined)
-        throw new NetError('ENOENT', `This peer does not share file ${request.fileId.slice(0, SHORT_ID_DIGITS)}.`);
+        throw new NetError(
+          'ENOENT',
+          `This peer does not share file ${request.fileId.slice(0, SHORT_ID_DIGITS)}.`,
+        );
       const bitmap = running.partial.verified();
       return withBody({complete: false, have: countChunks(bitmap)}, bitmap);
     }
@@ -539,7 +582,12 @@ export function createSharing(options: SharingOptions): Sharing {
       chunksDone: progress?.chunksDone ?? record.chunksDone,
       chunkCount: record.chunkCount,
       inFlight: progress?.inFlight ?? 0,
-      rate: progress !== undefined && progress.state === 'active' ? progress.rate : elapsed > 0 ? record.bytesDone / elapsed : 0,
+      rate:
+        progress !== undefined && progress.state === 'active'
+          ? progress.rate
+          : elapsed > 0
+            ? record.bytesDone / elapsed
+            : 0,
       peers: progress?.peersUsed ?? 0,
       etaSeconds: progress?.etaSeconds ?? null,
       resumedChunks: progress?.resumedChunks ?? 0,
@@ -574,14 +622,15 @@ export function createSharing(options: SharingOptions): Sharing {
       }
       for (const running of active.values()) {
         const have = running.run.progress().chunksDone;
-        if (have > 0)
-          askTracker({type: 'HAVE', peerId, fileId: running.record.fileId, have}).catch(() => {});
+        if (have > 0) askTracker({type: 'HAVE', peerId, fileId: running.record.fileId, have}).catch(() => {});
       }
     },
     async close() {
       if (isClosed) return;
       isClosed = true;
-      await Promise.all([...active.values()].map((entry) => entry.run.stop('stopped: the peer is shutting down')));
+      await Promise.all(
+        [...active.values()].map((entry) => entry.run.stop('stopped: the peer is shutting down')),
+      );
       for (const entry of served.values()) closeHandle(entry);
       served.clear();
       store.close();

@@ -95,11 +95,16 @@ export interface Verifier {
   close(): Promise<void>;
 }
 
-export function startVerifier(options: {manifest: Manifest; tempPath: string; written: Uint8Array}): Verifier {
+export function startVerifier(options: {
+  manifest: Manifest;
+  tempPath: string;
+  written: Uint8Array;
+}): Verifier {
   const {manifest, tempPath} = options;
   const count = manifest.chunkHashes.length;
   const alreadyWritten: number[] = [];
-  for (let index = 0; index < count; index += 1) if (hasChunk(options.written, index)) alreadyWritten.push(index);
+  for (let index = 0; index < count; index += 1)
+    if (hasChunk(options.written, index)) alreadyWritten.push(index);
   // execArgv: [] so the worker does not load the parent's loaders (tsx): it is plain JavaScript.
   const worker = new Worker(VERIFIER_SOURCE, {
     eval: true,
@@ -114,7 +119,10 @@ export function startVerifier(options: {manifest: Manifest; tempPath: string; wr
     },
   });
   worker.unref();
-  const pending = new Map<number, {resolve: (value: string | undefined) => void; reject: (error: Error) => void}>();
+  const pending = new Map<
+    number,
+    {resolve: (value: string | undefined) => void; reject: (error: Error) => void}
+  >();
   let nextId = 1;
   let failure: Error | undefined;
   const failAll = (error: Error) => {
@@ -127,7 +135,9 @@ export function startVerifier(options: {manifest: Manifest; tempPath: string; wr
     pending.delete(message.id);
     waiter?.resolve(message.digest);
   });
-  worker.on('error', (error) => failAll(Object.assign(new Error(`The hashing thread failed: ${error.message}`), {code: 'EIO'})));
+  worker.on('error', (error) =>
+    failAll(Object.assign(new Error(`The hashing thread failed: ${error.message}`), {code: 'EIO'})),
+  );
   worker.on('exit', () => failAll(Object.assign(new Error('The hashing thread stopped.'), {code: 'EIO'})));
 
   const ask = (message: Record<string, unknown>): Promise<string | undefined> => {

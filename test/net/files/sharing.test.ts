@@ -53,25 +53,29 @@ after(async () => {
   rmSync(dir, {recursive: true, force: true});
 });
 
-test('a file uploaded on one peer downloads byte-identical on another, from every seeder at once', {timeout: 30_000}, async () => {
-  const [a, b, c] = await Promise.all([peer('a'), peer('b'), peer('c')]);
-  const source = randomFile('data.bin', 3 * 1024 * 1024 + 123);
-  const up = await a.sharing.upload(source, {chunkSize: 64 * 1024});
-  assert.equal(up.chunkCount, 49);
-  await b.sharing.upload(source, {chunkSize: 64 * 1024});
-  const listed = await c.sharing.files({});
-  assert.equal(listed.length, 1);
-  assert.equal(listed[0]!.seeders, 2);
-  const out = mkdtempSync(join(dir, 'out-'));
-  const run = await c.sharing.download(up.fileId.slice(0, 8), {dest: out});
-  const path = await run.done;
-  assert.equal(path, join(out, 'data.bin'));
-  assert.deepEqual(readFileSync(path), readFileSync(source));
-  assert.deepEqual(readdirSync(out), ['data.bin']); // no temporary file left
-  const view = c.sharing.downloads()[0]!;
-  assert.equal(view.state, 'done');
-  assert.equal(view.bytesDone, up.size);
-  // Done, c seeds it too.
-  const after = await c.sharing.files({});
-  assert.equal(after[0]!.seeders, 3);
-});
+test(
+  'a file uploaded on one peer downloads byte-identical on another, from every seeder at once',
+  {timeout: 30_000},
+  async () => {
+    const [a, b, c] = await Promise.all([peer('a'), peer('b'), peer('c')]);
+    const source = randomFile('data.bin', 3 * 1024 * 1024 + 123);
+    const up = await a.sharing.upload(source, {chunkSize: 64 * 1024});
+    assert.equal(up.chunkCount, 49);
+    await b.sharing.upload(source, {chunkSize: 64 * 1024});
+    const listed = await c.sharing.files({});
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0]!.seeders, 2);
+    const out = mkdtempSync(join(dir, 'out-'));
+    const run = await c.sharing.download(up.fileId.slice(0, 8), {dest: out});
+    const path = await run.done;
+    assert.equal(path, join(out, 'data.bin'));
+    assert.deepEqual(readFileSync(path), readFileSync(source));
+    assert.deepEqual(readdirSync(out), ['data.bin']); // no temporary file left
+    const view = c.sharing.downloads()[0]!;
+    assert.equal(view.state, 'done');
+    assert.equal(view.bytesDone, up.size);
+    // Done, c seeds it too.
+    const after = await c.sharing.files({});
+    assert.equal(after[0]!.seeders, 3);
+  },
+);

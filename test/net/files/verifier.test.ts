@@ -20,7 +20,8 @@ const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('he
 function fixture(name: string, size: number) {
   const bytes = randomFillSync(Buffer.alloc(size));
   const chunks: Buffer[] = [];
-  for (let start = 0; start < size; start += CHUNK) chunks.push(bytes.subarray(start, Math.min(size, start + CHUNK)));
+  for (let start = 0; start < size; start += CHUNK)
+    chunks.push(bytes.subarray(start, Math.min(size, start + CHUNK)));
   const manifest: Manifest = {fileId: sha(bytes), name, size, chunkSize: CHUNK, chunkHashes: chunks.map(sha)};
   const tempPath = join(dir, `.${name}.part`);
   writeFileSync(tempPath, Buffer.alloc(size)); // zeros: written chunks are copied in as the test "writes" them
@@ -56,7 +57,9 @@ test('the whole-file hash comes out right whatever order the chunks are written 
   const verifier = startVerifier({manifest, tempPath, written: resumed});
   try {
     // The rest in a scrambled order, each written to disk before it is reported.
-    const order = Array.from({length: chunks.length - 5}, (_, i) => i + 5).sort((a, b) => ((a * 7919) % 41) - ((b * 7919) % 41));
+    const order = Array.from({length: chunks.length - 5}, (_, i) => i + 5).sort(
+      (a, b) => ((a * 7919) % 41) - ((b * 7919) % 41),
+    );
     for (const index of order) {
       assert.ok(await verifier.check(index, chunks[index]!));
       chunks[index]!.copy(file, index * CHUNK);
