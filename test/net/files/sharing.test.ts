@@ -3,41 +3,28 @@
 // with peers killed midway, are in test/net/files-network.test.ts.)
 
 import assert from 'node:assert/strict';
-import {randomFillSync} from 'node:crypto';
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
-import {createKernel} from '../../../src/kernel/index.js';
-import {openTransferStore} from '../../../src/net/files/transfer-store.js';
-import {startPeer, type Peer} from '../../../src/net/peer.js';
+import type {Peer} from '../../../src/net/peer.js';
 import {createSandboxPool, type SandboxPool} from '../../../src/net/sandbox/pool.js';
 import {startTracker, type Tracker} from '../../../src/net/tracker.js';
+import {randomFile as randomBytesFile, startSharingPeer} from '../../support/sharing-peer.js';
 
 let dir: string;
 let tracker: Tracker;
 let sandbox: SandboxPool;
 const peers: Peer[] = [];
 
-async function peer(name: string, options: {maxUploadRate?: number; db?: string} = {}): Promise<Peer> {
-  const started = await startPeer({
-    kernel: createKernel(),
-    host: '127.0.0.1',
-    port: 0,
-    name,
-    tracker: {host: tracker.host, port: tracker.port},
-    sandbox,
-    transfers: openTransferStore(options.db ?? ':memory:'),
-    maxUploadRate: options.maxUploadRate,
-  });
+async function peer(name: string, options: {maxUploadRate?: number} = {}): Promise<Peer> {
+  const started = await startSharingPeer({name, tracker, sandbox, maxUploadRate: options.maxUploadRate});
   peers.push(started);
   return started;
 }
 
 function randomFile(name: string, bytes: number): string {
-  const path = join(dir, name);
-  writeFileSync(path, randomFillSync(Buffer.alloc(bytes)));
-  return path;
+  return randomBytesFile(dir, name, bytes);
 }
 
 before(async () => {

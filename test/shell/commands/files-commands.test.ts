@@ -4,19 +4,17 @@
 // downloads and downloads stop, a resume, unshare, and help.
 
 import assert from 'node:assert/strict';
-import {randomFillSync} from 'node:crypto';
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
-import {createKernel} from '../../../src/kernel/index.js';
-import {openTransferStore} from '../../../src/net/files/transfer-store.js';
-import {startPeer, type Peer} from '../../../src/net/peer.js';
+import type {Peer} from '../../../src/net/peer.js';
 import {createSandboxPool, type SandboxPool} from '../../../src/net/sandbox/pool.js';
 import type {Context} from '../../../src/shell/command.js';
 import {createNetAccess, type NetAccess} from '../../../src/shell/net-access.js';
 import {PaneStore} from '../../../src/shell/ui/pane-store.js';
 import {createTestContext, run, runFails, runOk} from '../../support/shell-context.js';
+import {randomFile as randomBytesFile, startSharingPeer} from '../../support/sharing-peer.js';
 
 let dir: string;
 let context: Context;
@@ -26,26 +24,14 @@ const seeders: Peer[] = [];
 
 /** A peer beside this shell's, joined to its tracker, sharing nothing yet. */
 async function seeder(name: string, options: {maxUploadRate?: number} = {}): Promise<Peer> {
-  const tracker = net.tracker()!;
-  const peer = await startPeer({
-    kernel: createKernel(),
-    host: '127.0.0.1',
-    port: 0,
-    name,
-    tracker: {host: tracker.host, port: tracker.port},
-    sandbox,
-    transfers: openTransferStore(':memory:'),
-    maxUploadRate: options.maxUploadRate,
-  });
+  const peer = await startSharingPeer({name, tracker: net.tracker()!, sandbox, ...options});
   seeders.push(peer);
   return peer;
 }
 
 /** A file of random bytes in the test's directory. */
 function randomFile(name: string, bytes: number): string {
-  const path = join(dir, name);
-  writeFileSync(path, randomFillSync(Buffer.alloc(bytes)));
-  return path;
+  return randomBytesFile(dir, name, bytes);
 }
 
 /** A fresh directory to download into. */
