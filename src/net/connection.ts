@@ -15,6 +15,8 @@ import {encodeFrame, encodeFrameHead, FrameDecoder, type Frame} from './frame.js
 
 /** Bodies from this size on go out as a write of their own rather than copied into the frame. */
 const SEPARATE_BODY_BYTES = 16 * 1024;
+/** A client connection's read buffer: up to this much per read from the socket. */
+const READ_BUFFER_BYTES = 256 * 1024;
 import {DEFAULT_LIMITS, type Limits} from './limits.js';
 import {
   isRequest,
@@ -42,16 +44,22 @@ export type Outgoing = Request extends infer R ? (R extends {id: number} ? Omit<
 export class Reply {
   readonly fields: Record<string, unknown>;
   readonly body: Uint8Array;
+  /** Called once the body is no longer needed: written to the socket, or the connection gone. */
+  readonly onSent: (() => void) | undefined;
 
-  constructor(fields: Record<string, unknown>, body: Uint8Array) {
+  constructor(fields: Record<string, unknown>, body: Uint8Array, onSent?: () => void) {
     this.fields = fields;
     this.body = body;
+    this.onSent = onSent;
   }
 }
 
-/** Answer a request with these fields and this raw body. */
-export function withBody(fields: Record<string, unknown>, body: Uint8Array): Reply {
-  return new Reply(fields, body);
+/**
+ * Answer a request with these fields and this raw body. `onSent` is called once the body's bytes are
+ * handed to the kernel (or will never be sent): a pooled buffer can go back to its pool then.
+ */
+export function withBody(fields: Record<string, unknown>, body: Uint8Array, onSent?: () => void): Reply {
+  return new Reply(fields, body, onSent);
 }
 
 export type RequestHandler = (
@@ -70,6 +78,11 @@ export interface ConnectionOptions {
   limits?: Partial<Limits>;
   /** One line per event (connection closed and why). */
   log?: (line: string) => void;
+  /**
+   * The socket reads into a buffer it reuses (net's `onread`, as connect() sets up) and hands each read
+   * to the function given here, instead of emitting 'data'. @default 'data' events
+   */
+  reads?: (receive: (chunk: Buffer) => void) => void;
 }
 
 interface Pending {
@@ -117,7 +130,8 @@ export class Connection {
       () => this.close(`no HELLO within ${this.#limits.handshakeTimeoutMs} ms (handshake timeout)`),
       this.#limits.handshakeTimeoutMs,
     );
-    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    if (options.reads) options.reads((chunk) => this.#receive(chunk, true));
+    else socket.on('data', (chunk: Buffer) => this.#receive(chunk, false));
     socket.on('error', (error: NodeJS.ErrnoException) =>
       this.close(`socket error: ${error.code ?? error.message}`),
     );
@@ -192,11 +206,11 @@ export class Connection {
     for (const listener of this.#closeListeners.splice(0)) listener(reason);
   }
 
-  #send(header: Record<string, unknown>, body?: Uint8Array): void {
-    if (this.#closedReason !== undefined) return;
+  #send(header: Record<string, unknown>, body?: Uint8Array, onSent?: () => void): void {
+    if (this.#closedReason !== undefined) return onSent?.();
     if (this.socket.writableLength > this.#limits.maxWriteBufferBytes) {
       this.close(`the other side reads too slowly (over ${this.#limits.maxWriteBufferBytes} bytes queued)`);
-      return;
+      return onSent?.();
     }
     if (body !== undefined && body.length >= SEPARATE_BODY_BYTES) {
       // A file chunk: its head and its bytes in one corked write, without copying the bytes.
@@ -204,11 +218,12 @@ export class Connection {
       this.bytesOut += head.length + body.length;
       this.socket.cork();
       this.socket.write(head);
-      this.socket.write(body);
+      this.socket.write(body, onSent && (() => onSent())); // called on a failed write too
       this.socket.uncork();
       return;
     }
     const frame = encodeFrame(header, body);
+    onSent?.(); // copied into the frame
     this.bytesOut += frame.length;
     this.socket.write(frame); // whole frames only: with Nagle off, never a split header and body
     // The first frame of a turn leaves at once, so the other side can start on it; the rest of the
@@ -227,11 +242,11 @@ export class Connection {
     this.socket.uncork();
   };
 
-  #receive(chunk: Buffer): void {
+  #receive(chunk: Buffer, isTransient: boolean): void {
     this.bytesIn += chunk.length;
     let frames: Frame[];
     try {
-      frames = this.#decoder.push(chunk);
+      frames = this.#decoder.push(chunk, isTransient);
     } catch (error) {
       this.close(`bad frame: ${(error as Error).message}`);
       return;
@@ -287,7 +302,8 @@ export class Connection {
     }
     try {
       const answer = await onRequest(request, this, body);
-      if (answer instanceof Reply) this.#send({...answer.fields, type: 'OK', re: request.id}, answer.body);
+      if (answer instanceof Reply)
+        this.#send({...answer.fields, type: 'OK', re: request.id}, answer.body, answer.onSent);
       else this.#send({...answer, type: 'OK', re: request.id});
     } catch (error) {
       const code = (error as {code?: unknown}).code;
@@ -319,8 +335,25 @@ export interface ConnectOptions extends ConnectionOptions {
 /** Open a connection and finish the handshake; throws RequestError ECONNREFUSED/ETIMEDOUT/EHANDSHAKE. */
 export async function connect(options: ConnectOptions): Promise<Connection> {
   const {host, port, connectTimeoutMs = 3_000} = options;
+  // Reads land in one buffer per connection rather than a new one per read: a download's stream of
+  // chunks then makes no garbage on its way to the frame decoder.
+  const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  let receive: ((chunk: Buffer) => void) | undefined;
+  const early: Buffer[] = []; // reads before the Connection exists (none, as a rule: it is made at once)
   const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const socket = net.connect({host, port});
+    const socket = net.connect({
+      host,
+      port,
+      onread: {
+        buffer: readBuffer,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
+          if (receive) receive(chunk);
+          else early.push(Buffer.from(chunk));
+          return true;
+        },
+      },
+    });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(
@@ -342,7 +375,13 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       );
     });
   });
-  const connection = new Connection(socket, options);
+  const connection = new Connection(socket, {
+    ...options,
+    reads: (deliver) => {
+      receive = deliver;
+      for (const chunk of early.splice(0)) deliver(chunk);
+    },
+  });
   await connection.ready;
   return connection;
 }

@@ -2,7 +2,9 @@
 // is raw bytes whose length the header gives in `bodyBytes` (file data is never base64-encoded).
 // encodeFrame builds the whole frame as one Buffer, so a socket sends it with a single write();
 // a FrameDecoder takes chunks of any size and yields whole frames. Socket code never slices buffers.
+// A reader may hand the decoder a buffer it reuses (push(chunk, true)): what must outlive the call is copied.
 
+import {bodyBuffers, POOLED_BODY_BYTES} from './buffer-pool.js';
 import {ProtocolError} from './errors.js';
 
 /** A header larger than this is a broken or hostile peer (a batch of tasks with their code fits well within). */
@@ -63,39 +65,74 @@ export function encodeFrameHead(header: FrameHeader, bodyLength: number): Buffer
 /**
  * Reassembles frames from a byte stream. push() returns the frames completed by a chunk; it throws a
  * ProtocolError (EFRAME, E2BIG) on bytes that cannot be a frame, after which the stream is unusable and
- * the connection should be closed.
+ * the connection should be closed. A body is filled as its bytes arrive: a large one (file data) is
+ * copied once, into a buffer of bodyBuffers, and a small one that lies whole in a chunk is not copied.
  */
 export class FrameDecoder {
+  /** Bytes of the frame's length prefix and header not yet parsed (copies, for a transient push). */
   #chunks: Buffer[] = [];
   #buffered = 0;
-  /** The frame being read: its header, once parsed, and the body length still to come. */
+  /** The frame being read: its header, once parsed, and its body as it fills. */
   #header: FrameHeader | undefined;
   #headerBytes: number | undefined;
-  #bodyBytes = 0;
+  #body: Buffer | undefined;
+  #filled = 0;
   #isBroken = false;
 
   /** Bytes received but not yet part of a whole frame. */
   get buffered(): number {
-    return this.#buffered;
+    return this.#buffered + this.#filled;
   }
 
-  push(chunk: Uint8Array): Frame[] {
+  /**
+   * Take the next bytes of the stream. With `isTransient` the caller reuses `chunk` once push() returns
+   * (a socket's onread buffer): whatever is kept of it, frame bodies included, is copied first.
+   */
+  push(chunk: Uint8Array, isTransient = false): Frame[] {
     if (this.#isBroken) throw new ProtocolError('EFRAME', 'The stream already failed; close the connection.');
-    if (chunk.length > 0) {
-      this.#chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-      this.#buffered += chunk.length;
-    }
+    let input = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     const frames: Frame[] = [];
     try {
-      for (let frame = this.#next(); frame; frame = this.#next()) frames.push(frame);
+      for (;;) {
+        if (this.#body !== undefined) {
+          const used = Math.min(input.length, this.#body.length - this.#filled);
+          input.copy(this.#body, this.#filled, 0, used);
+          this.#filled += used;
+          input = input.subarray(used);
+          if (this.#filled < this.#body.length) break;
+          frames.push({header: this.#header!, body: this.#body});
+          this.#reset();
+          continue;
+        }
+        if (input.length > 0) {
+          this.#chunks.push(input);
+          this.#buffered += input.length;
+          input = EMPTY;
+        }
+        const frame = this.#next(isTransient);
+        if (frame) frames.push(frame);
+        else if (this.#body === undefined) break;
+      }
     } catch (error) {
       this.#isBroken = true;
       throw error;
     }
+    if (isTransient)
+      for (let index = 0; index < this.#chunks.length; index += 1)
+        if (this.#chunks[index]!.buffer === chunk.buffer)
+          this.#chunks[index] = Buffer.from(this.#chunks[index]!);
     return frames;
   }
 
-  #next(): Frame | undefined {
+  #reset(): void {
+    this.#header = undefined;
+    this.#headerBytes = undefined;
+    this.#body = undefined;
+    this.#filled = 0;
+  }
+
+  /** The next whole frame from the buffered bytes, or undefined (having started #body when its header is in). */
+  #next(isTransient: boolean): Frame | undefined {
     if (this.#headerBytes === undefined) {
       if (this.#buffered < LENGTH_BYTES) return undefined;
       const first = this.#chunks[0]!;
@@ -115,25 +152,43 @@ export class FrameDecoder {
         );
       this.#headerBytes = length;
     }
-    if (this.#header === undefined) {
-      if (this.#buffered < this.#headerBytes) return undefined;
-      const first = this.#chunks[0]!;
-      if (first.length > this.#headerBytes) {
-        // the usual case: read the header where it lies
-        this.#header = parseHeader(first.toString('utf8', 0, this.#headerBytes), this.#headerBytes);
-        this.#chunks[0] = first.subarray(this.#headerBytes);
-        this.#buffered -= this.#headerBytes;
-      } else {
-        this.#header = parseHeader(this.#take(this.#headerBytes).toString('utf8'), this.#headerBytes);
-      }
-      this.#bodyBytes = bodyLength(this.#header);
+    if (this.#buffered < this.#headerBytes) return undefined;
+    const first = this.#chunks[0]!;
+    let header: FrameHeader;
+    if (first.length > this.#headerBytes) {
+      // the usual case: read the header where it lies
+      header = parseHeader(first.toString('utf8', 0, this.#headerBytes), this.#headerBytes);
+      this.#chunks[0] = first.subarray(this.#headerBytes);
+      this.#buffered -= this.#headerBytes;
+    } else {
+      header = parseHeader(this.#take(this.#headerBytes).toString('utf8'), this.#headerBytes);
     }
-    if (this.#buffered < this.#bodyBytes) return undefined;
-    const frame = {header: this.#header, body: this.#bodyBytes === 0 ? EMPTY : this.#take(this.#bodyBytes)};
-    this.#header = undefined;
-    this.#headerBytes = undefined;
-    this.#bodyBytes = 0;
-    return frame;
+    const bodyBytes = bodyLength(header);
+    if (bodyBytes === 0) {
+      this.#reset();
+      return {header, body: EMPTY};
+    }
+    this.#header = header;
+    if (!isTransient && this.#chunks.length > 0 && this.#chunks[0]!.length >= bodyBytes) {
+      const body = this.#take(bodyBytes); // a view of the chunk: no copy
+      this.#reset();
+      return {header, body};
+    }
+    // Filled as it comes: what is buffered now, then straight from later pushes.
+    this.#body = bodyBytes >= POOLED_BODY_BYTES ? bodyBuffers.take(bodyBytes) : Buffer.allocUnsafe(bodyBytes);
+    while (this.#filled < bodyBytes && this.#chunks.length > 0) {
+      const chunk = this.#chunks[0]!;
+      const used = Math.min(chunk.length, bodyBytes - this.#filled);
+      chunk.copy(this.#body, this.#filled, 0, used);
+      this.#filled += used;
+      this.#buffered -= used;
+      if (used === chunk.length) this.#chunks.shift();
+      else this.#chunks[0] = chunk.subarray(used);
+    }
+    if (this.#filled < bodyBytes) return undefined;
+    const body = this.#body;
+    this.#reset();
+    return {header, body};
   }
 
   /** Remove and return the first `length` buffered bytes (copying only when they span chunks). */

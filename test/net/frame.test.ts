@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
+import {bodyBuffers, POOLED_BODY_BYTES} from '../../src/net/buffer-pool.js';
 import {ProtocolError} from '../../src/net/errors.js';
 import {
   encodeFrame,
@@ -89,4 +90,27 @@ test('encodeFrame refuses a body over the limit', () => {
     () => encodeFrame({type: 'X'}, Buffer.alloc(MAX_BODY_BYTES + 1)),
     (error: ProtocolError) => error.code === 'E2BIG',
   );
+});
+
+test('transient pushes (a reader that reuses its buffer) still give intact frames and bodies', () => {
+  const big = Buffer.alloc(POOLED_BODY_BYTES + 1000, 7);
+  big.write('end', big.length - 3);
+  const input = Buffer.concat([...frames, encodeFrame({type: 'CHUNK', index: 1}, big), ...frames]);
+  for (const size of [1, 5, 64, 4096, 70_000]) {
+    const decoder = new FrameDecoder();
+    const reused = Buffer.alloc(size);
+    const out: Frame[] = [];
+    for (let at = 0; at < input.length; at += size) {
+      const length = input.copy(reused, 0, at, at + size);
+      out.push(...decoder.push(reused.subarray(0, length), true));
+      reused.fill(0xee); // what the socket's next read would do to it
+    }
+    assert.equal(decoder.buffered, 0);
+    assert.equal(out.length, 7, `read size ${size}`);
+    assert.deepEqual(out.slice(0, 3), expected);
+    assert.deepEqual(out.slice(4), expected);
+    assert.deepEqual(out[3]!.body, big, `read size ${size}`);
+    assert.equal(out[3]!.body.buffer.byteLength, big.length, 'a large body has a pooled buffer of its own');
+    bodyBuffers.give(out[3]!.body);
+  }
 });
