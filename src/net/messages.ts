@@ -90,13 +90,14 @@ export type Request =
   | {type: 'LIST_MEM'; id: number; prefix: string}
   | {type: 'ECHO'; id: number; data: unknown}
   // Disk sharing. SHARE carries the chunk hashes as its body (32 raw bytes each, in order); the answers
-  // to FILE (the hashes), CHUNK (the chunk's bytes) and HAVE_MAP (a bitmap) carry theirs.
+  // to FILE (the hashes), CHUNK (the bytes of `count` consecutive chunks from `index`, in one body) and
+  // HAVE_MAP (a bitmap) carry theirs.
   | {type: 'SHARE'; id: number; peerId: string; file: FileSpec}
   | {type: 'UNSHARE'; id: number; peerId: string; fileId: string}
   | {type: 'HAVE'; id: number; peerId: string; fileId: string; have: number}
   | {type: 'FILES'; id: number; all: boolean; group: string | null}
   | {type: 'FILE'; id: number; ref: string}
-  | {type: 'CHUNK'; id: number; fileId: string; index: number}
+  | {type: 'CHUNK'; id: number; fileId: string; index: number; count: number}
   | {type: 'HAVE_MAP'; id: number; fileId: string};
 
 export type RequestType = Request['type'];
@@ -164,6 +165,8 @@ export const MAX_HOST_LENGTH = 255;
 export const MAX_KEY_LENGTH = 1024;
 export const MAX_CODE_LENGTH = 256 * 1024;
 export const MAX_BATCH_TASKS = 1000;
+/** Chunks one CHUNK request may ask for (their bytes must also fit one frame body). */
+export const MAX_RUN_CHUNKS = 64;
 export const MAX_TASK_TIMEOUT_MS = 10 * 60 * 1000;
 const MAX_MESSAGE_LENGTH = 4096;
 export const MAX_FILE_NAME_LENGTH = 255;
@@ -323,7 +326,12 @@ const requests: {[T in RequestType]: Check<Omit<Extract<Request, {type: T}>, 'ty
   HAVE: object({id: requestId, peerId, fileId, have: integer(0, 2 ** 31)}),
   FILES: object({id: requestId, all: withDefault(boolean, false), group: withDefault(group, null)}),
   FILE: object({id: requestId, ref: string(MAX_FILE_REF_LENGTH, 1)}),
-  CHUNK: object({id: requestId, fileId, index: integer(0, 2 ** 31)}),
+  CHUNK: object({
+    id: requestId,
+    fileId,
+    index: integer(0, 2 ** 31),
+    count: withDefault(integer(1, MAX_RUN_CHUNKS), 1),
+  }),
   HAVE_MAP: object({id: requestId, fileId}),
 };
 

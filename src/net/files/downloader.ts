@@ -9,11 +9,12 @@
 //   await run.done    // the final path, or a DownloadError; the partial file and the marks stay on failure
 //   await run.stop()  // pause: requests are dropped, the partial file is kept for a resume
 
+import {MAX_RUN_CHUNKS} from '../messages.js';
 import {chunkRange, type Manifest} from './manifest.js';
 import type {PartialFile} from './partial-file.js';
 import {createChunkPicker, type ChunkPicker, type FailureReason} from './picker.js';
 import {countChunks, hasChunk, type TransferStore} from './transfer-store.js';
-import {startVerifier, type Verifier} from './verifier.js';
+import {startVerifier, type Stored, type Verifier} from './verifier.js';
 
 /** A peer that has the file (or part of it), as the tracker lists it. */
 export interface Holder {
@@ -27,8 +28,11 @@ export interface DownloadSource {
   holders(): Promise<Holder[]>;
   /** A partial holder's verified chunks (transfer-store's bitmap layout), or 'all' once it has them all. */
   haveMap(peerId: string): Promise<Uint8Array | 'all'>;
-  /** Chunk `index` from `peerId`: its bytes, unverified. Rejects with an error whose `code` says why. */
-  fetch(peerId: string, index: number): Promise<Uint8Array>;
+  /**
+   * Chunks [index, index + count) from `peerId`: their bytes end to end, unverified. Rejects with an error
+   * whose `code` says why.
+   */
+  fetch(peerId: string, index: number, count: number): Promise<Uint8Array>;
   /** Tell the tracker this peer now holds `have` verified chunks (it then serves them). */
   announce(have: number): Promise<void>;
 }
@@ -115,6 +119,12 @@ const RATE_WINDOW_MS = 3_000;
  * disk for the next chunks (4 MiB, like aria2's default piece window).
  */
 const IN_FLIGHT_BYTES_PER_PEER = 4 * 1024 * 1024;
+/**
+ * Consecutive chunks asked of a peer in one request (1 MiB of 256 KiB chunks): each request, answer and
+ * hand-off to the hashing thread costs about as much CPU as a chunk's bytes on 2 cores, so fewer, larger
+ * ones leave more for the bytes (measured: 1 GiB from one seeder went from about 250 to 330 MB/s).
+ */
+const RUN_BYTES = 1024 * 1024;
 const ANNOUNCE_MS = 1_000;
 /** Whole-file mismatches (bad chunks found and fetched again) before the download fails. */
 const MAX_COMPLETE_TRIES = 3;
@@ -127,6 +137,10 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
   const refreshMs = options.refreshMs ?? 2_000;
   const stallMs = options.stallMs ?? 15_000;
   const count = manifest.chunkHashes.length;
+  const runChunks = Math.max(
+    1,
+    Math.min(MAX_RUN_CHUNKS, Math.floor(RUN_BYTES / Math.max(1, manifest.chunkSize))),
+  );
 
   const states = new Uint8Array(count);
   const inFlightCopies = new Uint8Array(count); // endgame fetches a chunk from two peers
@@ -140,7 +154,7 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
 
   let picker: ChunkPicker = newPicker(verified);
   // Hashing (each chunk, and the whole file as its prefix grows) runs on a thread of its own.
-  let verifier: Verifier = startVerifier({manifest, tempPath: partial.tempPath, written: verified});
+  let verifier: Verifier = newVerifier(verified);
   const peers = new Map<string, {complete: boolean; requests: number}>(); // in the picker now
   const used = new Set<string>();
   const gone = new Set<string>(); // dropped: not added again until the tracker lists it anew
@@ -170,6 +184,11 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
       random: options.random,
       sequential: true, // so the whole-file hash keeps up with the chunks (verifier.ts)
     });
+  }
+
+  /** The thread that checks, writes and hashes the chunks (verifier.ts). */
+  function newVerifier(written: Uint8Array): Verifier {
+    return startVerifier({manifest, tempPath: partial.tempPath, identity: partial.identity, written});
   }
 
   function isLive(): boolean {
@@ -208,79 +227,117 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
     for (const peerId of ranking) {
       if (active >= maxPeers) break;
       active += 1;
-      for (let index = picker.next(peerId); index !== undefined; index = picker.next(peerId))
-        request(peerId, index);
+      // Consecutive picks go out together, up to runChunks a request.
+      let first = -1;
+      let length = 0;
+      for (let index = picker.next(peerId); index !== undefined; index = picker.next(peerId)) {
+        if (length > 0 && (index !== first + length || length === runChunks)) {
+          request(peerId, first, length);
+          length = 0;
+        }
+        if (length === 0) first = index;
+        length += 1;
+      }
+      if (length > 0) request(peerId, first, length);
     }
     if (picker.isComplete()) void verifyWhole();
     else if (inFlight === 0) stalled();
   }
 
-  function request(peerId: string, index: number): void {
+  function request(peerId: string, first: number, length: number): void {
     const started = now();
     const at = generation;
-    inFlight += 1;
-    inFlightCopies[index]! += 1;
-    if (states[index] !== CHUNK_DONE) states[index] = CHUNK_IN_FLIGHT;
+    inFlight += length;
     const peer = peers.get(peerId);
     if (peer) peer.requests += 1;
-    source.fetch(peerId, index).then(
-      (bytes) => void received(peerId, index, bytes, started, at),
-      (fetchError: Error & {code?: string}) => settled(peerId, index, at, fetchError),
+    for (let index = first; index < first + length; index += 1) {
+      inFlightCopies[index]! += 1;
+      if (states[index] !== CHUNK_DONE) states[index] = CHUNK_IN_FLIGHT;
+    }
+    source.fetch(peerId, first, length).then(
+      (bytes) => void received(peerId, first, length, bytes, started, at),
+      (fetchError: Error & {code?: string}) => {
+        for (let index = first; index < first + length; index += 1) settled(peerId, index, at, fetchError);
+        endRequest(peerId);
+        pump();
+      },
     );
   }
 
-  function release(peerId: string, index: number): void {
+  function release(index: number): void {
     inFlight -= 1;
     inFlightCopies[index]! -= 1;
     if (inFlightCopies[index] === 0 && states[index] === CHUNK_IN_FLIGHT) states[index] = CHUNK_MISSING;
+  }
+
+  function endRequest(peerId: string): void {
     const peer = peers.get(peerId);
     if (peer) peer.requests -= 1;
   }
 
-  async function received(peerId: string, index: number, bytes: Uint8Array, started: number, at: number) {
-    if (at !== generation) return release(peerId, index);
-    let isNew: boolean;
+  function releaseAll(peerId: string, first: number, length: number): void {
+    for (let index = first; index < first + length; index += 1) release(index);
+    endRequest(peerId);
+  }
+
+  async function received(
+    peerId: string,
+    first: number,
+    length: number,
+    bytes: Uint8Array,
+    started: number,
+    at: number,
+  ): Promise<void> {
+    if (at !== generation) return releaseAll(peerId, first, length);
+    let results: (Stored | undefined)[];
     try {
-      const digest = await verifier.check(index, bytes);
-      if (at !== generation) return release(peerId, index);
-      if (digest === undefined)
-        throw Object.assign(new Error(`chunk ${index} does not match its hash`), {code: 'ECORRUPT'});
-      isNew = await partial.writeChunk(index, bytes, digest);
-      if (isNew) verifier.written(index);
+      // The bytes go to the verifier's thread: not readable here from this call on.
+      results = await verifier.store(first, length, bytes);
     } catch (writeError) {
-      const code = (writeError as {code?: string}).code ?? 'EIO';
-      if (at !== generation) return release(peerId, index);
-      if (code === 'ECORRUPT') {
+      releaseAll(peerId, first, length);
+      if (at !== generation) return;
+      // The disk, not the peer: stop here; every chunk verified so far is kept.
+      return fail((writeError as {code?: string}).code ?? 'EIO', (writeError as Error).message);
+    }
+    if (at !== generation) return releaseAll(peerId, first, length);
+    const perChunkMs = Math.max(now() - started, 0.001) / length;
+    let isAnyNew = false;
+    for (let index = first; index < first + length; index += 1) {
+      const stored = results[index - first];
+      if (stored === undefined) {
         corrupt += 1;
         log(`chunk ${index} from ${peerId} failed its hash; fetching it again`);
-        return settled(peerId, index, at, Object.assign(new Error('corrupt chunk'), {code: 'ECORRUPT'}));
+        settled(peerId, index, at, Object.assign(new Error('corrupt chunk'), {code: 'ECORRUPT'}));
+        continue;
       }
-      // The disk, not the peer: stop here; every chunk verified so far is kept.
-      release(peerId, index);
-      return fail(code, (writeError as Error).message);
+      release(index);
+      used.add(peerId);
+      const chunkLength = chunkBytes(manifest, index);
+      if (stored.wrote && partial.markWritten(index, stored.digest)) {
+        isAnyNew = true;
+        states[index] = CHUNK_DONE;
+        chunksDone += 1;
+        bytesDone += chunkLength;
+        try {
+          store.markVerified(downloadId, index);
+        } catch (storeError) {
+          log(`download ${downloadId}: ${(storeError as Error).message}`); // fetched again after a crash at worst
+        }
+      }
+      if (peers.has(peerId)) picker.done(peerId, index, chunkLength, perChunkMs);
     }
-    if (at !== generation) return release(peerId, index);
-    release(peerId, index);
-    used.add(peerId);
-    if (isNew) {
-      states[index] = CHUNK_DONE;
-      chunksDone += 1;
-      bytesDone += bytes.byteLength;
-      try {
-        store.markVerified(downloadId, index);
-      } catch (storeError) {
-        log(`download ${downloadId}: ${(storeError as Error).message}`); // fetched again after a crash at worst
-      }
+    endRequest(peerId);
+    if (isAnyNew) {
       sample();
       maybeAnnounce();
     }
-    if (peers.has(peerId)) picker.done(peerId, index, bytes.byteLength, Math.max(now() - started, 0.001));
     pump();
   }
 
+  /** Chunk `index` did not come from `peerId` (the caller pumps). */
   function settled(peerId: string, index: number, at: number, fetchError: Error & {code?: string}): void {
-    release(peerId, index);
-    if (at !== generation || !peers.has(peerId)) return pump();
+    release(index);
+    if (at !== generation || !peers.has(peerId)) return;
     const code = fetchError.code ?? 'EIO';
     if (PEER_GONE.has(code)) {
       log(`peer ${peerId} dropped from the download: ${fetchError.message}`);
@@ -295,7 +352,6 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
         avoided.add(peerId);
       }
     }
-    pump();
   }
 
   function drop(peerId: string): void {
@@ -419,7 +475,7 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
       generation += 1;
       picker = newPicker(verified);
       void verifier.close();
-      verifier = startVerifier({manifest, tempPath: partial.tempPath, written: verified});
+      verifier = newVerifier(verified);
       for (const [peerId, peer] of peers)
         picker.addPeer(
           peerId,

@@ -5,7 +5,8 @@
 //   - openPartial({dir, name, manifest}) creates the temporary file, or reopens it to resume: pass the
 //     verified chunks the transfer store kept, or call rescan() to find them.
 //   - writeChunk(index, bytes) checks the chunk's length and SHA-256 against the manifest, then writes it at
-//     its offset; a bad chunk throws ECORRUPT and nothing is written.
+//     its offset; a bad chunk throws ECORRUPT and nothing is written. markWritten(index, digest) records a
+//     chunk another writer put there (a download's hashing thread writes its chunks through `identity`).
 //   - complete() hashes the whole temporary file, fsyncs it and renames it into place.
 //   - abandon() closes and keeps the temporary file for a later resume; remove() deletes it.
 
@@ -97,6 +98,14 @@ export interface PartialFile {
    * a failed write leaves every verified chunk as it was.
    */
   writeChunk(index: number, bytes: Uint8Array, digest?: string): Promise<boolean>;
+  /**
+   * Chunk `index` was written at its offset by another writer (verifier.ts's thread, through `identity`) after
+   * its bytes hashed to `digest`: mark it verified. Returns false when it was verified already. Throws ECORRUPT
+   * when `digest` is not the manifest's, EINVAL for an index out of range, EBADF when closed or busy.
+   */
+  markWritten(index: number, digest: string): boolean;
+  /** The temporary file's device and inode (decimal), so another writer can check it opened this file. */
+  readonly identity: {dev: string; ino: string};
   /**
    * Hash every chunk in the temporary file and keep as verified exactly those that match; returns the new
    * bitmap (copy it to the store with replaceVerified). For a resume when the store knows nothing.
@@ -192,7 +201,9 @@ export async function openPartial(options: OpenPartialOptions): Promise<PartialF
         throw fsError(error2, tempPath, 'Cannot open partial file');
       });
     }
-    const {size} = await handle.stat();
+    const stat = await handle.stat({bigint: true});
+    const size = Number(stat.size);
+    const identity = {dev: String(stat.dev), ino: String(stat.ino)};
     const count = chunkCount(manifest.size, manifest.chunkSize);
     let verified = emptyChunkBitmap(count);
     if (isResumed && options.verified !== undefined) {
@@ -205,7 +216,17 @@ export async function openPartial(options: OpenPartialOptions): Promise<PartialF
     // Sized up front (sparse): measured, positional 256 KiB writes into a file of its final size ran at 2.4-3.0 GB/s,
     // while writes that grow the file varied from 0.4 to 3.2 GB/s.
     if (size !== manifest.size) await handle.truncate(manifest.size);
-    return createPartialFile({handle, manifest, finalPath, tempPath, dir, isForced, isResumed, verified});
+    return createPartialFile({
+      handle,
+      identity,
+      manifest,
+      finalPath,
+      tempPath,
+      dir,
+      isForced,
+      isResumed,
+      verified,
+    });
   } catch (error) {
     openTempPaths.delete(tempPath);
     await handle?.close().catch(() => undefined);
@@ -216,6 +237,7 @@ export async function openPartial(options: OpenPartialOptions): Promise<PartialF
 
 interface PartialFileParts {
   handle: FileHandle;
+  identity: {dev: string; ino: string};
   manifest: Manifest;
   finalPath: string;
   tempPath: string;
@@ -228,7 +250,7 @@ interface PartialFileParts {
 type Status = 'open' | 'busy' | 'closed';
 
 function createPartialFile(parts: PartialFileParts): PartialFile {
-  const {handle, manifest, finalPath, tempPath, dir, isForced, isResumed, verified} = parts;
+  const {handle, identity, manifest, finalPath, tempPath, dir, isForced, isResumed, verified} = parts;
   const count = chunkCount(manifest.size, manifest.chunkSize);
   let status: Status = 'open';
   let isPlaced = false; // complete() moved the file to its final name
@@ -238,6 +260,34 @@ function createPartialFile(parts: PartialFileParts): PartialFile {
     if (status === 'open') return;
     const why = status === 'busy' ? 'complete() or rescan() is running' : 'it is closed';
     throw new PartialFileError('EBADF', tempPath, `Cannot ${what} partial file ${tempPath}: ${why}.`);
+  }
+
+  /** Throws EINVAL for an index out of range, ECORRUPT for a wrong length or hash. */
+  function checkChunk(index: number, length: number, digest: string): void {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
+      throw new PartialFileError(
+        'EINVAL',
+        tempPath,
+        `Chunk ${index} is out of range for ${tempPath}. Expected 0 to ${count - 1}.`,
+      );
+    }
+    const [start, end] = chunkRange(manifest, index);
+    if (length !== end - start) {
+      throw new PartialFileError(
+        'ECORRUPT',
+        tempPath,
+        `Chunk ${index} of ${manifest.fileId} is ${length} bytes. Expected ${end - start}; not written to ${tempPath}.`,
+        [index],
+      );
+    }
+    if (digest !== manifest.chunkHashes[index]) {
+      throw new PartialFileError(
+        'ECORRUPT',
+        tempPath,
+        `Chunk ${index} of ${manifest.fileId} has SHA-256 ${digest}. Expected ${manifest.chunkHashes[index]}; not written to ${tempPath}.`,
+        [index],
+      );
+    }
   }
 
   async function settleWrites(): Promise<void> {
@@ -278,6 +328,7 @@ function createPartialFile(parts: PartialFileParts): PartialFile {
     tempPath,
     manifest,
     isResumed,
+    identity,
 
     verified: () => Uint8Array.from(verified),
 
@@ -285,34 +336,10 @@ function createPartialFile(parts: PartialFileParts): PartialFile {
 
     async writeChunk(index, bytes, known) {
       assertOpen('write to');
-      if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
-        throw new PartialFileError(
-          'EINVAL',
-          tempPath,
-          `Chunk ${index} is out of range for ${tempPath}. Expected 0 to ${count - 1}.`,
-        );
-      }
-      const [start, end] = chunkRange(manifest, index);
-      if (bytes.byteLength !== end - start) {
-        throw new PartialFileError(
-          'ECORRUPT',
-          tempPath,
-          `Chunk ${index} of ${manifest.fileId} is ${bytes.byteLength} bytes. Expected ${end - start}; not written to ${tempPath}.`,
-          [index],
-        );
-      }
-      const digest = known ?? sha256(bytes);
-      if (digest !== manifest.chunkHashes[index]) {
-        throw new PartialFileError(
-          'ECORRUPT',
-          tempPath,
-          `Chunk ${index} of ${manifest.fileId} has SHA-256 ${digest}. Expected ${manifest.chunkHashes[index]}; not written to ${tempPath}.`,
-          [index],
-        );
-      }
+      checkChunk(index, bytes.byteLength, known ?? sha256(bytes));
       // Checked even when verified already: a peer sending bad copies should be found out (the endgame asks twice).
       if (hasChunk(verified, index)) return false;
-      const write = writeAt(handle, bytes, start);
+      const write = writeAt(handle, bytes, chunkRange(manifest, index)[0]);
       writes.add(write);
       try {
         await write;
@@ -321,6 +348,14 @@ function createPartialFile(parts: PartialFileParts): PartialFile {
       } finally {
         writes.delete(write);
       }
+      setChunk(verified, index);
+      return true;
+    },
+
+    markWritten(index, digest) {
+      assertOpen('mark a chunk of');
+      checkChunk(index, chunkLength(manifest, index), digest);
+      if (hasChunk(verified, index)) return false;
       setChunk(verified, index);
       return true;
     },

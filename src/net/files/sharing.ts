@@ -15,7 +15,9 @@
 import fs from 'node:fs';
 import fsp, {type FileHandle} from 'node:fs/promises';
 import nodePath from 'node:path';
+import {bodyBuffers} from '../buffer-pool.js';
 import {withBody, type Connection, type Reply} from '../connection.js';
+import {MAX_BODY_BYTES} from '../frame.js';
 import type {FileSummary, HolderInfo, Ok, PeerAddress, Request} from '../messages.js';
 import {NetError} from '../net-error.js';
 import {
@@ -417,10 +419,10 @@ export function createSharing(options: SharingOptions): Sharing {
         const answer = await (await linkTo(holder)).request({type: 'HAVE_MAP', fileId: manifest.fileId});
         return answer.complete === true ? 'all' : (answer.body ?? new Uint8Array(0));
       },
-      fetch: async (holder, index) => {
+      fetch: async (holder, index, count) => {
         const connection = await linkTo(holder);
         const answer = await connection.request(
-          {type: 'CHUNK', fileId: manifest.fileId, index},
+          {type: 'CHUNK', fileId: manifest.fileId, index, count},
           CHUNK_TIMEOUT_MS,
         );
         return answer.body ?? new Uint8Array(0);
@@ -480,27 +482,63 @@ export function createSharing(options: SharingOptions): Sharing {
     return handle;
   };
 
-  const readChunk = async (handle: FileHandle, manifest: Manifest, index: number): Promise<Buffer> => {
-    const [start, end] = chunkRange(manifest, index);
-    const bytes = Buffer.allocUnsafe(end - start);
-    let done = 0;
-    while (done < bytes.length) {
-      const {bytesRead} = await handle.read(bytes, done, bytes.length - done, start + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
+  /** Chunks [first, first + count) read into one pooled buffer (a short read gives fewer bytes); give it back after sending. */
+  const readRun = async (
+    handle: FileHandle,
+    manifest: Manifest,
+    first: number,
+    count: number,
+  ): Promise<Buffer> => {
+    const start = chunkRange(manifest, first)[0];
+    const end = chunkRange(manifest, first + count - 1)[1];
+    const bytes = bodyBuffers.take(end - start);
+    try {
+      let done = 0;
+      while (done < bytes.length) {
+        const {bytesRead} = await handle.read(bytes, done, bytes.length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === bytes.length ? bytes : bytes.subarray(0, done);
+    } catch (error) {
+      bodyBuffers.give(bytes);
+      throw error;
     }
-    return done === bytes.length ? bytes : bytes.subarray(0, done);
   };
 
-  const serveChunk = async (fileId: string, index: number): Promise<Reply> => {
+  /** Chunks as an answer; their buffer goes back to the pool once written to the socket. */
+  const runReply = async (first: number, count: number, bytes: Buffer): Promise<Reply> => {
+    try {
+      await options.uploadLimit?.take(bytes.length);
+    } catch (error) {
+      bodyBuffers.give(bytes);
+      throw error;
+    }
+    return withBody({index: first, count}, bytes, () => bodyBuffers.give(bytes));
+  };
+
+  /** Throws EINVAL unless chunks [first, first + count) exist and fit one frame body. */
+  const checkRun = (manifest: Manifest, first: number, count: number): void => {
+    const chunks = manifest.chunkHashes.length;
+    if (first + count > chunks)
+      throw new NetError(
+        'EINVAL',
+        count === 1
+          ? `Chunk ${first} is out of range: ${manifest.name} has ${chunks}.`
+          : `Chunks ${first} to ${first + count - 1} are out of range: ${manifest.name} has ${chunks}.`,
+      );
+    if (count * manifest.chunkSize > MAX_BODY_BYTES)
+      throw new NetError(
+        'EINVAL',
+        `${count} chunks of ${manifest.chunkSize} bytes are over the ${MAX_BODY_BYTES}-byte answer limit; ask for fewer.`,
+      );
+  };
+
+  const serveChunks = async (fileId: string, first: number, count: number): Promise<Reply> => {
     const entry = served.get(fileId);
     if (entry !== undefined) {
       const {manifest} = entry.record;
-      if (index >= manifest.chunkHashes.length)
-        throw new NetError(
-          'EINVAL',
-          `Chunk ${index} is out of range: ${manifest.name} has ${manifest.chunkHashes.length}.`,
-        );
+      checkRun(manifest, first, count);
       entry.handle ??= fsp.open(entry.record.path, 'r');
       let bytes: Buffer;
       try {
@@ -516,7 +554,7 @@ export function createSharing(options: SharingOptions): Sharing {
             );
           }
         }
-        bytes = await readChunk(handle, manifest, index);
+        bytes = await readRun(handle, manifest, first, count);
       } catch (error) {
         if (error instanceof NetError) throw error;
         stopServing(fileId, `cannot read ${entry.record.path}: ${(error as Error).message}`);
@@ -525,8 +563,12 @@ export function createSharing(options: SharingOptions): Sharing {
           `${manifest.name} cannot be read at its sharer any more; it is no longer shared there.`,
         );
       }
-      if (entry.unchecked !== undefined && hasChunk(entry.unchecked, index)) {
-        if (!verifyChunk(manifest, index, bytes)) {
+      // A restored share's chunks are checked the first time each goes out.
+      for (let index = first; index < first + count; index += 1) {
+        if (entry.unchecked === undefined || !hasChunk(entry.unchecked, index)) continue;
+        const [start, end] = chunkRange(manifest, index);
+        const offset = start - chunkRange(manifest, first)[0];
+        if (!verifyChunk(manifest, index, bytes.subarray(offset, offset + end - start))) {
           stopServing(fileId, `chunk ${index} of ${entry.record.path} no longer matches its hash`);
           throw new NetError(
             'ECHANGED',
@@ -535,26 +577,26 @@ export function createSharing(options: SharingOptions): Sharing {
         }
         clearChunk(entry.unchecked, index);
       }
-      await options.uploadLimit?.take(bytes.length);
-      return withBody({index}, bytes);
+      return runReply(first, count, bytes);
     }
     const running = activeByFile.get(fileId);
     if (running !== undefined) {
-      if (!running.partial.hasChunk(index))
-        throw new NetError(
-          'ENOCHUNK',
-          `This peer has not got chunk ${index} of ${running.record.manifestName} yet.`,
-        );
+      const {manifest} = running.partial;
+      checkRun(manifest, first, count);
+      for (let index = first; index < first + count; index += 1)
+        if (!running.partial.hasChunk(index))
+          throw new NetError(
+            'ENOCHUNK',
+            `This peer has not got chunk ${index} of ${running.record.manifestName} yet.`,
+          );
       running.reader ??= fsp.open(running.partial.tempPath, 'r');
-      const bytes = await readChunk(await running.reader, running.partial.manifest, index);
-      await options.uploadLimit?.take(bytes.length);
-      return withBody({index}, bytes);
+      return runReply(first, count, await readRun(await running.reader, manifest, first, count));
     }
     throw new NetError('ENOENT', `This peer does not share file ${fileId.slice(0, SHORT_ID_DIGITS)}.`);
   };
 
   const serve = async (request: Request): Promise<Record<string, unknown> | Reply> => {
-    if (request.type === 'CHUNK') return serveChunk(request.fileId, request.index);
+    if (request.type === 'CHUNK') return serveChunks(request.fileId, request.index, request.count);
     if (request.type === 'HAVE_MAP') {
       if (served.has(request.fileId)) return {complete: true};
       const running = activeByFile.get(request.fileId);

@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import type {Peer} from '../../../src/net/peer.js';
+import {connect} from '../../../src/net/connection.js';
 import {createSandboxPool, type SandboxPool} from '../../../src/net/sandbox/pool.js';
 import {startTracker, type Tracker} from '../../../src/net/tracker.js';
 import {randomFile as randomBytesFile, startSharingPeer} from '../../support/sharing-peer.js';
@@ -66,3 +67,39 @@ test(
     assert.equal(after[0]!.seeders, 3);
   },
 );
+
+test('CHUNK with a count answers that many consecutive chunks in one body; a run past the end or over the body limit is EINVAL; a count of 0 closes the connection', async () => {
+  const a = await peer('runs');
+  const source = randomFile('runs.bin', 10 * 4096 + 7);
+  const up = await a.sharing.upload(source, {chunkSize: 4096});
+  const bytes = readFileSync(source);
+  const client = await connect({
+    host: '127.0.0.1',
+    port: a.port,
+    hello: {peer: 'run-client', role: 'client', name: 'run-client'},
+  });
+  try {
+    const run = await client.request({type: 'CHUNK', fileId: up.fileId, index: 8, count: 3});
+    assert.equal(run.index, 8);
+    assert.equal(run.count, 3);
+    assert.deepEqual(Buffer.from(run.body!), bytes.subarray(8 * 4096)); // the last chunk is short
+    const one = await client.request({type: 'CHUNK', fileId: up.fileId, index: 2, count: 1});
+    assert.deepEqual(Buffer.from(one.body!), bytes.subarray(2 * 4096, 3 * 4096));
+    await assert.rejects(client.request({type: 'CHUNK', fileId: up.fileId, index: 9, count: 3}), {
+      code: 'EINVAL',
+      message: /out of range/,
+    });
+    const big = await a.sharing.upload(randomFile('big-runs.bin', 9 * 1024 * 1024), {chunkSize: 256 * 1024});
+    await assert.rejects(client.request({type: 'CHUNK', fileId: big.fileId, index: 0, count: 33}), {
+      code: 'EINVAL',
+      message: /over the 8388608-byte answer limit/,
+    });
+    // A count that is not 1 to 64 is not a valid message: the connection is closed, the peer goes on.
+    await assert.rejects(client.request({type: 'CHUNK', fileId: up.fileId, index: 0, count: 0}), {
+      code: 'ECLOSED',
+    });
+    assert.ok((await a.sharing.files({})).some((file) => file.fileId === big.fileId));
+  } finally {
+    client.close('test done');
+  }
+});
