@@ -15,7 +15,9 @@ export type NetErrorCode =
   | 'ECHANGED' // a shared file changed on disk since it was shared: its chunks no longer match
   | 'ENOCHUNK' // a peer downloading a file does not have that chunk (yet)
   | 'ENOPEER' // no live peer has what is needed
-  | 'EPERM' // a peer speaking for another peer
+  | 'EPERM' // a peer speaking for another peer; a group action only the group's owner may take
+  | 'EAUTH' // a wrong user name or password (one answer for both), or a session token that is bad, expired or revoked
+  | 'EAGAIN' // refused for now, nothing wrong with the request: too many failed logins, password hashing busy
   | 'EIO'; // SQLite or the file system failed; the message names the file
 
 export class NetError extends Error {
