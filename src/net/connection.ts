@@ -10,6 +10,7 @@
 //   connection.close('why')
 
 import net from 'node:net';
+import tls from 'node:tls';
 import {ProtocolError, RequestError} from './errors.js';
 import {encodeFrame, encodeFrameHead, FrameDecoder, type Frame} from './frame.js';
 
@@ -29,6 +30,7 @@ import {
   type RequestType,
   type Role,
 } from './messages.js';
+import {describeSocketError, handshakeError, secureClientOptions} from './secure-link.js';
 
 /** What this side says in its HELLO. */
 export interface Identity {
@@ -132,9 +134,7 @@ export class Connection {
     );
     if (options.reads) options.reads((chunk) => this.#receive(chunk, true));
     else socket.on('data', (chunk: Buffer) => this.#receive(chunk, false));
-    socket.on('error', (error: NodeJS.ErrnoException) =>
-      this.close(`socket error: ${error.code ?? error.message}`),
-    );
+    socket.on('error', (error: NodeJS.ErrnoException) => this.close(describeSocketError(error)));
     socket.on('close', () => this.close('closed by the other side'));
     const {peer, role, name} = options.hello;
     this.#send({type: 'HELLO', v: PROTOCOL_VERSION, peer, role, name});
@@ -330,43 +330,52 @@ export interface ConnectOptions extends ConnectionOptions {
   port: number;
   /** Give up connecting (and handshaking) after this long. @default 3000 */
   connectTimeoutMs?: number;
+  /** The network secret: the link is TLS keyed from it (secure-link.ts). @default plain TCP (--insecure) */
+  secret?: Uint8Array;
 }
 
-/** Open a connection and finish the handshake; throws RequestError ECONNREFUSED/ETIMEDOUT/EHANDSHAKE. */
+/**
+ * Open a connection and finish the handshake (TLS first, with a `secret`); throws RequestError
+ * ECONNREFUSED/ETIMEDOUT/EHANDSHAKE, or EAUTH when the server does not hold the same secret.
+ */
 export async function connect(options: ConnectOptions): Promise<Connection> {
-  const {host, port, connectTimeoutMs = 3_000} = options;
+  const {host, port, connectTimeoutMs = 3_000, secret} = options;
   // Reads land in one buffer per connection rather than a new one per read: a download's stream of
   // chunks then makes no garbage on its way to the frame decoder.
   const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   let receive: ((chunk: Buffer) => void) | undefined;
   const early: Buffer[] = []; // reads before the Connection exists (none, as a rule: it is made at once)
   const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const socket = net.connect({
-      host,
-      port,
-      onread: {
-        buffer: readBuffer,
-        callback: (bytes: number, buffer: Uint8Array) => {
-          const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
-          if (receive) receive(chunk);
-          else early.push(Buffer.from(chunk));
-          return true;
-        },
+    const onread = {
+      buffer: readBuffer,
+      callback: (bytes: number, buffer: Uint8Array) => {
+        const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
+        if (receive) receive(chunk);
+        else early.push(Buffer.from(chunk));
+        return true;
       },
-    });
+    };
+    // tls.connect takes onread too (documented; @types/node lacks it) and reads decrypted bytes into it.
+    const socket =
+      secret === undefined
+        ? net.connect({host, port, onread})
+        : tls.connect({host, port, onread, ...secureClientOptions(secret)} as tls.ConnectionOptions);
+    let isTcpOpen = false;
+    socket.once('connect', () => (isTcpOpen = true));
     const timer = setTimeout(() => {
       socket.destroy();
       reject(
         new RequestError('ETIMEDOUT', `No connection to ${host}:${port} within ${connectTimeoutMs} ms.`),
       );
     }, connectTimeoutMs);
-    socket.once('connect', () => {
+    socket.once(secret === undefined ? 'connect' : 'secureConnect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
       resolve(socket);
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      if (isTcpOpen) return reject(handshakeError(host, port, error)); // TLS was refused or cut
       reject(
         new RequestError(
           error.code ?? 'ECONNREFUSED',

@@ -1,11 +1,14 @@
 // A listening socket that turns each accepted connection into a protocol Connection, holding the
 // server-wide limits: at most maxConnections at once, at most maxConnectionsPerPeer per remote peer
 // id. A connection that breaks a limit or the protocol is closed with a logged reason; the others
-// are untouched.
+// are untouched. With a `secret`, every accepted socket is TLS keyed from it (secure-link.ts): the
+// handshake timeout (TLS then HELLO) and maxConnections count from the TCP accept, so a socket that
+// never finishes TLS holds its slot only until the handshake timeout.
 
 import net from 'node:net';
 import {Connection, type ConnectionOptions} from './connection.js';
 import {DEFAULT_LIMITS, type Limits} from './limits.js';
+import {secureAcceptor} from './secure-link.js';
 
 export interface ServerOptions extends ConnectionOptions {
   host: string;
@@ -13,6 +16,8 @@ export interface ServerOptions extends ConnectionOptions {
   port: number;
   /** When `port` is taken, listen on a free one instead of failing (for default ports only). */
   fallbackToFreePort?: boolean;
+  /** The network secret: every link is TLS keyed from it. @default plain TCP (--insecure) */
+  secret?: Uint8Array;
 }
 
 export interface Server {
@@ -28,6 +33,7 @@ export async function listen(options: ServerOptions): Promise<Server> {
   const limits: Limits = {...DEFAULT_LIMITS, ...options.limits};
   const all = new Set<Connection>();
   const byPeer = new Map<string, number>();
+  const secure = options.secret === undefined ? undefined : secureAcceptor(options.secret);
   const server = net.createServer((socket) => {
     if (all.size >= limits.maxConnections) {
       options.log?.(
@@ -36,7 +42,7 @@ export async function listen(options: ServerOptions): Promise<Server> {
       socket.destroy();
       return;
     }
-    const connection = new Connection(socket, {...options, limits});
+    const connection = new Connection(secure ? secure(socket) : socket, {...options, limits});
     all.add(connection);
     let countedAs: string | undefined;
     connection.onClose(() => {
