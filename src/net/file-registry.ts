@@ -91,6 +91,16 @@ export interface FileRegistryOptions {
   now: () => number;
 }
 
+/**
+ * A change to the file registry as it travels to the twin tracker (replication.ts), one record each:
+ * the file (by id), or one peer's holding of it (by file and peer).
+ */
+export type FileChange =
+  // file: {op, file} + the chunk hashes as the blob - a file registered (the first manifest wins)
+  | {op: 'file'; file: Omit<SharedFile, 'hashes' | 'sharedAt'>}
+  // holding: {op, fileId, peerId, have} - the verified chunks a peer holds; null: none (unshared, gone)
+  | {op: 'holding'; fileId: string; peerId: string; have: number | null};
+
 export interface FileRegistry {
   /**
    * Register the file if its id is new (the first manifest wins: a later SHARE keeps its name, group and
@@ -129,6 +139,17 @@ export interface FileRegistry {
    * id. Throws ENOENT for an unknown file.
    */
   holders(fileId: string, isAlive: (peerId: string) => boolean): Holding[];
+  /** The verified chunks peerId holds of fileId; undefined when it holds none (or the file is unknown). */
+  holding(fileId: string, peerId: string): number | undefined;
+  /** The ids of the files peerId holds, in no order. */
+  heldBy(peerId: string): string[];
+  /**
+   * Apply a change the twin tracker made `at` ms (its clock); a file change brings its chunk hashes.
+   * A file already known is kept (the first manifest wins); its sharedAt is `at`. Returns whether
+   * anything changed. Throws EINVAL for a change that is not well formed, ENOENT for a holding of an
+   * unknown file, EIO when the write fails.
+   */
+  apply(change: FileChange, at: number, hashes?: Uint8Array): boolean;
   /** Close the file; later calls throw EBADF (a second close() does nothing). */
   close(): void;
 }
@@ -516,6 +537,86 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
         if (isAlive(peerId)) holdings.push({peerId, complete: have === file.chunkCount, have});
       }
       return holdings.sort((a, b) => b.have - a.have || compareStrings(a.peerId, b.peerId));
+    },
+
+    holding(fileId, peerId) {
+      assertOpen();
+      return files.get(fileId)?.holders.get(peerId);
+    },
+
+    heldBy(peerId) {
+      assertOpen();
+      return [...(filesByPeer.get(peerId) ?? [])];
+    },
+
+    apply(change, at, hashes) {
+      assertOpen();
+      if (change?.op === 'file') {
+        const {file} = change;
+        if (typeof file !== 'object' || file === null)
+          throw new NetError('EINVAL', 'File change has no file. Expected {fileId, name, size, ...}.');
+        if (files.has(file.fileId)) return false;
+        if (!Number.isFinite(at))
+          throw new NetError('EINVAL', `File change time ${quote(at)} is not a number of ms.`);
+        const withHashes = {...file, hashes: hashes ?? Buffer.alloc(0)} as Omit<SharedFile, 'sharedAt'>;
+        checkSharedFile(withHashes);
+        const created: FileState = {
+          fileId: file.fileId,
+          name: file.name,
+          size: file.size,
+          chunkSize: file.chunkSize,
+          chunkCount: file.chunkCount,
+          owner: file.owner,
+          group: file.group,
+          sharedAt: at,
+          holders: new Map(),
+        };
+        const bytes = withHashes.hashes;
+        write(`save file ${file.fileId}`, () =>
+          statements.insertFile.run(
+            file.fileId,
+            file.name,
+            file.size,
+            file.chunkSize,
+            file.owner,
+            file.group,
+            at,
+            Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+          ),
+        );
+        files.set(file.fileId, created);
+        addName(created);
+        sortedIds.splice(lowerBound(file.fileId), 0, file.fileId);
+        insertByAge(created);
+        return true;
+      }
+      if (change?.op !== 'holding')
+        throw new NetError(
+          'EINVAL',
+          `File change ${quote((change as {op?: unknown})?.op)} is not known. Expected file or holding.`,
+        );
+      const {fileId, peerId, have} = change;
+      checkPeerId(peerId);
+      const file = known(fileId);
+      if (have === null) {
+        if (!file.holders.has(peerId)) return false;
+        write(`remove peer ${quote(peerId)} as a holder of file ${fileId}`, () =>
+          statements.deleteHolder.run(fileId, peerId),
+        );
+        removeHolding(file, peerId);
+        return true;
+      }
+      if (!isHaveCount(have, file.chunkCount, true))
+        throw new NetError(
+          'EINVAL',
+          `Peer ${quote(peerId)} has ${quote(have)} chunks of file ${fileId}. Expected a whole number from 1 to ${file.chunkCount}.`,
+        );
+      if (file.holders.get(peerId) === have) return false;
+      write(`save peer ${quote(peerId)} as a holder of file ${fileId}`, () =>
+        statements.upsertHolder.run(fileId, peerId, have),
+      );
+      addHolding(file, peerId, have);
+      return true;
     },
 
     close() {

@@ -7,6 +7,7 @@
 // side sends, and the only one without an id.
 
 import {ProtocolError} from './errors.js';
+import type {JsonValue} from './json.js';
 
 /** Bumped on any change a version-1 peer would misread; HELLO with another version is refused. */
 export const PROTOCOL_VERSION = 1;
@@ -68,6 +69,7 @@ export type TaskOutcome =
   | {ok: false; taskId: string; peer: string; code: string; message: string; timings: TaskTimings};
 
 export type Request =
+  | ReplicationRequest
   | {type: 'REGISTER'; id: number; peer: PeerAddress}
   | {type: 'UNREGISTER'; id: number; peerId: string}
   | {
@@ -130,6 +132,34 @@ export interface HolderInfo extends PeerAddress {
   complete: boolean;
   /** Chunks it has verified. */
   have: number;
+}
+
+// Replication between twin trackers (replication.ts). Only a tracker (HELLO role tracker) may send them.
+export type ReplicationRequest =
+  // REPLICATE: {type, id, origin, changes, soft} + the changes' blobs in order as the body - changes
+  // made on `origin` (or applied there), each origin's in seq order, and soft state (heartbeats) to apply
+  // unlogged. Answer: {cursor}, the highest seq of `origin` the receiver now holds (send from there on).
+  | {type: 'REPLICATE'; id: number; origin: string; changes: WireChange[]; soft: SoftChange[]}
+  // CHANGES: {type, id, origin, since, limit} - "the changes of origin X after seq N", for catching up.
+  // Answer: {changes, cursors} + blobs as the body; cursors is every origin the answerer holds -> its seq.
+  | {type: 'CHANGES'; id: number; origin: string; since: number; limit: number};
+
+/** A logged change on the wire: its blob (if any) is the next `blobBytes` bytes of the frame body. */
+export interface WireChange {
+  origin: string;
+  seq: number;
+  kind: string;
+  key: string;
+  at: number;
+  data: JsonValue;
+  blobBytes: number;
+}
+
+/** Soft state forwarded to a twin, not logged: the latest `data` for (kind, key), e.g. a heartbeat. */
+export interface SoftChange {
+  kind: string;
+  key: string;
+  data: JsonValue;
 }
 
 export interface Hello {
@@ -285,7 +315,46 @@ const taskSpec = object<TaskSpec>({
   warm: withDefault(boolean, false),
 });
 
+// Replication's messages: origins are tracker ids; `data` is any JSON (the store it names checks it).
+const MAX_REPLICATED_CHANGES = 1_000;
+const MAX_SOFT_CHANGES = 4_096;
+const MAX_KIND_LENGTH = 32;
+const MAX_RECORD_KEY_LENGTH = 1024;
+const MAX_BLOB_BYTES = 8 * 1024 * 1024; // a frame body's limit (frame.ts)
+const sequence = integer(0, Number.MAX_SAFE_INTEGER);
+const wireChange = object<WireChange>({
+  origin: peerId,
+  seq: integer(1, Number.MAX_SAFE_INTEGER),
+  kind: string(MAX_KIND_LENGTH, 1),
+  key: string(MAX_RECORD_KEY_LENGTH),
+  at: number,
+  data: json as Check<JsonValue>,
+  blobBytes: withDefault(integer(0, MAX_BLOB_BYTES), 0),
+});
+const softChange = object<SoftChange>({
+  kind: string(MAX_KIND_LENGTH, 1),
+  key: string(MAX_RECORD_KEY_LENGTH),
+  data: json as Check<JsonValue>,
+});
+const replicationChecks = {
+  REPLICATE: object({
+    id: requestId,
+    origin: peerId,
+    changes: withDefault(array(wireChange, MAX_REPLICATED_CHANGES), []),
+    soft: withDefault(array(softChange, MAX_SOFT_CHANGES), []),
+  }),
+  CHANGES: object({
+    id: requestId,
+    origin: peerId,
+    since: sequence,
+    limit: withDefault(integer(1, MAX_REPLICATED_CHANGES), MAX_REPLICATED_CHANGES),
+  }),
+};
+/** Requests only a tracker sends to its twin; a tracker serves them too (TRACKER_REQUESTS). */
+export const REPLICATION_REQUESTS: readonly RequestType[] = ['REPLICATE', 'CHANGES'];
+
 const requests: {[T in RequestType]: Check<Omit<Extract<Request, {type: T}>, 'type'>>} = {
+  ...replicationChecks,
   REGISTER: object({id: requestId, peer: peerAddress}),
   UNREGISTER: object({id: requestId, peerId}),
   HEARTBEAT: object({
@@ -354,6 +423,7 @@ const err = object<Omit<Err, 'type'>>({
 
 /** Request types a tracker answers; the rest go to peers. */
 export const TRACKER_REQUESTS: ReadonlySet<RequestType> = new Set([
+  ...REPLICATION_REQUESTS,
   'REGISTER',
   'UNREGISTER',
   'HEARTBEAT',

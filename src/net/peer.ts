@@ -52,6 +52,11 @@ export interface PeerOptions {
   heartbeatMs?: number;
   quotas?: Partial<QuotaLimits>;
   limits?: Partial<Limits>;
+  /**
+   * The network secret: this peer's server, its tracker link, its links to other peers and the file
+   * chunks they carry are all TLS keyed from it (secure-link.ts). @default plain TCP (--insecure)
+   */
+  secret?: Uint8Array;
   /** Where shares and download progress persist; by default an in-memory store (nothing survives). */
   transfers?: TransferStore;
   /** Bytes per second this peer sends of file chunks at most, over all connections. @default no cap */
@@ -130,6 +135,8 @@ export interface Peer {
   readonly sharing: Sharing;
   /** Whether the tracker link is up (registered). */
   isRegistered(): boolean;
+  /** Whether its links are TLS keyed from the network secret (false: plain TCP, --insecure). */
+  readonly isSecure: boolean;
   peers(): Promise<PeerInfo[]>;
   /** Run a task somewhere; resolves with its outcome (a failed task is an outcome, not a throw). */
   exec(spec: TaskSpec, options: {placement: Placement; retries: number}): Promise<ExecResult>;
@@ -260,6 +267,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   // Outgoing connections (tracker and peers) while open; their bytes move to closedBytes when they close.
   const openLinks = new Set<Connection>();
   const trackOnClose = (connection: Connection) => {
+        secret: options.secret,
     openLinks.add(connection);
     connection.onClose(() => {
       openLinks.delete(connection);
@@ -281,7 +289,13 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
       );
     trackerLink ??= (async () => {
       try {
-        const connection = await connect({...tracker, hello, limits: options.limits, log});
+        const connection = await connect({
+          ...tracker,
+          hello,
+          limits: options.limits,
+          secret: options.secret,
+          log,
+        });
         trackOnClose(connection);
         connection.onClose((reason) => {
           trackerLink = undefined;
@@ -316,6 +330,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     clearTimeout(heartbeatTimer);
     if (isClosing) return;
     heartbeatTimer = setTimeout(beat, registered ? heartbeatMs : reconnectDelay);
+        if (isRefusedLink(error)) throw refusedByTracker(tracker, error as RequestError, options.secret);
     heartbeatTimer.unref();
   };
 
@@ -390,6 +405,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
       })();
       links.set(peerId, link);
       link.catch(() => links.delete(peerId));
+          secret: options.secret,
     }
     return link;
   };
@@ -622,11 +638,25 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   if (server === undefined) {
     log(`peer ${id} (${name}) offline: no port, no tracker; tasks run here`);
   } else {
-    // Register now; a tracker that is not up yet is retried by the heartbeat loop.
-    await openTracker().catch((error: Error) => {
-      log(error.message);
-      scheduleHeartbeat();
-    });
+    // Register now; a tracker that is not up yet is retried by the heartbeat loop. One that refuses
+    // the link (a wrong secret, TLS on one side only) would refuse every retry: that ends the start.
+    const refused = await openTracker().then(
+      () => undefined,
+      (error: RequestError) => {
+        if (error.code === 'EAUTH') return error;
+        log(error.message);
+        scheduleHeartbeat();
+        return undefined;
+      },
+    );
+    if (refused !== undefined) {
+      isClosing = true;
+      await sharing.close();
+      await runner.close();
+      await server.close();
+      if (ownsSandbox) await sandbox.close();
+      throw refused;
+    }
     log(`peer ${id} (${name}) listening on ${server.host}:${server.port}`);
   }
 
@@ -654,6 +684,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     stats() {
       let bytesIn = closedBytes.in;
       let bytesOut = closedBytes.out;
+    isSecure: options.secret !== undefined,
       const incoming = server?.connections() ?? [];
       for (const connection of incoming) {
         bytesIn += connection.bytesIn;
@@ -695,4 +726,30 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
       log(`peer ${id} stopped`);
     },
   };
+}
+
+/**
+ * Whether a link failed in a way retrying cannot mend: TLS refused it (EAUTH), or the other side
+ * hung up mid-handshake, as a plain (--insecure) end does when the other speaks TLS (EHANDSHAKE).
+ */
+function isRefusedLink(error: unknown): boolean {
+  const code = (error as RequestError).code;
+  return code === 'EAUTH' || code === 'EHANDSHAKE';
+}
+
+/** The tracker refused this peer's link: RequestError EAUTH saying why and what to do about it. */
+function refusedByTracker(
+  tracker: TrackerAddress,
+  error: RequestError,
+  secret: Uint8Array | undefined,
+): RequestError {
+  const where = `${tracker.host}:${tracker.port}`;
+  const advice =
+    secret === undefined
+      ? `This peer runs with --insecure (plain TCP); the tracker may require TLS. Join with the command it printed, \`p2pos --join TOKEN\`, or give the network's secret with --secret HEX (or P2POS_SECRET).`
+      : `Join with the command the tracker printed, \`p2pos --join TOKEN\`, or give the network's secret with --secret HEX (or P2POS_SECRET); if that network runs with --insecure, use --insecure here too.`;
+  return new RequestError(
+    'EAUTH',
+    `The tracker at ${where} refused this peer's link: ${error.message.replace(/\.$/, '')}. ${advice}`,
+  );
 }

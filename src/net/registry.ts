@@ -101,6 +101,16 @@ export interface PeerRecord {
   alive: boolean;
 }
 
+/**
+ * A change to the registry as it travels to the twin tracker (replication.ts). Heartbeats are soft
+ * state: forwarded to the twin, never logged.
+ */
+export type PeerChange =
+  // registered: {op, peer} - the peer and where it listens, as of the change
+  | {op: 'registered'; peer: PeerRegistration}
+  // unregistered: {op, peerId} - it left the network
+  | {op: 'unregistered'; peerId: string};
+
 export interface Registry {
   /**
    * Add a peer, or update the address of one already known and revive it (load figures are kept until
@@ -142,6 +152,13 @@ export interface Registry {
   setSetting(key: string, value: JsonValue | undefined): void;
   /** Write pending heartbeats now. Throws EIO naming the file when the write fails (they stay pending). */
   flush(): void;
+  /**
+   * Apply a change the twin tracker made `at` ms (its clock): a registration writes the peer, alive
+   * when `at` is no older than missedBeats heartbeats (else not alive until it beats, as after a
+   * restart); an unregistration forgets it. Returns whether anything changed. Throws EINVAL for a
+   * change that is not well formed, EIO when the write fails.
+   */
+  apply(change: PeerChange, at: number): boolean;
   /** Flush and close; later calls throw EBADF (a second close() does nothing). */
   close(): void;
 }
@@ -471,6 +488,77 @@ export function openRegistry(path: string, options: RegistryOptions): Registry {
     },
 
     flush,
+
+    apply(change, at) {
+      assertOpen();
+      if (change?.op === 'unregistered') {
+        const peer = peers.get(change.peerId);
+        if (peer === undefined) return false;
+        write('remove peer ' + JSON.stringify(peer.id), () => statements.deletePeer.run(peer.id));
+        if (peer.alive) markDead(peer);
+        peers.delete(peer.id);
+        pending.delete(peer);
+        return true;
+      }
+      if (change?.op !== 'registered')
+        throw new NetError(
+          'EINVAL',
+          `Peer change ${quote((change as {op?: unknown})?.op)} is not known. Expected registered or unregistered.`,
+        );
+      checkRegistration(change.peer);
+      if (!Number.isFinite(at))
+        throw new NetError('EINVAL', `Peer change time ${quote(at)} is not a number of ms.`);
+      const {id, name, host, port, version} = change.peer;
+      const now = clock();
+      const isRecent = now - at <= deadAfterMs;
+      const previous = peers.get(id);
+      const isSame =
+        previous !== undefined &&
+        previous.name === name &&
+        previous.host === host &&
+        previous.port === port &&
+        previous.version === version;
+      if (isSame && (previous.alive || !isRecent)) return false;
+      const peer: PeerState = previous ?? {
+        id,
+        name,
+        host,
+        port,
+        version,
+        registeredAt: at,
+        lastHeartbeat: at,
+        ready: 0,
+        tasks: 0,
+        queue: 0,
+        tasksDone: 0,
+        rttMs: null,
+        assigned: 0,
+        alive: false,
+        load: 0,
+        heapIndex: -1,
+      };
+      write('save peer ' + JSON.stringify(id), () => {
+        statements.upsertPeer.run(
+          id,
+          name,
+          host,
+          port,
+          version,
+          peer.registeredAt,
+          peer.lastHeartbeat,
+          peer.ready,
+          peer.tasks,
+          peer.queue,
+          peer.tasksDone,
+          peer.rttMs,
+        );
+      });
+      Object.assign(peer, {name, host, port, version});
+      peers.set(id, peer);
+      pending.delete(peer);
+      if (isRecent) markAlive(peer, now);
+      return true;
+    },
 
     close() {
       if (isClosed) return; // idempotent, so an exit path and a signal handler can both call it

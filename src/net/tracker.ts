@@ -2,11 +2,15 @@
 // their load every few seconds, and ask REQUEST_CPU for the least-loaded live peer to run a task;
 // PEERS lists everyone. A peer silent for `missedBeats` heartbeats is marked dead and is not chosen
 // until it beats again. The registry lives in SQLite, so a restarted tracker still knows its peers.
+// With a twin (peerTracker), every change to peers, files and accounts is logged and replicated to it,
+// and the twin's are applied here (replication.ts), so peers can fail over from one to the other.
 
 import {randomBytes} from 'node:crypto';
 import {withBody, type Connection, type Reply} from './connection.js';
 import {openFileRegistry, type FileRegistry} from './file-registry.js';
 import {NetError} from './net-error.js';
+import {openReplication, type Replication} from './replication.js';
+import {changeLogPathBeside, fileStore, peerStore} from './tracker-replication.js';
 import {
   PROTOCOL_VERSION,
   TRACKER_REQUESTS,
@@ -42,6 +46,10 @@ export interface TrackerOptions {
   heartbeatMs?: number;
   missedBeats?: number;
   limits?: Partial<Limits>;
+  /** The twin tracker: both replicate every change to each other (replication.ts). @default none */
+  peerTracker?: {host: string; port: number};
+  /** The change log's SQLite file. @default beside dbPath, `tracker-changes.sqlite` (':memory:' with it) */
+  changesDbPath?: string;
   log?: (line: string) => void;
   now?: () => number;
 }
@@ -53,6 +61,8 @@ export interface Tracker {
   readonly heartbeatMs: number;
   readonly registry: Registry;
   readonly files: FileRegistry;
+  /** The change log and the link to the twin; its id is this tracker's, kept across restarts. */
+  readonly replication: Replication;
   /** Stop answering, close connections and the database. */
   close(): Promise<void>;
 }
@@ -89,7 +99,30 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     registry.close();
     throw error;
   }
-  const id = `tracker-${randomBytes(4).toString('hex')}`;
+  let replication: Replication;
+  try {
+    replication = openReplication({
+      path: options.changesDbPath ?? changeLogPathBeside(options.dbPath),
+      twin: options.peerTracker,
+      connectOptions: {limits: options.limits},
+      log,
+      now,
+    });
+  } catch (error) {
+    registry.close();
+    files.close();
+    throw error;
+  }
+  // Each store's changes go to the twin; one more store is one more plug() (tracker-replication.ts).
+  const recordPeer = replication.plug(peerStore(registry));
+  const recordFile = replication.plug(fileStore(files));
+  /** A holding as the twin should see it, when it differs from what this tracker had before. */
+  const recordHolding = (fileId: string, peerId: string, before: number | undefined) => {
+    const have = files.holding(fileId, peerId) ?? null;
+    if (have !== (before ?? null)) recordFile({op: 'holding', fileId, peerId, have});
+  };
+  // Persistent (change-log.ts): the twin's cursors of this tracker's changes stay valid across restarts.
+  const id = replication.id;
   const isAlive = (peerId: string) => registry.get(peerId)?.alive === true;
 
   /** A peer may share, unshare and announce only as itself. */
@@ -105,38 +138,66 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     body: Buffer,
   ): Record<string, unknown> | Reply => {
     switch (request.type) {
+      case 'REPLICATE':
+      case 'CHANGES':
+        return replication.serve(request, connection, body);
       case 'REGISTER': {
         // A peer listening on every interface registers the address it reached us from.
         const wildcard = request.peer.host === '0.0.0.0' || request.peer.host === '::';
         const host = wildcard ? (connection.socket.remoteAddress ?? request.peer.host) : request.peer.host;
         const before = registry.get(request.peer.id);
-        registry.register({...request.peer, host, version: connection.remote?.v ?? PROTOCOL_VERSION});
+        const record = registry.register({
+          ...request.peer,
+          host,
+          version: connection.remote?.v ?? PROTOCOL_VERSION,
+        });
+        const {name, port, version} = record;
+        recordPeer({op: 'registered', peer: {id: record.id, name, host, port, version}});
         log(
           `${before ? 're-registered' : 'registered'} peer ${request.peer.id} (${request.peer.name}) at ${host}:${request.peer.port}`,
         );
         return {heartbeatMs};
       }
-      case 'UNREGISTER':
-        if (registry.unregister(request.peerId)) log(`unregistered peer ${request.peerId}`);
+      case 'UNREGISTER': {
+        if (registry.unregister(request.peerId)) {
+          log(`unregistered peer ${request.peerId}`);
+          recordPeer({op: 'unregistered', peerId: request.peerId});
+        }
+        const held = files.heldBy(request.peerId);
         files.dropPeer(request.peerId);
+        for (const fileId of held) recordFile({op: 'holding', fileId, peerId: request.peerId, have: null});
         return {};
+      }
       case 'SHARE': {
         const peerId = asSender(request.peerId, connection);
+        const heldBefore = files.holding(request.file.fileId, peerId);
         const {created} = files.share(peerId, {
           ...request.file,
           hashes: body,
           owner: connection.remote?.name || peerId,
         });
+        if (created) {
+          const {hashes, sharedAt, ...file} = files.resolve(request.file.fileId);
+          recordFile({op: 'file', file}, hashes);
+        }
+        recordHolding(request.file.fileId, peerId, heldBefore);
         log(
           `peer ${peerId} shares ${request.file.fileId.slice(0, 12)} ${request.file.name} (${request.file.size} bytes)`,
         );
         return {created};
       }
-      case 'UNSHARE':
-        return {removed: files.unshare(asSender(request.peerId, connection), request.fileId)};
-      case 'HAVE':
-        files.have(asSender(request.peerId, connection), request.fileId, request.have);
+      case 'UNSHARE': {
+        const removed = files.unshare(asSender(request.peerId, connection), request.fileId);
+        if (removed) recordFile({op: 'holding', fileId: request.fileId, peerId: request.peerId, have: null});
+        return {removed};
+      }
+      case 'HAVE': {
+        const peerId = asSender(request.peerId, connection);
+        const before = files.holding(request.fileId, peerId);
+        files.have(peerId, request.fileId, request.have);
+        recordHolding(request.fileId, peerId, before);
         return {};
+      }
       case 'FILES':
         // No group asked: every group's files (who may see which comes with accounts).
         return {files: files.list({all: request.all, group: request.group ?? undefined, isAlive})};
@@ -172,6 +233,9 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
           tasksDone: request.tasksDone,
           rttMs: request.rttMs,
         });
+        // Soft state: the twin learns who is alive, nothing is logged.
+        const {peerId, load, queue, tasksDone, rttMs} = request;
+        replication.forward('peers', peerId, {peerId, load: {...load}, queue, tasksDone, rttMs});
         if (wasAlive === false) log(`peer ${request.peerId} is alive again`);
         return {};
       }
@@ -210,6 +274,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
       onRequest: handle,
     });
   } catch (error) {
+    replication.close();
     registry.close();
     files.close();
     throw error;
@@ -228,6 +293,10 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
   sweeper.unref();
   log(`tracker ${id} listening on ${server.host}:${server.port}`);
 
+  replication.start();
+  if (options.peerTracker !== undefined)
+    log(`tracker ${id} replicates with its twin at ${options.peerTracker.host}:${options.peerTracker.port}`);
+
   let isClosed = false;
   return {
     id,
@@ -236,6 +305,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     heartbeatMs,
     registry,
     files,
+    replication,
     async close() {
       if (isClosed) return;
       isClosed = true;
@@ -243,6 +313,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
       await server.close();
       registry.close();
       files.close();
+      replication.close();
       log('tracker stopped');
     },
   };
