@@ -2,6 +2,7 @@
 // from it (secure-link.ts), so a process without it cannot speak to the network at all.
 // Interface:
 //   const {secret, isNew} = loadOrCreateSecret(dataDir)  // the tracker's: kept in dataDir/network-secret
+//   const secret = loadSecret(dataDir)                    // the same file, or undefined: nothing made
 //   const secret = parseSecret(text)                      // --secret / P2POS_SECRET: 64 hex characters
 //   formatSecret(secret)                                  // the same text form, for printing
 
@@ -103,6 +104,14 @@ export function loadOrCreateSecret(dataDir: string): {secret: Buffer; isNew: boo
     }
   }
   return {secret, isNew: true};
+}
+
+/**
+ * The network secret kept in `dataDir`, or undefined when there is none (nothing is made). Throws
+ * as loadOrCreateSecret does for a file that is unsafe, the wrong size or unreadable.
+ */
+export function loadSecret(dataDir: string): Buffer | undefined {
+  return readSecretFile(join(dataDir, SECRET_FILE_NAME));
 }
 
 /** The secret in `path`, or undefined when there is no such file. */

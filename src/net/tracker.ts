@@ -48,6 +48,11 @@ export interface TrackerOptions {
   limits?: Partial<Limits>;
   /** The twin tracker: both replicate every change to each other (replication.ts). @default none */
   peerTracker?: {host: string; port: number};
+  /**
+   * The network secret: every link to this tracker is TLS keyed from it and proves it before any
+   * message (secure-link.ts). @default plain TCP (--insecure)
+   */
+  secret?: Uint8Array;
   /** The change log's SQLite file. @default beside dbPath, `tracker-changes.sqlite` (':memory:' with it) */
   changesDbPath?: string;
   log?: (line: string) => void;
@@ -65,6 +70,8 @@ export interface Tracker {
   readonly replication: Replication;
   /** Stop answering, close connections and the database. */
   close(): Promise<void>;
+  /** Whether links are TLS keyed from the network secret (false: plain TCP, --insecure). */
+  readonly isSecure: boolean;
 }
 
 export function peerInfo(record: PeerRecord): PeerInfo {
@@ -104,7 +111,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     replication = openReplication({
       path: options.changesDbPath ?? changeLogPathBeside(options.dbPath),
       twin: options.peerTracker,
-      connectOptions: {limits: options.limits},
+      connectOptions: {limits: options.limits, secret: options.secret},
       log,
       now,
     });
@@ -291,7 +298,9 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     Math.max(50, Math.floor(heartbeatMs / 2)),
   );
   sweeper.unref();
-  log(`tracker ${id} listening on ${server.host}:${server.port}`);
+  log(
+    `tracker ${id} listening on ${server.host}:${server.port} (${options.secret ? 'TLS, network secret' : 'plain TCP, --insecure'})`,
+  );
 
   replication.start();
   if (options.peerTracker !== undefined)
@@ -324,3 +333,5 @@ export function filesPathBeside(dbPath: string): string {
   if (dbPath === ':memory:') return dbPath;
   return dbPath.replace(/(\.sqlite3?|\.db)?$/, (extension) => `-files${extension || '.sqlite'}`);
 }
+      secret: options.secret,
+    isSecure: options.secret !== undefined,
