@@ -4,6 +4,7 @@
 
 import {createInterface} from 'node:readline';
 import {createReadStream, mkdirSync} from 'node:fs';
+import {networkInterfaces} from 'node:os';
 import {join} from 'node:path';
 import chalk, {Chalk, type ChalkInstance} from 'chalk';
 import meow from 'meow';
@@ -30,6 +31,8 @@ import {createNetAccess, type NetConfig} from './shell/net-access.js';
 import {recordTask} from './shell/task-history.js';
 import {DEFAULT_TRACKER_PORT, startTracker} from './net/tracker.js';
 
+import {decodeJoinToken, encodeJoinToken, type JoinToken} from './net/join-token.js';
+import {loadOrCreateSecret, parseSecret} from './net/network-secret.js';
 const cli = meow(
   `
   Usage
@@ -37,10 +40,11 @@ const cli = meow(
     $ p2pos < lab.txt            run a command file
     $ p2pos run lab.txt          run a command file
     $ p2pos -c 'spawn a --burst 5; wait all; ps'
-    $ p2pos tracker [--port N] [--data DIR]         a headless tracker
-    $ p2pos serve [--tracker HOST:PORT] [--port N] [--data DIR] [--run FILE]
+    $ p2pos tracker [--port N] [--data DIR]         a headless tracker; prints the join command
+    $ p2pos serve [--join TOKEN] [--port N] [--data DIR] [--run FILE]
                                                  a headless peer (kernel and network, no shell)
 
+    $ p2pos --join TOKEN         the console, joining the network the tracker's join command names
   Options
     --json            One JSON line per command: {"cmd", "ok", "data"} or {"cmd", "ok", "error"}
     --sched ALG       Scheduler at boot: ${SCHEDULER_NAMES.join(', ')} (default fcfs)
@@ -53,6 +57,10 @@ const cli = meow(
     -c, --command STR Run STR as a script (';' separates commands)
     --tracker H:P     Join the tracker at H:P (default: start one here on 127.0.0.1:8888, or a free port)
     --port N          This peer's port (default 9000, or a free one); for \`tracker\`, the tracker's port
+    --join TOKEN      Join a network: its trackers and secret, as \`p2pos tracker\` prints them
+    --secret HEX      The network secret (64 hex digits) every link proves; default: the token's,
+                      else the one kept in --data (a tracker or a network of one makes it there)
+    --insecure        Plain TCP links, readable by anyone on the path: for teaching captures only
     --host ADDR       Address to listen on (default 127.0.0.1; 0.0.0.0 listens on every interface)
     --name NAME       This peer's name in \`peers\` (default peer-PORT)
     --offline         No tracker and no port opened; tasks run in this process's own sandbox
@@ -72,6 +80,7 @@ const cli = meow(
   {
     importMeta: import.meta,
     allowUnknownFlags: false,
+    P2POS_JOIN   default for --join;  P2POS_SECRET   default for --secret
     flags: {
       json: {type: 'boolean', default: false},
       sched: {type: 'string'},
@@ -95,6 +104,9 @@ const cli = meow(
       version: {type: 'boolean', default: false},
     },
   },
+      join: {type: 'string'},
+      secret: {type: 'string'},
+      insecure: {type: 'boolean', default: false},
 );
 
 /** Print a flag error with the usage and exit 2. */
@@ -210,6 +222,7 @@ function netConfig(): NetConfig {
       usageError(`Bad --tracker \`${flags.tracker}\`: expected HOST:PORT, e.g. 127.0.0.1:8888.`);
     tracker = {host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port};
   } else if (env.TRACKER_HOST || env.TRACKER_PORT) {
+  const links = linkSecurity();
     tracker = {
       host: env.TRACKER_HOST || '127.0.0.1',
       port: portOf(env.TRACKER_PORT, 'TRACKER_PORT') || DEFAULT_TRACKER_PORT,
@@ -217,6 +230,8 @@ function netConfig(): NetConfig {
   }
   const name = flags.name;
   if (name !== undefined && (name.length === 0 || name.length > 64 || /\s/.test(name)))
+  } else if (links.join !== undefined) {
+    tracker = links.join.trackers[0];
     usageError(`Bad --name \`${name}\`: 1 to 64 characters, no spaces.`);
   const heartbeat = env.P2POS_HEARTBEAT_MS ? parseCount(env.P2POS_HEARTBEAT_MS) : undefined;
   if (env.P2POS_HEARTBEAT_MS && (heartbeat === undefined || heartbeat < 10))
@@ -235,6 +250,8 @@ function netConfig(): NetConfig {
     );
   const maxFileBytes = flags.maxFileSize === undefined ? undefined : parseBytes(flags.maxFileSize);
   if (flags.maxFileSize !== undefined && maxFileBytes === undefined)
+  if (flags.offline && flags.join !== undefined)
+    usageError('--offline joins no network; it cannot go with --join.');
     usageError(`Bad --max-file-size \`${flags.maxFileSize}\`: expected a size, e.g. 4G or 512MiB.`);
   return {
     offline: flags.offline,
@@ -256,6 +273,76 @@ function hasNetworkFlag(): boolean {
   return (
     flags.tracker !== undefined ||
     flags.port !== undefined ||
+    secret: links.secret,
+    secretDir: flags.data ?? defaultDataDir(),
+    isInsecure: flags.insecure,
+  };
+}
+
+/**
+ * How links are secured, from --insecure, --secret/P2POS_SECRET and --join/P2POS_JOIN (flags before
+ * variables): the secret given, if any, and the join token's trackers. Exits 2 for a bad token or
+ * secret (never echoing it) and for flags that contradict each other.
+ */
+function linkSecurity(): {secret: Uint8Array | undefined; join: JoinToken | undefined} {
+  const {flags} = cli;
+  const env = process.env;
+  if (flags.insecure && (flags.secret !== undefined || flags.join !== undefined))
+    usageError('--insecure runs without the network secret; it cannot go with --secret or --join.');
+  if (flags.secret !== undefined && flags.join !== undefined)
+    usageError('--join carries the network secret already; give --join or --secret, not both.');
+  const joinText = flags.join ?? (env.P2POS_JOIN || undefined);
+  let join: JoinToken | undefined;
+  if (joinText !== undefined) {
+    try {
+      join = decodeJoinToken(joinText);
+    } catch (error) {
+      usageError(`Bad ${flags.join !== undefined ? '--join' : 'P2POS_JOIN'}: ${(error as Error).message}`);
+    }
+  }
+  if (flags.insecure) return {secret: undefined, join};
+  const secretText = flags.secret ?? (flags.join === undefined ? env.P2POS_SECRET || undefined : undefined);
+  let secret: Uint8Array | undefined = join?.secret;
+  if (secretText !== undefined) {
+    try {
+      secret = parseSecret(secretText);
+    } catch (error) {
+      usageError(
+        `Bad ${flags.secret !== undefined ? '--secret' : 'P2POS_SECRET'}: ${(error as Error).message}`,
+      );
+    }
+  }
+  return {secret, join};
+}
+
+/** Say once, on stderr, that --insecure links can be read and changed on the wire. */
+function warnIfInsecure(): void {
+  if (!cli.flags.insecure) return;
+  process.stderr.write(
+    'p2pos: warning: --insecure: links are plain TCP, so anyone on the path can read and change the ' +
+      'traffic (tasks, files and, with accounts, passwords). Use it for teaching captures only.\n',
+  );
+}
+
+/**
+ * The host a join token should name for a tracker listening on `host`: itself, or for every
+ * interface (0.0.0.0, ::) this machine's first external IPv4 address (127.0.0.1 when it has none),
+ * with a note saying which was picked.
+ */
+function advertisedHost(host: string): {host: string; note?: string} {
+  if (host !== '0.0.0.0' && host !== '::') return {host};
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .filter((address) => address !== undefined && address.family === 'IPv4' && !address.internal)
+    .map((address) => address!.address);
+  const picked = external[0] ?? '127.0.0.1';
+  const others = external.length > 1 ? ` (it also has ${external.slice(1).join(', ')})` : '';
+  return {
+    host: picked,
+    note:
+      `the tracker listens on every interface; the join command names ${picked}, ` +
+      `${external.length > 0 ? "this machine's first external IPv4 address" : 'as this machine has no external address'}${others}. ` +
+      'A machine that reaches it by another address can add --tracker ADDRESS:PORT to the join command.',
     flags.host !== undefined ||
     flags.name !== undefined
   );
@@ -264,6 +351,7 @@ function hasNetworkFlag(): boolean {
 /** One line per event on stderr, with the time, as the headless verbs log. */
 function stderrLog(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    flags.join !== undefined ||
 }
 
 /** Resolve on the first SIGINT or SIGTERM. */
@@ -294,15 +382,34 @@ async function runTracker(): Promise<number> {
     log: stderrLog,
   });
   process.stdout.write(`tracker ${tracker.id} on ${tracker.host}:${tracker.port}\n`);
+  warnIfInsecure();
+  // The network's secret: given (a twin tracker's, or one chosen), else the one this data directory
+  // keeps, made by the first tracker to start on it.
+  let secret = config.isInsecure ? undefined : config.secret;
+  if (!config.isInsecure && secret === undefined) {
+    const kept = loadOrCreateSecret(dataDir);
+    if (kept.isNew) stderrLog(`made a new network secret in ${join(dataDir, 'network-secret')}`);
+    secret = kept.secret;
+  }
   const signal = await untilSignal();
   stderrLog(`${signal}: shutting down`);
   await tracker.close();
   return 0;
 }
 
+    secret,
 async function main(): Promise<number> {
   if (cli.flags.help) cli.showHelp(0);
   if (cli.flags.version) cli.showVersion();
+  const advertised = advertisedHost(tracker.host);
+  if (advertised.note !== undefined) stderrLog(advertised.note);
+  // One line to copy to every other machine. It carries the secret: keep it as private as the secret.
+  const address = {host: advertised.host, port: tracker.port};
+  process.stdout.write(
+    secret === undefined
+      ? `join: p2pos --tracker ${address.host}:${address.port} --insecure\n`
+      : `join: p2pos --join ${encodeJoinToken({trackers: [address], secret})}\n`,
+  );
   const [verb, ...rest] = cli.input;
   if (verb !== undefined && !['run', 'tracker', 'serve'].includes(verb))
     usageError(
@@ -332,6 +439,7 @@ async function main(): Promise<number> {
   // this thread, which starts faster and is all a short run needs.
   const history = openHistoryStore(join(dataDir, HISTORY_DB_FILE), {
     backgroundWrites: verb === 'serve' || isInteractive,
+  warnIfInsecure();
   });
   const style = chooseStyle(cli.flags.json);
   const wantsLog = process.env.P2POS_LOG === '1' || verb === 'serve';

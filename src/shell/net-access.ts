@@ -2,12 +2,16 @@
 // console), joining the tracker named by --tracker/TRACKER_HOST, or else starting a tracker of its
 // own on 127.0.0.1 (a network of one). Offline (--offline) the peer opens no port and knows no
 // tracker: tasks still run here, in the sandbox; what needs another peer fails with ENONET.
+// Links are TLS keyed from the network secret (given, or kept in the data directory; a network of
+// one makes its own), or plain TCP with --insecure.
 
 import type {Kernel} from '../kernel/index.js';
 import {openTransferStore} from '../net/files/transfer-store.js';
 import {startPeer, type EndedTask, type Peer} from '../net/peer.js';
 import {DEFAULT_TRACKER_PORT, startTracker, type Tracker} from '../net/tracker.js';
 import {DEFAULT_PEER_PORT} from '../net/peer.js';
+import {generateSecret, loadOrCreateSecret, loadSecret} from '../net/network-secret.js';
+import {NetError} from '../net/net-error.js';
 import {ShellError} from './errors.js';
 
 export interface NetConfig {
@@ -33,6 +37,16 @@ export interface NetConfig {
   transfersPath?: string;
 }
 
+  /** The network secret given (--secret, --join, P2POS_SECRET, P2POS_JOIN); undefined: see secretDir. */
+  secret?: Uint8Array;
+  /**
+   * Where the network secret is kept (the data directory): a tracker started here uses the one
+   * there or makes it; a peer joining another tracker uses it if there is one. @default none: a
+   * tracker started here makes a secret for this run only
+   */
+  secretDir?: string;
+  /** Plain TCP links, readable on the wire (--insecure): for teaching captures only. */
+  isInsecure?: boolean;
 export interface NetAccess {
   readonly config: NetConfig;
   /** The peer, started on first call (offline: without a port). Throws ShellError ENONET when it cannot start. */
@@ -83,6 +97,7 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
     if (trackerAddress === undefined) {
       tracker = await startTracker({
         host: config.host,
+    const secret = networkSecret(config);
         port: config.trackerPort ?? DEFAULT_TRACKER_PORT,
         fallbackToFreePort: config.trackerPort === undefined,
         dbPath: ':memory:',
@@ -90,6 +105,7 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
         log,
       });
       trackerAddress = {host: tracker.host, port: tracker.port};
+        secret,
     }
     try {
       peer = await startPeer({
@@ -101,6 +117,7 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
       });
     } catch (error) {
       await tracker?.close();
+        secret,
       tracker = undefined;
       throw error;
     }
@@ -131,4 +148,25 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
       tracker = undefined;
     },
   };
+}
+
+/**
+ * The secret this process's links use: undefined with --insecure; else the one given; else the one
+ * kept in the data directory, made there when this process runs the network's tracker (a network of
+ * one: no user step), or for this run only when there is no data directory. A peer joining another
+ * tracker with none of these throws NetError EAUTH saying how to get it.
+ */
+function networkSecret(config: NetConfig): Uint8Array | undefined {
+  if (config.isInsecure) return undefined;
+  if (config.secret !== undefined) return config.secret;
+  if (config.tracker === undefined)
+    return config.secretDir === undefined ? generateSecret() : loadOrCreateSecret(config.secretDir).secret;
+  const kept = config.secretDir === undefined ? undefined : loadSecret(config.secretDir);
+  if (kept !== undefined) return kept;
+  const {host, port} = config.tracker;
+  throw new NetError(
+    'EAUTH',
+    `Joining the tracker at ${host}:${port} needs the network's secret: run the join command the tracker printed ` +
+      `(\`p2pos --join TOKEN\`), or give --secret HEX (or P2POS_SECRET); --insecure joins a network that runs without TLS.`,
+  );
 }

@@ -67,7 +67,7 @@ export const peers: Command = {
 export const netCommand: Command = {
   name: 'net',
   usage: ['net'],
-  summary: 'This peer on the network: id, addresses, tracker, bytes in and out, connections',
+  summary: 'This peer on the network: id, addresses, tracker, links (TLS or plain), traffic, connections',
   async run(args, context) {
     expectPositionals(args, 0);
     const peer = await peerOf(context);
@@ -81,6 +81,8 @@ export const netCommand: Command = {
       tracker: peer.tracker === undefined ? null : `${peer.tracker.host}:${peer.tracker.port}`,
       trackerHere: tracker !== undefined,
       registered: peer.isRegistered(),
+      // Offline there are no links; else TLS keyed from the network secret, or plain with --insecure.
+      links: peer.tracker === undefined ? null : peer.isSecure ? 'tls' : 'plain',
       bytesIn: stats.bytesIn,
       bytesOut: stats.bytesOut,
       connections: stats.connections,
@@ -94,6 +96,11 @@ export const netCommand: Command = {
         data.tracker === null
           ? 'tracker     none (--offline)'
           : `tracker     ${data.tracker}${data.trackerHere ? ' (run by this process)' : ''}, ${data.registered ? 'registered' : 'NOT registered (retrying)'}`,
+        data.links === null
+          ? 'links       none (offline)'
+          : data.links === 'tls'
+            ? 'links       TLS 1.3, keyed from the network secret'
+            : 'links       plain TCP (--insecure): readable and changeable on the wire',
         `traffic     ${formatBytes(stats.bytesIn)} in, ${formatBytes(stats.bytesOut)} out`,
         `connections ${stats.connections.incoming} in, ${stats.connections.outgoing} out`,
         `tasks       ${data.sandbox.tasks} running, ${data.sandbox.queue} queued, ${data.sandbox.tasksDone} done`,
