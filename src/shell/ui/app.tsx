@@ -76,6 +76,7 @@ export function App({kernel, clock, panes, scrollback, prompt, layoutRef, downlo
         prompt={PROMPT}
         line={promptState.line}
         busy={promptState.busy}
+        secretPrompt={promptState.secretPrompt}
         isClockRunning={clockState.isRunning}
         width={layout.width}
       />

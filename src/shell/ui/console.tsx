@@ -73,6 +73,8 @@ export function createConsoleParts({
     },
     onExit: (status) => onExit(status),
   });
+  // useradd, login and passwd ask here when no password file or variable names one (issue 6).
+  context.readSecret = prompt.readSecret;
   scrollback.append([
     `p2pos: a teaching kernel, ${kernel.schedulerDescription}, clock at ${hz} Hz.`,
     style.dim('Type `help` for commands, F1 for keys, `exit` or Ctrl-D to leave.'),

@@ -3,6 +3,7 @@
 // Interface:
 //   editLine(line, key)                 the line after one key, or undefined if the key is not an edit
 //   recall(history, line, 'up'|'down')  step through earlier lines, keeping what was being typed
+//   editSecret(text, key)               a secret typed blind (a password): append, erase, submit, cancel
 
 import type {KeyPress} from './keys.js';
 
@@ -108,4 +109,36 @@ export function recall(
   if (index < 0 || index > entries.length) return undefined;
   const text = index === entries.length ? draft : entries[index]!;
   return {line: {text, cursor: text.length}, state: {index, draft}};
+}
+
+/** What one key does to a secret being typed: its new text, submit it, or cancel the entry. */
+export type SecretEdit = {kind: 'edit'; text: string} | {kind: 'submit'} | {kind: 'cancel'};
+
+/**
+ * Apply one key to a secret typed without echo. Nothing shows where the cursor is, so the keys are
+ * the blind ones of a terminal's password prompt: typed text appends, Backspace (Ctrl-H) erases the
+ * last character, Ctrl-U (and Ctrl-W) erases it all; Enter submits; Esc, Ctrl-C, and Ctrl-D on an
+ * empty secret cancel. Returns undefined for every other key (arrows, Tab, F-keys, Alt+key), which
+ * the caller drops.
+ */
+export function editSecret(text: string, key: KeyPress): SecretEdit | undefined {
+  if (key.name === 'text') return key.meta ? undefined : {kind: 'edit', text: text + key.text};
+  switch (key.name) {
+    case 'return':
+      return {kind: 'submit'};
+    case 'escape':
+    case 'ctrl-c':
+      return {kind: 'cancel'};
+    case 'ctrl-d':
+      return text === '' ? {kind: 'cancel'} : undefined;
+    case 'backspace':
+    case 'ctrl-h':
+      // by code point, so an emoji or other astral character goes in one press
+      return key.meta ? undefined : {kind: 'edit', text: Array.from(text).slice(0, -1).join('')};
+    case 'ctrl-u':
+    case 'ctrl-w':
+      return {kind: 'edit', text: ''};
+    default:
+      return undefined;
+  }
 }

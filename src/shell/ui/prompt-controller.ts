@@ -1,6 +1,8 @@
 // The console's keyboard, in one place: a key press edits the line, recalls history, completes,
 // runs the line through runCommand, or drives the panes and the clock. Plain state and callbacks,
 // no React, so it is tested by pressing keys; hooks/use-prompt.ts connects it to Ink.
+// While a command reads a secret (readSecret, the console's Context.readSecret) every key goes to
+// that secret instead, and the secret stays in this object: not in the state drawn, nor history.
 
 import type {ClockControl} from '../command.js';
 import {complete} from '../completion.js';
@@ -8,10 +10,11 @@ import type {HistoryStore} from '../history-store.js';
 import {parseLine} from '../parse.js';
 import {runCommand} from '../run-line.js';
 import {MAX_CLOCK_HZ} from '../command.js';
+import {ShellError} from '../errors.js';
 import {KEY_BINDINGS} from './key-bindings.js';
 import type {KeyPress} from './keys.js';
 import {PANE_NAMES, type PaneName} from './layout.js';
-import {editLine, EMPTY_LINE, recall, type LineState, type RecallState} from './line-editor.js';
+import {editLine, editSecret, EMPTY_LINE, recall, type LineState, type RecallState} from './line-editor.js';
 import type {LiveContext} from './live-context.js';
 import type {PaneStore} from './pane-store.js';
 import type {Scrollback} from './scrollback.js';
@@ -26,6 +29,16 @@ export interface PromptState {
   line: LineState;
   /** The command line running now, while a command blocks. */
   busy: string | undefined;
+  /** The prompt of the secret being read (readSecret), shown instead of `busy`; never what is typed. */
+  secretPrompt: string | undefined;
+}
+
+/** A secret being typed: its text so far and the promise readSecret returned. */
+interface SecretEntry {
+  prompt: string;
+  text: string;
+  resolve(text: string): void;
+  reject(error: ShellError): void;
 }
 
 export interface PromptControllerOptions {
@@ -41,7 +54,7 @@ export interface PromptControllerOptions {
 
 export class PromptController {
   readonly #options: PromptControllerOptions;
-  #state: PromptState = {line: EMPTY_LINE, busy: undefined};
+  #state: PromptState = {line: EMPTY_LINE, busy: undefined, secretPrompt: undefined};
   #recall: RecallState = NOT_RECALLING;
   #entries: string[] | undefined; // loaded from the history database on the first up-arrow
   readonly #session: string[] = [];
@@ -51,6 +64,7 @@ export class PromptController {
   readonly #typeahead: KeyPress[] = [];
   #hasExited = false;
   #hasWarnedHistory = false;
+  #secret: SecretEntry | undefined;
   readonly #listeners = new Set<() => void>();
 
   constructor(options: PromptControllerOptions) {
@@ -66,6 +80,8 @@ export class PromptController {
 
   /** Handle one key. Commands run in the background; the returned promise settles when this key's work is done. */
   press(key: KeyPress): Promise<void> | void {
+    // First, so no binding (F-keys, Alt+digit, Tab, Up, type-ahead) sees a key of the secret.
+    if (this.#secret) return this.#pressSecret(this.#secret, key);
     const {panes, scrollback, pageRows} = this.#options;
     const isTab = key.name === 'tab' && !key.shift;
     if (!isTab) this.#lastTab = '';
@@ -109,6 +125,25 @@ export class PromptController {
         return this.#edit(key);
     }
   }
+
+  /**
+   * Read a secret (a password) at the prompt line without echo: the line shows `prompt` and nothing
+   * of what is typed. Resolves with the text at Enter; rejects with ShellError EINTR on Esc, Ctrl-C
+   * or Ctrl-D on an empty entry. Keys typed ahead since the command started are read as the
+   * secret's first keys, as a terminal's password prompt reads them, so a password typed before
+   * its prompt appeared is never run as a command. Meant for a running command (Context.readSecret);
+   * rejects with EUSAGE while another secret is being read.
+   */
+  readSecret = (prompt: string): Promise<string> => {
+    if (this.#secret) return Promise.reject(new ShellError('EUSAGE', 'A secret is already being read.'));
+    return new Promise<string>((resolve, reject) => {
+      const entry: SecretEntry = {prompt, text: '', resolve, reject};
+      this.#secret = entry;
+      this.#set({secretPrompt: prompt});
+      while (this.#secret === entry && this.#typeahead.length > 0)
+        this.#pressSecret(entry, this.#typeahead.shift()!);
+    });
+  };
 
   /** Run a line as if typed and Enter pressed. */
   async submit(text: string): Promise<void> {
@@ -168,6 +203,23 @@ export class PromptController {
         (text === '' ? context.style.dim('  (exit or Ctrl-D leaves)') : ''),
     ]);
     this.#set({line: EMPTY_LINE});
+  }
+
+  #pressSecret(entry: SecretEntry, key: KeyPress): void {
+    const edit = editSecret(entry.text, key);
+    if (edit === undefined) return;
+    if (edit.kind === 'edit') {
+      entry.text = edit.text; // nothing drawn changes, so no listener is told
+      return;
+    }
+    const {text} = entry;
+    entry.text = '';
+    this.#secret = undefined;
+    this.#set({secretPrompt: undefined});
+    // The transcript keeps the prompt, as a terminal's does, and never the secret.
+    this.#options.scrollback.append([edit.kind === 'cancel' ? entry.prompt + '^C' : entry.prompt.trimEnd()]);
+    if (edit.kind === 'submit') entry.resolve(text);
+    else entry.reject(new ShellError('EINTR', 'Password entry cancelled.'));
   }
 
   #exit(status: number): void {

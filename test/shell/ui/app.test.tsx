@@ -229,3 +229,18 @@ test('a line typed ahead runs once the running command finishes', async () => {
   parts.clock.pause();
   assert.ok(frame().indexOf('p2pos> wait 2') < frame().indexOf('p2pos> echo later'), frame());
 });
+
+test('a password read for a command shows its prompt and never what is typed', async () => {
+  const {press, parts, frame, waitFor} = mount();
+  await waitFor('p2pos>');
+  const reading = parts.context.readSecret!('Password for alice: ');
+  await waitFor('Password for alice:');
+  await press('s', '3', 'c', 'r', 'e', 't', 'p', 'w', '\u001B[A', '\t');
+  assert.doesNotMatch(frame(), /s3cretpw|s3cr/);
+  assert.match(frame(), /Esc cancels/);
+  await press(ENTER);
+  assert.equal(await reading, 's3cretpw');
+  await waitFor(/^p2pos>/m);
+  assert.doesNotMatch(frame(), /s3cr/);
+  assert.match(frame(), /^Password for alice:\s*$/m);
+});

@@ -8,6 +8,7 @@ import type {KeyName, KeyPress} from '../../../src/shell/ui/keys.js';
 import {
   EMPTY_LINE,
   editLine,
+  editSecret,
   recall,
   type LineState,
   type RecallState,
@@ -283,4 +284,55 @@ test('an empty draft comes back as an empty line', () => {
   const up = recall(HISTORY, NOT_RECALLING, EMPTY_LINE, 'up')!;
   const down = recall(HISTORY, up.state, up.line, 'down')!;
   assert.deepEqual(down.line, EMPTY_LINE);
+});
+
+// --- secrets (typed without echo) --------------------------------------------------------------
+
+/** Type keys into a secret in turn; returns its text, or how the entry ended. */
+function typeSecret(...keys: KeyPress[]): string {
+  let text = '';
+  for (const press of keys) {
+    const result = editSecret(text, press);
+    if (result === undefined) continue;
+    if (result.kind !== 'edit') return `<${result.kind}>`;
+    text = result.text;
+  }
+  return text;
+}
+
+test('a secret takes typed text and pastes, and Backspace and Ctrl-H erase its last character', () => {
+  assert.equal(typeSecret(typed('hunt'), typed('er2'), key('backspace'), typed('3')), 'hunter3');
+  assert.equal(typeSecret(typed('ab'), ctrl('h'), ctrl('h'), ctrl('h')), '');
+  assert.equal(typeSecret(typed('p😀'), key('backspace')), 'p', 'an astral character goes in one press');
+});
+
+test('Ctrl-U and Ctrl-W erase the whole secret', () => {
+  assert.equal(typeSecret(typed('two words'), ctrl('u'), typed('x')), 'x');
+  assert.equal(typeSecret(typed('two words'), ctrl('w')), '');
+});
+
+test('Enter submits a secret; Esc, Ctrl-C and Ctrl-D on an empty one cancel it', () => {
+  assert.equal(typeSecret(typed('pw'), key('return')), '<submit>');
+  assert.equal(typeSecret(typed('pw'), key('escape')), '<cancel>');
+  assert.equal(typeSecret(typed('pw'), ctrl('c')), '<cancel>');
+  assert.equal(typeSecret(ctrl('d')), '<cancel>');
+  assert.equal(typeSecret(typed('pw'), ctrl('d')), 'pw', 'Ctrl-D on a typed secret does nothing');
+});
+
+test('keys that would move an unseen cursor, complete or recall are not secret edits', () => {
+  for (const press of [
+    key('left'),
+    key('right'),
+    key('up'),
+    key('down'),
+    key('home'),
+    key('tab'),
+    key('delete'),
+    key('f2'),
+    key('pageup'),
+    alt('1'),
+    ctrl('a'),
+    ctrl('l'),
+  ])
+    assert.equal(editSecret('pw', press), undefined, press.name + (press.meta ? ' with Alt' : ''));
 });

@@ -1,4 +1,5 @@
-// The prompt: the line being typed with its cursor, or the command that is running.
+// The prompt: the line being typed with its cursor, the command that is running, or the prompt of
+// a secret being read (a password), which shows nothing of what is typed, not even its length.
 
 import {Box, Text} from 'ink';
 import React from 'react';
@@ -10,6 +11,8 @@ export interface PromptLineProps {
   line: LineState;
   /** The command running now; the line is hidden while it runs. */
   busy: string | undefined;
+  /** A running command is reading a secret with this prompt; shown instead of `busy`. */
+  secretPrompt?: string;
   isClockRunning: boolean;
   width: number;
 }
@@ -18,10 +21,23 @@ export const PromptLine = React.memo(function PromptLine({
   prompt,
   line,
   busy,
+  secretPrompt,
   isClockRunning,
   width,
 }: PromptLineProps) {
   const theme = useTheme();
+  if (secretPrompt !== undefined) {
+    // The cursor stays put after the prompt: a moving cursor or a mask would tell the length.
+    return (
+      <Box width={width} height={1}>
+        <Text wrap="truncate-end">
+          {secretPrompt}
+          <Text inverse> </Text>
+          <Text color={theme.tone('dim')}>{'  (not shown; Enter submits, Esc cancels)'}</Text>
+        </Text>
+      </Box>
+    );
+  }
   if (busy !== undefined) {
     const hint = isClockRunning ? 'Ctrl-C stops it' : 'clock paused: F5 resumes, Ctrl-C stops it';
     return (

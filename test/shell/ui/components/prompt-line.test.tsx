@@ -50,3 +50,30 @@ test('while a command runs the prompt names it and says how to stop it', () => {
   );
   assert.match(paused[0]!, /clock paused: F5 resumes/);
 });
+
+test('a secret prompt shows the prompt and how to finish, and no line or command', () => {
+  const lines = frameLines(
+    <PromptLine
+      prompt="p2pos> "
+      line={{text: 'ignored', cursor: 7}}
+      busy="useradd alice"
+      secretPrompt="Password for alice: "
+      isClockRunning
+      width={70}
+    />,
+  );
+  assertFits(lines, 70, 1);
+  assert.equal(lines[0]!.trimEnd(), 'Password for alice:    (not shown; Enter submits, Esc cancels)');
+  const narrow = frameLines(
+    <PromptLine
+      prompt="p2pos> "
+      line={{text: '', cursor: 0}}
+      busy="login a"
+      secretPrompt="Password: "
+      isClockRunning
+      width={20}
+    />,
+  );
+  assertFits(narrow, 20, 1);
+  assert.ok(narrow[0]!.startsWith('Password: '), narrow[0]);
+});
