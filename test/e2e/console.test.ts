@@ -240,3 +240,58 @@ test('a resize redraws the console at the new size, down to 60x20', async (t) =>
   );
   assert.match(tiny, STATUS_LINE);
 });
+
+test(
+  'useradd and login ask for the password without echo, and whoami then names the user',
+  {timeout: 90_000},
+  async (t) => {
+    // a network of one: the console starts its own tracker, which keeps the accounts in the data dir
+    const terminal = await startConsole(t);
+    const password = 'correct-horse-42';
+    // the prompt line while the password is read (the transcript keeps only `Password for alice:`)
+    const passwordPrompt = /^Password for alice: +\(not shown; Enter submits, Esc cancels\)/m;
+    const typePassword = async () => {
+      await terminal.waitFor(passwordPrompt, 'the password prompt on the prompt line');
+      await terminal.type(password);
+      // Nothing on screen changes as it is typed, so look for a while: several frames at 30 fps.
+      for (const deadline = Date.now() + 500; Date.now() < deadline;) {
+        const screen = await terminal.screen();
+        assert.match(screen, passwordPrompt);
+        assert.ok(!screen.includes('correct-h'), `the password is on screen:\n${screen}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await terminal.press('Enter');
+    };
+
+    await terminal.type('useradd alice');
+    await terminal.press('Enter');
+    await typePassword();
+    const added = await terminal.waitFor(/^user alice added/m, 'useradd to add alice');
+    assert.match(added, /^Password for alice:\nuser alice added/m, 'the transcript keeps the prompt only');
+
+    await terminal.type('login alice');
+    await terminal.press('Enter');
+    await terminal.waitFor(passwordPrompt, 'the password prompt');
+    await terminal.press('Escape');
+    await terminal.waitFor(/^error: Password entry cancelled\.$/m, 'Esc to cancel the login');
+    await terminal.waitFor((screen) => !passwordPrompt.test(screen), 'the prompt back');
+
+    await terminal.type('login alice');
+    await terminal.press('Enter');
+    await typePassword();
+    await terminal.waitFor(/^logged in as alice until/m, 'login to log alice in');
+    const screen = await enter(terminal, 'whoami', /^alice until .*; groups: none/m);
+    assert.ok(!screen.includes(password), `the password is on screen:\n${screen}`);
+
+    // up-arrow recalls the commands, never the password
+    await terminal.press('Up');
+    await terminal.waitFor((s) => promptLine(s).startsWith('p2pos> whoami'), 'Up to recall `whoami`');
+    await terminal.press('Up');
+    await terminal.waitFor(
+      (s) => promptLine(s).startsWith('p2pos> login alice'),
+      'Up again to recall `login alice`',
+    );
+    await terminal.press('C-u', 'C-d');
+    assert.equal(await terminal.exitStatus(), 0);
+  },
+);
