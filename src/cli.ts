@@ -30,9 +30,9 @@ import {runScript, type Output} from './shell/plain.js';
 import {createNetAccess, type NetConfig} from './shell/net-access.js';
 import {recordTask} from './shell/task-history.js';
 import {DEFAULT_TRACKER_PORT, startTracker} from './net/tracker.js';
-
 import {decodeJoinToken, encodeJoinToken, type JoinToken} from './net/join-token.js';
 import {loadOrCreateSecret, parseSecret} from './net/network-secret.js';
+
 const cli = meow(
   `
   Usage
@@ -43,8 +43,8 @@ const cli = meow(
     $ p2pos tracker [--port N] [--data DIR]         a headless tracker; prints the join command
     $ p2pos serve [--join TOKEN] [--port N] [--data DIR] [--run FILE]
                                                  a headless peer (kernel and network, no shell)
-
     $ p2pos --join TOKEN         the console, joining the network the tracker's join command names
+
   Options
     --json            One JSON line per command: {"cmd", "ok", "data"} or {"cmd", "ok", "error"}
     --sched ALG       Scheduler at boot: ${SCHEDULER_NAMES.join(', ')} (default fcfs)
@@ -56,11 +56,11 @@ const cli = meow(
     --data DIR        Where history.sqlite lives (default $P2POS_DATA or the per-user data dir)
     -c, --command STR Run STR as a script (';' separates commands)
     --tracker H:P     Join the tracker at H:P (default: start one here on 127.0.0.1:8888, or a free port)
-    --port N          This peer's port (default 9000, or a free one); for \`tracker\`, the tracker's port
     --join TOKEN      Join a network: its trackers and secret, as \`p2pos tracker\` prints them
     --secret HEX      The network secret (64 hex digits) every link proves; default: the token's,
                       else the one kept in --data (a tracker or a network of one makes it there)
     --insecure        Plain TCP links, readable by anyone on the path: for teaching captures only
+    --port N          This peer's port (default 9000, or a free one); for \`tracker\`, the tracker's port
     --host ADDR       Address to listen on (default 127.0.0.1; 0.0.0.0 listens on every interface)
     --name NAME       This peer's name in \`peers\` (default peer-PORT)
     --offline         No tracker and no port opened; tasks run in this process's own sandbox
@@ -76,11 +76,11 @@ const cli = meow(
     P2POS_LOG=1   network events on stderr in script mode and the console's output
     P2POS_TASKS_PER_MINUTE   tasks each remote peer may start here a minute (default 600; Infinity lifts it)
     P2POS_MAX_UPLOAD   default for --max-upload
+    P2POS_JOIN   default for --join;  P2POS_SECRET   default for --secret
 `,
   {
     importMeta: import.meta,
     allowUnknownFlags: false,
-    P2POS_JOIN   default for --join;  P2POS_SECRET   default for --secret
     flags: {
       json: {type: 'boolean', default: false},
       sched: {type: 'string'},
@@ -99,14 +99,14 @@ const cli = meow(
       run: {type: 'string'},
       maxUpload: {type: 'string'},
       maxFileSize: {type: 'string'},
+      join: {type: 'string'},
+      secret: {type: 'string'},
+      insecure: {type: 'boolean', default: false},
       // meow answers --help and --version by itself only when they stand alone
       help: {type: 'boolean', default: false},
       version: {type: 'boolean', default: false},
     },
   },
-      join: {type: 'string'},
-      secret: {type: 'string'},
-      insecure: {type: 'boolean', default: false},
 );
 
 /** Print a flag error with the usage and exit 2. */
@@ -214,6 +214,7 @@ function portOf(text: string | undefined, what: string): number | undefined {
 function netConfig(): NetConfig {
   const {flags} = cli;
   const env = process.env;
+  const links = linkSecurity();
   let tracker: NetConfig['tracker'];
   if (flags.tracker !== undefined) {
     const match = /^(.+):(\d+)$/.exec(flags.tracker);
@@ -221,8 +222,9 @@ function netConfig(): NetConfig {
     if (!match || !port)
       usageError(`Bad --tracker \`${flags.tracker}\`: expected HOST:PORT, e.g. 127.0.0.1:8888.`);
     tracker = {host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port};
+  } else if (links.join !== undefined) {
+    tracker = links.join.trackers[0];
   } else if (env.TRACKER_HOST || env.TRACKER_PORT) {
-  const links = linkSecurity();
     tracker = {
       host: env.TRACKER_HOST || '127.0.0.1',
       port: portOf(env.TRACKER_PORT, 'TRACKER_PORT') || DEFAULT_TRACKER_PORT,
@@ -230,8 +232,6 @@ function netConfig(): NetConfig {
   }
   const name = flags.name;
   if (name !== undefined && (name.length === 0 || name.length > 64 || /\s/.test(name)))
-  } else if (links.join !== undefined) {
-    tracker = links.join.trackers[0];
     usageError(`Bad --name \`${name}\`: 1 to 64 characters, no spaces.`);
   const heartbeat = env.P2POS_HEARTBEAT_MS ? parseCount(env.P2POS_HEARTBEAT_MS) : undefined;
   if (env.P2POS_HEARTBEAT_MS && (heartbeat === undefined || heartbeat < 10))
@@ -242,6 +242,8 @@ function netConfig(): NetConfig {
     usageError(`Bad P2POS_TASKS_PER_MINUTE \`${quota}\`: expected a whole number, 0 or more, or Infinity.`);
   if (flags.offline && (flags.tracker !== undefined || flags.port !== undefined || flags.host !== undefined))
     usageError('--offline opens no port; it cannot go with --tracker, --port or --host.');
+  if (flags.offline && flags.join !== undefined)
+    usageError('--offline joins no network; it cannot go with --join.');
   const uploadText = flags.maxUpload ?? env.P2POS_MAX_UPLOAD;
   const maxUploadRate = uploadText === undefined || uploadText === '' ? undefined : parseRate(uploadText);
   if (uploadText && maxUploadRate === undefined)
@@ -250,8 +252,6 @@ function netConfig(): NetConfig {
     );
   const maxFileBytes = flags.maxFileSize === undefined ? undefined : parseBytes(flags.maxFileSize);
   if (flags.maxFileSize !== undefined && maxFileBytes === undefined)
-  if (flags.offline && flags.join !== undefined)
-    usageError('--offline joins no network; it cannot go with --join.');
     usageError(`Bad --max-file-size \`${flags.maxFileSize}\`: expected a size, e.g. 4G or 512MiB.`);
   return {
     offline: flags.offline,
@@ -264,15 +264,6 @@ function netConfig(): NetConfig {
     tasksPerMinute,
     maxUploadRate,
     maxFileBytes,
-  };
-}
-
-/** True when a network flag was given: script mode then starts the network before the first command. */
-function hasNetworkFlag(): boolean {
-  const {flags} = cli;
-  return (
-    flags.tracker !== undefined ||
-    flags.port !== undefined ||
     secret: links.secret,
     secretDir: flags.data ?? defaultDataDir(),
     isInsecure: flags.insecure,
@@ -343,6 +334,16 @@ function advertisedHost(host: string): {host: string; note?: string} {
       `the tracker listens on every interface; the join command names ${picked}, ` +
       `${external.length > 0 ? "this machine's first external IPv4 address" : 'as this machine has no external address'}${others}. ` +
       'A machine that reaches it by another address can add --tracker ADDRESS:PORT to the join command.',
+  };
+}
+
+/** True when a network flag was given: script mode then starts the network before the first command. */
+function hasNetworkFlag(): boolean {
+  const {flags} = cli;
+  return (
+    flags.tracker !== undefined ||
+    flags.join !== undefined ||
+    flags.port !== undefined ||
     flags.host !== undefined ||
     flags.name !== undefined
   );
@@ -351,7 +352,6 @@ function advertisedHost(host: string): {host: string; note?: string} {
 /** One line per event on stderr, with the time, as the headless verbs log. */
 function stderrLog(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-    flags.join !== undefined ||
 }
 
 /** Resolve on the first SIGINT or SIGTERM. */
@@ -373,15 +373,6 @@ async function runTracker(): Promise<number> {
   const explicit = portOf(cli.flags.port, '--port') ?? portOf(process.env.TRACKER_PORT, 'TRACKER_PORT');
   const config = netConfig();
   mkdirSync(dataDir, {recursive: true, mode: 0o700});
-  const tracker = await startTracker({
-    host: config.host,
-    port: explicit ?? DEFAULT_TRACKER_PORT,
-    fallbackToFreePort: explicit === undefined,
-    dbPath: join(dataDir, TRACKER_DB_FILE),
-    heartbeatMs: config.heartbeatMs,
-    log: stderrLog,
-  });
-  process.stdout.write(`tracker ${tracker.id} on ${tracker.host}:${tracker.port}\n`);
   warnIfInsecure();
   // The network's secret: given (a twin tracker's, or one chosen), else the one this data directory
   // keeps, made by the first tracker to start on it.
@@ -391,16 +382,16 @@ async function runTracker(): Promise<number> {
     if (kept.isNew) stderrLog(`made a new network secret in ${join(dataDir, 'network-secret')}`);
     secret = kept.secret;
   }
-  const signal = await untilSignal();
-  stderrLog(`${signal}: shutting down`);
-  await tracker.close();
-  return 0;
-}
-
+  const tracker = await startTracker({
+    host: config.host,
+    port: explicit ?? DEFAULT_TRACKER_PORT,
+    fallbackToFreePort: explicit === undefined,
+    dbPath: join(dataDir, TRACKER_DB_FILE),
+    heartbeatMs: config.heartbeatMs,
     secret,
-async function main(): Promise<number> {
-  if (cli.flags.help) cli.showHelp(0);
-  if (cli.flags.version) cli.showVersion();
+    log: stderrLog,
+  });
+  process.stdout.write(`tracker ${tracker.id} on ${tracker.host}:${tracker.port}\n`);
   const advertised = advertisedHost(tracker.host);
   if (advertised.note !== undefined) stderrLog(advertised.note);
   // One line to copy to every other machine. It carries the secret: keep it as private as the secret.
@@ -410,6 +401,15 @@ async function main(): Promise<number> {
       ? `join: p2pos --tracker ${address.host}:${address.port} --insecure\n`
       : `join: p2pos --join ${encodeJoinToken({trackers: [address], secret})}\n`,
   );
+  const signal = await untilSignal();
+  stderrLog(`${signal}: shutting down`);
+  await tracker.close();
+  return 0;
+}
+
+async function main(): Promise<number> {
+  if (cli.flags.help) cli.showHelp(0);
+  if (cli.flags.version) cli.showVersion();
   const [verb, ...rest] = cli.input;
   if (verb !== undefined && !['run', 'tracker', 'serve'].includes(verb))
     usageError(
@@ -430,6 +430,7 @@ async function main(): Promise<number> {
     );
   const config = netConfig();
   config.transfersPath = join(cli.flags.data ?? defaultDataDir(), TRANSFERS_DB_FILE);
+  warnIfInsecure();
   if (verb === 'serve' && config.offline) usageError('`p2pos serve` is a peer: it cannot be --offline.');
   const kernel = bootKernel();
   const dataDir = cli.flags.data ?? defaultDataDir();
@@ -439,7 +440,6 @@ async function main(): Promise<number> {
   // this thread, which starts faster and is all a short run needs.
   const history = openHistoryStore(join(dataDir, HISTORY_DB_FILE), {
     backgroundWrites: verb === 'serve' || isInteractive,
-  warnIfInsecure();
   });
   const style = chooseStyle(cli.flags.json);
   const wantsLog = process.env.P2POS_LOG === '1' || verb === 'serve';

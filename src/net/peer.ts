@@ -127,6 +127,8 @@ export interface Peer {
   readonly port: number;
   /** undefined offline. */
   readonly tracker: TrackerAddress | undefined;
+  /** Whether its links are TLS keyed from the network secret (false: plain TCP, --insecure). */
+  readonly isSecure: boolean;
   readonly kv: KvStore;
   readonly cache: ResultCache;
   readonly quotas: Quotas;
@@ -135,8 +137,6 @@ export interface Peer {
   readonly sharing: Sharing;
   /** Whether the tracker link is up (registered). */
   isRegistered(): boolean;
-  /** Whether its links are TLS keyed from the network secret (false: plain TCP, --insecure). */
-  readonly isSecure: boolean;
   peers(): Promise<PeerInfo[]>;
   /** Run a task somewhere; resolves with its outcome (a failed task is an outcome, not a throw). */
   exec(spec: TaskSpec, options: {placement: Placement; retries: number}): Promise<ExecResult>;
@@ -254,6 +254,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
         fallbackToFreePort: options.fallbackToFreePort,
         hello,
         limits: options.limits,
+        secret: options.secret,
         log,
         onRequest: serve,
       });
@@ -267,7 +268,6 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   // Outgoing connections (tracker and peers) while open; their bytes move to closedBytes when they close.
   const openLinks = new Set<Connection>();
   const trackOnClose = (connection: Connection) => {
-        secret: options.secret,
     openLinks.add(connection);
     connection.onClose(() => {
       openLinks.delete(connection);
@@ -317,6 +317,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
         return connection;
       } catch (error) {
         trackerLink = undefined;
+        if (isRefusedLink(error)) throw refusedByTracker(tracker, error as RequestError, options.secret);
         throw new RequestError(
           'ENOTRACKER',
           `The tracker at ${tracker.host}:${tracker.port} is unreachable: ${(error as Error).message}`,
@@ -330,7 +331,6 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     clearTimeout(heartbeatTimer);
     if (isClosing) return;
     heartbeatTimer = setTimeout(beat, registered ? heartbeatMs : reconnectDelay);
-        if (isRefusedLink(error)) throw refusedByTracker(tracker, error as RequestError, options.secret);
     heartbeatTimer.unref();
   };
 
@@ -392,6 +392,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
           port: info.port,
           hello,
           limits: options.limits,
+          secret: options.secret,
           log,
         });
         if (connection.remote?.peer !== peerId) {
@@ -405,7 +406,6 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
       })();
       links.set(peerId, link);
       link.catch(() => links.delete(peerId));
-          secret: options.secret,
     }
     return link;
   };
@@ -666,6 +666,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     host: server?.host ?? '',
     port: server?.port ?? 0,
     tracker,
+    isSecure: options.secret !== undefined,
     kv,
     cache,
     quotas,
@@ -684,7 +685,6 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     stats() {
       let bytesIn = closedBytes.in;
       let bytesOut = closedBytes.out;
-    isSecure: options.secret !== undefined,
       const incoming = server?.connections() ?? [];
       for (const connection of incoming) {
         bytesIn += connection.bytesIn;

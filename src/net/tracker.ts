@@ -64,14 +64,14 @@ export interface Tracker {
   readonly host: string;
   readonly port: number;
   readonly heartbeatMs: number;
+  /** Whether links are TLS keyed from the network secret (false: plain TCP, --insecure). */
+  readonly isSecure: boolean;
   readonly registry: Registry;
   readonly files: FileRegistry;
   /** The change log and the link to the twin; its id is this tracker's, kept across restarts. */
   readonly replication: Replication;
   /** Stop answering, close connections and the database. */
   close(): Promise<void>;
-  /** Whether links are TLS keyed from the network secret (false: plain TCP, --insecure). */
-  readonly isSecure: boolean;
 }
 
 export function peerInfo(record: PeerRecord): PeerInfo {
@@ -277,6 +277,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
       hello: {peer: id, role: 'tracker', name: 'tracker'},
       serves: TRACKER_REQUESTS,
       limits: options.limits,
+      secret: options.secret,
       log,
       onRequest: handle,
     });
@@ -312,6 +313,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     host: server.host,
     port: server.port,
     heartbeatMs,
+    isSecure: options.secret !== undefined,
     registry,
     files,
     replication,
@@ -333,5 +335,3 @@ export function filesPathBeside(dbPath: string): string {
   if (dbPath === ':memory:') return dbPath;
   return dbPath.replace(/(\.sqlite3?|\.db)?$/, (extension) => `-files${extension || '.sqlite'}`);
 }
-      secret: options.secret,
-    isSecure: options.secret !== undefined,

@@ -35,8 +35,6 @@ export interface NetConfig {
   maxFileBytes?: number;
   /** The transfer store's SQLite file (shares, download progress); undefined keeps them in memory. */
   transfersPath?: string;
-}
-
   /** The network secret given (--secret, --join, P2POS_SECRET, P2POS_JOIN); undefined: see secretDir. */
   secret?: Uint8Array;
   /**
@@ -47,6 +45,8 @@ export interface NetConfig {
   secretDir?: string;
   /** Plain TCP links, readable on the wire (--insecure): for teaching captures only. */
   isInsecure?: boolean;
+}
+
 export interface NetAccess {
   readonly config: NetConfig;
   /** The peer, started on first call (offline: without a port). Throws ShellError ENONET when it cannot start. */
@@ -94,18 +94,18 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
       return peer;
     }
     let trackerAddress = config.tracker;
+    const secret = networkSecret(config);
     if (trackerAddress === undefined) {
       tracker = await startTracker({
         host: config.host,
-    const secret = networkSecret(config);
         port: config.trackerPort ?? DEFAULT_TRACKER_PORT,
         fallbackToFreePort: config.trackerPort === undefined,
         dbPath: ':memory:',
         heartbeatMs: config.heartbeatMs,
+        secret,
         log,
       });
       trackerAddress = {host: tracker.host, port: tracker.port};
-        secret,
     }
     try {
       peer = await startPeer({
@@ -114,10 +114,10 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
         port: config.port ?? DEFAULT_PEER_PORT,
         fallbackToFreePort: config.port === undefined,
         tracker: trackerAddress,
+        secret,
       });
     } catch (error) {
       await tracker?.close();
-        secret,
       tracker = undefined;
       throw error;
     }
