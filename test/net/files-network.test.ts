@@ -445,6 +445,7 @@ describe('disk sharing between processes', {timeout: 240_000}, () => {
         host: cluster.tracker!.host,
         port: cluster.tracker!.port,
         hello: {peer: 'p-mallory', role: 'peer', name: 'mallory'},
+        secret: cluster.secret,
       });
       t.after(() => raw.close('done'));
       const refused = new Map<string, {code?: string; message: string}>();

@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
 import net from 'node:net';
 import {join} from 'node:path';
+import tls from 'node:tls';
 import {after, before, describe, test} from 'node:test';
 import {encodeFrame, MAX_HEADER_BYTES} from '../../src/net/frame.js';
 import type {PeerInfo} from '../../src/net/messages.js';
+import {secureClientOptions} from '../../src/net/secure-link.js';
 import {ensureBuilt} from '../support/binary.js';
 import {
   Cluster,
@@ -324,7 +326,7 @@ describe('a tracker and three serve peers, each a process', {timeout: 120_000}, 
         {label: 'the tracker', port: tracker.port, proc: tracker.proc},
       ]) {
         for (const [what, bytes, reason] of cases) {
-          const {localPort, closedBy} = await sendRaw(server.port, bytes);
+          const {localPort, closedBy} = await sendRaw(server.port, bytes, cluster.secret);
           assert.equal(closedBy, 'server', `${server.label} kept the connection open after ${what}`);
           await server.proc.waitFor(
             'stderr',
@@ -569,16 +571,26 @@ function lengthPrefixed(length: number, body: Buffer): Buffer {
   return Buffer.concat([prefix, body]);
 }
 
-/** Write `bytes` to a fresh connection and wait (3 s at most) for the server to close it. */
-function sendRaw(port: number, bytes: Buffer): Promise<{localPort: number; closedBy: 'server' | 'timeout'}> {
+/**
+ * Write `bytes` to a fresh connection and wait (3 s at most) for the server to close it. With the
+ * network's secret the bytes go inside TLS, as a peer holding the secret would send them.
+ */
+function sendRaw(
+  port: number,
+  bytes: Buffer,
+  secret?: Uint8Array,
+): Promise<{localPort: number; closedBy: 'server' | 'timeout'}> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({host: '127.0.0.1', port});
+    const socket =
+      secret === undefined
+        ? net.connect({host: '127.0.0.1', port})
+        : tls.connect({host: '127.0.0.1', port, ...secureClientOptions(secret)});
     let localPort = 0;
     const timer = setTimeout(() => {
       socket.destroy();
       resolve({localPort, closedBy: 'timeout'});
     }, 3_000);
-    socket.on('connect', () => {
+    socket.on(secret === undefined ? 'connect' : 'secureConnect', () => {
       localPort = socket.localPort!;
       socket.write(bytes);
     });

@@ -2,10 +2,12 @@
 // peers and script clients, each a child process of the built binary with its own temp data dir and
 // an OS-assigned port (--port 0), heartbeating every HEARTBEAT_MS so a dead peer shows quickly.
 // Every process a Cluster starts is stopped by close() (SIGTERM, then SIGKILL), and by an exit hook
-// should the test process leave without it.
+// should the test process leave without it. Links are TLS: every process gets the cluster's network
+// secret in P2POS_SECRET (a process's own env may override it); `new Cluster({insecure: true})`
+// runs them all with --insecure instead.
 // Interface:
 //   const cluster = new Cluster();  after(() => cluster.close())
-//   const tracker = await cluster.startTracker()             `p2pos tracker --port 0`
+//   const tracker = await cluster.startTracker()             `p2pos tracker --port 0`; tracker.join is its token
 //   const peer = await cluster.serve({name: 'alpha', env})     `p2pos serve`, registered and listening
 //   const {records} = await cluster.client(['net', 'peers'])   a script client: one JSON record per command
 //   const session = await cluster.session(); await session.send('tasks')   commands one at a time on stdin
@@ -18,6 +20,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {connect} from '../../src/net/connection.js';
 import type {PeerInfo} from '../../src/net/messages.js';
+import {formatSecret, generateSecret} from '../../src/net/network-secret.js';
 import {BIN} from './binary.js';
 
 /** Heartbeat period of every process: a peer silent for 3 of them (600 ms) is marked dead. */
@@ -27,8 +30,17 @@ export const WAIT_MS = 8_000;
 /** SIGTERM's grace before SIGKILL: a peer lets running tasks finish for up to 2 s as it closes. */
 const STOP_GRACE_MS = 4_000;
 const POLL_MS = 50;
-/** Variables that would point a process at the user's tracker, ports or data. */
-const CLEARED_ENV = ['TRACKER_HOST', 'TRACKER_PORT', 'PEER_PORT', 'P2POS_DATA', 'P2POS_LOG', 'NO_COLOR'];
+/** Variables that would point a process at the user's tracker, network, ports or data. */
+const CLEARED_ENV = [
+  'TRACKER_HOST',
+  'TRACKER_PORT',
+  'PEER_PORT',
+  'P2POS_DATA',
+  'P2POS_LOG',
+  'NO_COLOR',
+  'P2POS_JOIN',
+  'P2POS_SECRET',
+];
 
 /** One line of `--json` output. */
 export interface JsonRecord {
@@ -219,6 +231,8 @@ export interface TrackerProc {
   port: number;
   /** "host:port", for --tracker. */
   address: string;
+  /** The join token it printed (`join: p2pos --join TOKEN`); undefined with --insecure. */
+  join: string | undefined;
 }
 
 export interface ServePeer {
@@ -279,8 +293,14 @@ export class Session {
 
 export class Cluster {
   tracker: TrackerProc | undefined;
+  /** The network secret every process is given (P2POS_SECRET); undefined with --insecure. */
+  readonly secret: Buffer | undefined;
   readonly #procs: Proc[] = [];
   readonly #dirs: string[] = [];
+
+  constructor(options: {insecure?: boolean} = {}) {
+    this.secret = options.insecure ? undefined : generateSecret();
+  }
 
   /** A fresh data directory, removed by close(). */
   dataDir(): string {
@@ -289,9 +309,12 @@ export class Cluster {
     return dir;
   }
 
-  /** Start a p2pos process; close() stops it. */
+  /** Start a p2pos process with the cluster's secret (or --insecure); close() stops it. */
   spawn(label: string, args: string[], env?: NodeJS.ProcessEnv): Proc {
-    const proc = new Proc(label, args, env);
+    const proc =
+      this.secret === undefined
+        ? new Proc(label, [...args, '--insecure'], env)
+        : new Proc(label, args, {P2POS_SECRET: formatSecret(this.secret), ...env});
     this.#procs.push(proc);
     return proc;
   }
@@ -301,7 +324,8 @@ export class Cluster {
     const proc = this.spawn('tracker', ['tracker', '--port', '0', '--data', this.dataDir()]);
     const match = await proc.waitFor('stdout', /^tracker (\S+) on (\S+):(\d+)$/m);
     const [, id, host, port] = match as unknown as [string, string, string, string];
-    this.tracker = {proc, id, host, port: Number(port), address: `${host}:${port}`};
+    const join = (await proc.waitFor('stdout', /^join: p2pos (?:--join (\S+)|--tracker .*)$/m))[1];
+    this.tracker = {proc, id, host, port: Number(port), address: `${host}:${port}`, join};
     return this.tracker;
   }
 
@@ -367,6 +391,7 @@ export class Cluster {
       host: tracker.host,
       port: tracker.port,
       hello: {peer: 'test-observer', role: 'client', name: 'test'},
+      secret: this.secret,
     });
     try {
       return (await connection.request({type: 'PEERS'})).peers as PeerInfo[];

@@ -1,5 +1,5 @@
 // Disk-sharing test fixtures: an in-process peer joined to a tracker with a transfer store of its own
-// (in memory), and a file of random bytes to share.
+// (in memory), over TLS when given the tracker's network secret, and a file of random bytes to share.
 
 import {randomFillSync} from 'node:crypto';
 import {writeFileSync} from 'node:fs';
@@ -14,6 +14,8 @@ export function startSharingPeer(options: {
   tracker: {host: string; port: number};
   sandbox: SandboxPool;
   maxUploadRate?: number;
+  /** The network secret the tracker was started with; undefined for plain links. */
+  secret?: Uint8Array;
 }): Promise<Peer> {
   return startPeer({
     kernel: createKernel(),
@@ -24,6 +26,7 @@ export function startSharingPeer(options: {
     sandbox: options.sandbox,
     transfers: openTransferStore(':memory:'),
     maxUploadRate: options.maxUploadRate,
+    secret: options.secret,
   });
 }
 

@@ -9,6 +9,7 @@ import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import type {Peer} from '../../../src/net/peer.js';
 import {connect} from '../../../src/net/connection.js';
+import {generateSecret} from '../../../src/net/network-secret.js';
 import {createSandboxPool, type SandboxPool} from '../../../src/net/sandbox/pool.js';
 import {startTracker, type Tracker} from '../../../src/net/tracker.js';
 import {randomFile as randomBytesFile, startSharingPeer} from '../../support/sharing-peer.js';
@@ -17,9 +18,17 @@ let dir: string;
 let tracker: Tracker;
 let sandbox: SandboxPool;
 const peers: Peer[] = [];
+/** Every link here is TLS, as in a real network. */
+const secret = generateSecret();
 
 async function peer(name: string, options: {maxUploadRate?: number} = {}): Promise<Peer> {
-  const started = await startSharingPeer({name, tracker, sandbox, maxUploadRate: options.maxUploadRate});
+  const started = await startSharingPeer({
+    name,
+    tracker,
+    sandbox,
+    maxUploadRate: options.maxUploadRate,
+    secret,
+  });
   peers.push(started);
   return started;
 }
@@ -31,7 +40,7 @@ function randomFile(name: string, bytes: number): string {
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'p2pos-sharing-'));
   sandbox = createSandboxPool();
-  tracker = await startTracker({host: '127.0.0.1', port: 0, dbPath: ':memory:'});
+  tracker = await startTracker({host: '127.0.0.1', port: 0, dbPath: ':memory:', secret});
 });
 
 after(async () => {
@@ -77,6 +86,7 @@ test('CHUNK with a count answers that many consecutive chunks in one body; a run
     host: '127.0.0.1',
     port: a.port,
     hello: {peer: 'run-client', role: 'client', name: 'run-client'},
+    secret,
   });
   try {
     const run = await client.request({type: 'CHUNK', fileId: up.fileId, index: 8, count: 3});

@@ -8,6 +8,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
+import {generateSecret} from '../../../src/net/network-secret.js';
 import type {Peer} from '../../../src/net/peer.js';
 import {createSandboxPool, type SandboxPool} from '../../../src/net/sandbox/pool.js';
 import type {Context} from '../../../src/shell/command.js';
@@ -21,10 +22,12 @@ let context: Context;
 let net: NetAccess;
 let sandbox: SandboxPool; // the seeders run no tasks: one pool for them all
 const seeders: Peer[] = [];
+/** The network secret of this shell's network of one, given so the seeders can join it. */
+const secret = generateSecret();
 
 /** A peer beside this shell's, joined to its tracker, sharing nothing yet. */
 async function seeder(name: string, options: {maxUploadRate?: number} = {}): Promise<Peer> {
-  const peer = await startSharingPeer({name, tracker: net.tracker()!, sandbox, ...options});
+  const peer = await startSharingPeer({name, tracker: net.tracker()!, sandbox, secret, ...options});
   seeders.push(peer);
   return peer;
 }
@@ -53,6 +56,7 @@ before(async () => {
       trackerPort: 0,
       name: 'here',
       heartbeatMs: 200,
+      secret,
     },
     log: () => {},
   });
