@@ -30,6 +30,7 @@ import {runScript, type Output} from './shell/plain.js';
 import {createNetAccess, type NetConfig} from './shell/net-access.js';
 import {recordTask} from './shell/task-history.js';
 import {DEFAULT_TRACKER_PORT, startTracker} from './net/tracker.js';
+import {parseTrackerList, type TrackerAddress} from './net/tracker-list.js';
 import {decodeJoinToken, encodeJoinToken, type JoinToken} from './net/join-token.js';
 import {loadOrCreateSecret, parseSecret} from './net/network-secret.js';
 
@@ -55,7 +56,9 @@ const cli = meow(
     --paused          Start the console with the clock paused
     --data DIR        Where history.sqlite lives (default $P2POS_DATA or the per-user data dir)
     -c, --command STR Run STR as a script (';' separates commands)
-    --tracker H:P     Join the tracker at H:P (default: start one here on 127.0.0.1:8888, or a free port)
+    --tracker H:P     Join the tracker at H:P (default: start one here on 127.0.0.1:8888, or a free port);
+                      H:A,H:B names twin trackers: the peer uses the first and fails over to the next
+    --peer-tracker H:P  With \`tracker\`: its twin; the two replicate every change and catch up
     --join TOKEN      Join a network: its trackers and secret, as \`p2pos tracker\` prints them
     --secret HEX      The network secret (64 hex digits) every link proves; default: the token's,
                       else the one kept in --data (a tracker or a network of one makes it there)
@@ -92,6 +95,7 @@ const cli = meow(
       paused: {type: 'boolean', default: false},
       command: {type: 'string', shortFlag: 'c'},
       tracker: {type: 'string'},
+      peerTracker: {type: 'string'},
       port: {type: 'string'},
       host: {type: 'string'},
       name: {type: 'string'},
@@ -216,12 +220,12 @@ function netConfig(): NetConfig {
   const env = process.env;
   const links = linkSecurity();
   let tracker: NetConfig['tracker'];
+  let trackers: NetConfig['trackers'];
   if (flags.tracker !== undefined) {
-    const match = /^(.+):(\d+)$/.exec(flags.tracker);
-    const port = match ? portOf(match[2], '--tracker port') : undefined;
-    if (!match || !port)
-      usageError(`Bad --tracker \`${flags.tracker}\`: expected HOST:PORT, e.g. 127.0.0.1:8888.`);
-    tracker = {host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port};
+    const list = parseTrackerList(flags.tracker);
+    if (typeof list === 'string') usageError(`Bad --tracker: ${list}.`);
+    tracker = list[0];
+    if (list.length > 1) trackers = list;
   } else if (links.join !== undefined) {
     tracker = links.join.trackers[0];
   } else if (env.TRACKER_HOST || env.TRACKER_PORT) {
@@ -256,6 +260,7 @@ function netConfig(): NetConfig {
   return {
     offline: flags.offline,
     tracker,
+    trackers,
     host: flags.host ?? '127.0.0.1',
     port: portOf(flags.port, '--port') ?? portOf(env.PEER_PORT, 'PEER_PORT'),
     trackerPort: undefined,
@@ -367,6 +372,17 @@ function untilSignal(): Promise<string> {
   });
 }
 
+/** --peer-tracker: the twin tracker's address, or undefined. Exits 2 unless it is one HOST:PORT. */
+function twinTracker(): TrackerAddress | undefined {
+  const text = cli.flags.peerTracker;
+  if (text === undefined) return undefined;
+  const list = parseTrackerList(text);
+  if (typeof list === 'string') usageError(`Bad --peer-tracker: ${list}.`);
+  if (list.length !== 1)
+    usageError(`Bad --peer-tracker \`${text}\`: expected one HOST:PORT, the twin tracker.`);
+  return list[0];
+}
+
 /** `p2pos tracker`: serve the registry until a signal. */
 async function runTracker(): Promise<number> {
   const dataDir = cli.flags.data ?? defaultDataDir();
@@ -387,6 +403,7 @@ async function runTracker(): Promise<number> {
     port: explicit ?? DEFAULT_TRACKER_PORT,
     fallbackToFreePort: explicit === undefined,
     dbPath: join(dataDir, TRACKER_DB_FILE),
+    peerTracker: twinTracker(),
     heartbeatMs: config.heartbeatMs,
     secret,
     log: stderrLog,
@@ -421,6 +438,8 @@ async function main(): Promise<number> {
   if (verb === 'run' && cli.flags.command !== undefined)
     usageError('Give either `run FILE` or `-c`, not both.');
   if (cli.flags.run !== undefined && verb !== 'serve') usageError('--run goes with `p2pos serve`.');
+  if (cli.flags.peerTracker !== undefined && verb !== 'tracker')
+    usageError('--peer-tracker goes with `p2pos tracker`; a peer names both trackers in --tracker H:A,H:B.');
   if (verb === 'tracker') return runTracker();
 
   const hz = cli.flags.hz === undefined ? 10 : parseCount(cli.flags.hz);

@@ -19,6 +19,7 @@ import {openTransferStore, type TransferStore} from './files/transfer-store.js';
 import {createUploadLimit} from './files/upload-limit.js';
 import type {Ok, PeerAddress, PeerInfo, Request, TaskOutcome, TaskSpec} from './messages.js';
 import {NetError} from './net-error.js';
+import {formatTracker, trackerList, type TrackerChoice} from './tracker-list.js';
 import {createQuotas, type QuotaLimits, type Quotas} from './quota.js';
 import {createResultCache, type ResultCache} from './result-cache.js';
 import {createSandboxPool, type SandboxPool} from './sandbox/pool.js';
@@ -34,6 +35,33 @@ const RECONNECT_MIN_MS = 250;
 /** Keys one LIST_MEM answers with: keeps the answer well inside a frame. */
 const MAX_LIST_KEYS = 1_000;
 const RECONNECT_MAX_MS = 5_000;
+// Failover between trackers (issue 6), when a peer has several: a tracker that closes the link is left
+// at once; one that hangs is left when a request to it gets no answer within TRACKER_REQUEST_TIMEOUT_MS
+// (heartbeats included). Together with connecting and registering, the next one serves within 2 s.
+/** With several trackers, a tracker request unanswered this long means the tracker is gone. */
+export const TRACKER_REQUEST_TIMEOUT_MS = 1_500;
+/** With several trackers, connecting and HELLO to one may take this long before the next is tried. */
+const TRACKER_CONNECT_TIMEOUT_MS = 1_000;
+/** After a tracker link closes, the next is tried this soon (not after a whole heartbeat). */
+const FAILOVER_DELAY_MS = 20;
+/**
+ * Tracker requests that are safe to send again to the other tracker when the link died with one in
+ * flight: reads, and registrations that state a fact (a repeat leaves the same state). Anything else
+ * (an account created, a password changed) fails with the link's error instead.
+ */
+const RETRYABLE_TRACKER_REQUESTS: ReadonlySet<string> = new Set([
+  'REGISTER',
+  'UNREGISTER',
+  'HEARTBEAT',
+  'REQUEST_CPU',
+  'PEERS',
+  'SHARE',
+  'UNSHARE',
+  'HAVE',
+  'FILES',
+  'FILE',
+  'ECHO',
+]);
 
 export interface TrackerAddress {
   host: string;
@@ -46,8 +74,11 @@ export interface PeerOptions {
   port: number;
   fallbackToFreePort?: boolean;
   name?: string;
-  /** The tracker to join; undefined runs the peer offline: no port, no tracker, every task here. */
-  tracker: TrackerAddress | undefined;
+  /**
+   * The tracker to join, or several in order of preference (the peer fails over from one to the next
+   * when it stops answering); undefined runs the peer offline: no port, no tracker, every task here.
+   */
+  tracker: TrackerChoice;
   /** Heartbeat period until the tracker says its own. @default 3000 */
   heartbeatMs?: number;
   quotas?: Partial<QuotaLimits>;
@@ -125,8 +156,10 @@ export interface Peer {
   /** Where it listens; '' and 0 offline. */
   readonly host: string;
   readonly port: number;
-  /** undefined offline. */
+  /** The tracker in use now (it changes on failover); undefined offline. */
   readonly tracker: TrackerAddress | undefined;
+  /** Every tracker it may use, in order; [] offline. */
+  readonly trackers: readonly TrackerAddress[];
   /** Whether its links are TLS keyed from the network secret (false: plain TCP, --insecure). */
   readonly isSecure: boolean;
   readonly kv: KvStore;
@@ -159,7 +192,17 @@ export function newTaskId(): string {
 }
 
 export async function startPeer(options: PeerOptions): Promise<Peer> {
-  const {kernel, tracker} = options;
+  const {kernel} = options;
+  const trackers = trackerList(options.tracker);
+  /** Any tracker, for the checks that only ask whether the peer is online. */
+  const tracker: TrackerAddress | undefined = trackers[0];
+  /** The index in `trackers` of the one in use. */
+  let current = 0;
+  const hasFailover = trackers.length > 1;
+  const trackerLimits = hasFailover
+    ? {...options.limits, handshakeTimeoutMs: TRACKER_CONNECT_TIMEOUT_MS}
+    : options.limits;
+  const trackerTimeoutMs = hasFailover ? TRACKER_REQUEST_TIMEOUT_MS : undefined;
   const log = options.log ?? (() => {});
   const now = options.now ?? Date.now;
   const id = `p-${randomBytes(4).toString('hex')}`;
@@ -282,8 +325,8 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   let heartbeatTimer: NodeJS.Timeout | undefined;
   let reconnectDelay = RECONNECT_MIN_MS;
 
-  const openTracker = (): Promise<Connection> => {
-    if (tracker === undefined || server === undefined)
+  const openTrackerAt = (tracker: TrackerAddress): Promise<Connection> => {
+    if (server === undefined)
       return Promise.reject(
         new RequestError('ENONET', 'Offline (--offline): there is no tracker and no other peer.'),
       );
@@ -292,7 +335,8 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
         const connection = await connect({
           ...tracker,
           hello,
-          limits: options.limits,
+          limits: trackerLimits,
+          connectTimeoutMs: hasFailover ? TRACKER_CONNECT_TIMEOUT_MS : undefined,
           secret: options.secret,
           log,
         });
@@ -301,6 +345,12 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
           trackerLink = undefined;
           if (registered) log(`lost the tracker at ${tracker.host}:${tracker.port}: ${reason}`);
           registered = false;
+          if (isClosing) return;
+          // Fail over: the next tracker, registered there right away rather than at the next beat.
+          if (hasFailover && trackers[current] === tracker) current = (current + 1) % trackers.length;
+          clearTimeout(heartbeatTimer);
+          heartbeatTimer = setTimeout(beat, FAILOVER_DELAY_MS);
+          heartbeatTimer.unref();
         });
         const answer = await connection.request({
           type: 'REGISTER',
@@ -336,9 +386,8 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
 
   const beat = async () => {
     try {
-      const connection = await openTracker();
       const load = runner.load();
-      await connection.request({
+      await askTracker({
         type: 'HEARTBEAT',
         peerId: id,
         load: {ready: load.ready, tasks: load.tasks},
@@ -360,8 +409,45 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     scheduleHeartbeat();
   };
 
-  const askTracker = async (message: Outgoing, body?: Uint8Array): Promise<Ok> =>
-    (await openTracker()).request(message, undefined, body);
+  /**
+   * The link to the tracker in use, opened and registered if need be. With several trackers, one that
+   * cannot be reached is left for the next, each tried once; throws the last one's error (ENOTRACKER),
+   * or EAUTH at once (a wrong secret is wrong for every tracker).
+   */
+  const openTracker = async (): Promise<Connection> => {
+    if (tracker === undefined || server === undefined)
+      throw new RequestError('ENONET', 'Offline (--offline): there is no tracker and no other peer.');
+    let failure: unknown;
+    for (let tried = 0; tried < trackers.length; tried += 1) {
+      const at = current;
+      try {
+        return await openTrackerAt(trackers[at]!);
+      } catch (error) {
+        failure = error;
+        if ((error as RequestError).code === 'EAUTH') throw error;
+        if (current === at) current = (at + 1) % trackers.length; // unless a concurrent caller moved on
+      }
+    }
+    throw failure;
+  };
+
+  /**
+   * Ask the tracker in use. When the link fails under the request (closed, or no answer within the
+   * tracker timeout), it is dropped, and a request safe to repeat (RETRYABLE_TRACKER_REQUESTS) is sent
+   * once more, to the next tracker.
+   */
+  const askTracker = async (message: Outgoing, body?: Uint8Array): Promise<Ok> => {
+    const connection = await openTracker();
+    try {
+      return await connection.request(message, trackerTimeoutMs, body);
+    } catch (error) {
+      const code = (error as RequestError).code;
+      if ((code !== 'ECLOSED' && code !== 'ETIMEDOUT') || !RETRYABLE_TRACKER_REQUESTS.has(message.type))
+        throw error;
+      connection.close(`${message.type} failed (${code}): failing over`);
+      return (await openTracker()).request(message, trackerTimeoutMs, body);
+    }
+  };
 
   // ---- links to other peers ----
   const links = new Map<string, Promise<Connection>>();
@@ -665,7 +751,10 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     name,
     host: server?.host ?? '',
     port: server?.port ?? 0,
-    tracker,
+    get tracker() {
+      return trackers[current];
+    },
+    trackers,
     isSecure: options.secret !== undefined,
     kv,
     cache,

@@ -18,6 +18,8 @@ export interface NetConfig {
   offline: boolean;
   /** Join this tracker; undefined starts one here. */
   tracker: {host: string; port: number} | undefined;
+  /** Every tracker to use, in order, when several are given (twins; the peer fails over): tracker is the first. */
+  trackers?: {host: string; port: number}[];
   /** Where the peer (and a tracker started here) listen. */
   host: string;
   /** The peer's port; undefined for the default (9000, or a free one when taken). */
@@ -113,7 +115,7 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
         transfers,
         port: config.port ?? DEFAULT_PEER_PORT,
         fallbackToFreePort: config.port === undefined,
-        tracker: trackerAddress,
+        tracker: config.trackers ?? trackerAddress,
         secret,
       });
     } catch (error) {

@@ -26,6 +26,20 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** "host:port" of a tracker. */
+function trackerText(tracker: {host: string; port: number}): string;
+function trackerText(tracker: {host: string; port: number} | undefined): string | null;
+function trackerText(tracker: {host: string; port: number} | undefined): string | null {
+  return tracker === undefined ? null : `${tracker.host}:${tracker.port}`;
+}
+
+/** With twin trackers, which one answered: "; from tracker H:P (of 2)". */
+function trackerNote(peer: Peer): string {
+  return peer.trackers.length > 1
+    ? `; listed by tracker ${trackerText(peer.tracker)} (of ${peer.trackers.length})`
+    : '';
+}
+
 export const peers: Command = {
   name: 'peers',
   usage: ['peers'],
@@ -57,9 +71,9 @@ export const peers: Command = {
           {header: 'HEARTBEAT', value: (row) => ago(row.lastHeartbeat, now), align: 'right'},
           {header: 'ALIVE', value: (row) => (row.alive ? 'yes' : 'no')},
         ]),
-        `${list.filter((info) => info.alive).length} of ${list.length} alive (* is this peer)`,
+        `${list.filter((info) => info.alive).length} of ${list.length} alive (* is this peer)${trackerNote(peer)}`,
       ],
-      data: {self: peer.id, peers: list},
+      data: {self: peer.id, tracker: trackerText(peer.tracker), peers: list},
     };
   },
 };
@@ -79,6 +93,8 @@ export const netCommand: Command = {
       offline: peer.tracker === undefined,
       address: peer.tracker === undefined ? null : `${peer.host}:${peer.port}`,
       tracker: peer.tracker === undefined ? null : `${peer.tracker.host}:${peer.tracker.port}`,
+      // Twin trackers: every one the peer may use, in order; `tracker` is the one in use now.
+      trackers: peer.trackers.map(trackerText),
       trackerHere: tracker !== undefined,
       registered: peer.isRegistered(),
       // Offline there are no links; else TLS keyed from the network secret, or plain with --insecure.
@@ -96,6 +112,11 @@ export const netCommand: Command = {
         data.tracker === null
           ? 'tracker     none (--offline)'
           : `tracker     ${data.tracker}${data.trackerHere ? ' (run by this process)' : ''}, ${data.registered ? 'registered' : 'NOT registered (retrying)'}`,
+        ...(data.trackers.length > 1
+          ? [
+              `trackers    ${data.trackers.map((text) => (text === data.tracker ? `${text} (in use)` : text)).join(', ')}`,
+            ]
+          : []),
         data.links === null
           ? 'links       none (offline)'
           : data.links === 'tls'

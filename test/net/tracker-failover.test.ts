@@ -1,0 +1,238 @@
+// Twin trackers between real processes on 127.0.0.1 (issue 6): two `p2pos tracker --peer-tracker`
+// replicating to each other, peers and a client given both (--tracker A,B). The first tracker is
+// SIGKILLed while a download runs: everything carries on through the second within 2 s, nothing
+// registered before is lost, and the killed tracker, restarted on its data dir, catches up.
+// Needs dist/ (a before hook builds). Unit tests of the replication itself: replication.test.ts.
+
+import assert from 'node:assert/strict';
+import {randomFillSync} from 'node:crypto';
+import {mkdirSync, writeFileSync} from 'node:fs';
+import net from 'node:net';
+import {join} from 'node:path';
+import {after, before, test} from 'node:test';
+import {connect} from '../../src/net/connection.js';
+import type {FileSummary, PeerInfo} from '../../src/net/messages.js';
+import {formatSecret, generateSecret} from '../../src/net/network-secret.js';
+import {ensureBuilt} from '../support/binary.js';
+import {Cluster, dataOf, Session, type JsonRecord, type Proc} from '../support/cluster.js';
+
+const TEST_TIMEOUT_MS = 60_000;
+/** The issue's bound on failing over. */
+const FAILOVER_MS = 2_000;
+const MiB = 1024 * 1024;
+
+const secret = generateSecret();
+const secretText = formatSecret(secret);
+const cluster = new Cluster();
+before(() => ensureBuilt());
+after(() => cluster.close());
+
+interface TrackerRun {
+  proc: Proc;
+  id: string;
+  port: number;
+  dir: string;
+}
+
+/** A port free a moment ago: the first tracker must name its twin's before the twin listens. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const {port} = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startTracker(label: string, dir: string, port: number, twinPort: number): Promise<TrackerRun> {
+  const proc = cluster.spawn(label, [
+    'tracker',
+    '--port',
+    String(port),
+    '--data',
+    dir,
+    '--peer-tracker',
+    `127.0.0.1:${twinPort}`,
+    '--secret',
+    secretText,
+  ]);
+  const match = await proc.waitFor('stdout', /^tracker (\S+) on \S+:(\d+)$/m);
+  return {proc, id: match[1]!, port: Number(match[2]), dir};
+}
+
+/** Ask one tracker directly, as a client of the protocol. */
+async function ask(port: number, type: 'PEERS' | 'FILES'): Promise<Record<string, unknown>> {
+  const link = await connect({
+    host: '127.0.0.1',
+    port,
+    secret,
+    hello: {peer: 'test-observer', role: 'client', name: 'test'},
+  });
+  try {
+    return await link.request(type === 'FILES' ? {type, all: true, group: null} : {type});
+  } finally {
+    link.close('done');
+  }
+}
+
+const peersOf = async (port: number) => (await ask(port, 'PEERS')).peers as PeerInfo[];
+const filesOf = async (port: number) => (await ask(port, 'FILES')).files as FileSummary[];
+
+async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 8_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await check().catch(() => undefined);
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) assert.fail(`Waited ${timeoutMs} ms for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function recordsOf(proc: Proc): JsonRecord[] {
+  return proc.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as JsonRecord);
+}
+
+/** `p2pos serve` on both trackers; with `upload`, shares that file from a --run file. */
+async function serve(name: string, trackers: string, upload?: {bytes: number; maxUpload?: string}) {
+  const dir = cluster.dataDir();
+  const args = ['serve', '--tracker', trackers, '--port', '0', '--data', join(dir, 'data'), '--name', name];
+  args.push('--secret', secretText, '--json');
+  mkdirSync(join(dir, 'data'));
+  if (upload !== undefined) {
+    const path = join(dir, `${name}.bin`);
+    writeFileSync(path, randomFillSync(Buffer.alloc(upload.bytes)));
+    writeFileSync(join(dir, 'run.txt'), `upload ${path} --chunk-size 16384\n`);
+    args.push('--run', join(dir, 'run.txt'));
+    if (upload.maxUpload !== undefined) args.push('--max-upload', upload.maxUpload);
+  }
+  const proc = cluster.spawn(`serve ${name}`, args);
+  const match = await proc.waitFor('stderr', new RegExp(`peer (p-[0-9a-f]+) \\(${name}\\) listening on`));
+  let fileId: string | undefined;
+  if (upload !== undefined) {
+    const record = await proc.until(() => recordsOf(proc).find((entry) => entry.cmd === 'upload'), 'upload');
+    fileId = dataOf<{fileId: string}>(record, proc.describe()).fileId;
+  }
+  return {proc, id: match[1]!, fileId};
+}
+
+test(
+  'peers fail over to the twin tracker within 2 s of a SIGKILL, lose nothing, and the restarted tracker catches up',
+  {timeout: TEST_TIMEOUT_MS},
+  async (t) => {
+    const portB = await freePort();
+    let a = await startTracker('tracker A', cluster.dataDir(), 0, portB);
+    const b = await startTracker('tracker B', cluster.dataDir(), portB, a.port);
+    await a.proc.waitFor('stderr', /replication: linked to twin/);
+    await b.proc.waitFor('stderr', /replication: linked to twin/);
+    const trackers = `127.0.0.1:${a.port},127.0.0.1:${portB}`;
+
+    // A seeder slowed to 1 MiB/s, so the download below is midway when A dies.
+    const seeder = await serve('alpha', trackers, {bytes: 3 * MiB, maxUpload: '1M'});
+    const other = await serve('beta', trackers);
+    const fileId = seeder.fileId!;
+    await until(
+      async () =>
+        (await filesOf(portB)).some((file) => file.fileId === fileId && file.seeders === 1)
+          ? true
+          : undefined,
+      'B to list the file shared at A, with its seeder alive',
+    );
+
+    const client = new Session(
+      cluster.spawn('session', [
+        '--tracker',
+        trackers,
+        '--port',
+        '0',
+        '--data',
+        cluster.dataDir(),
+        '--json',
+        '--secret',
+        secretText,
+      ]),
+    );
+    await client.send('echo ready');
+    const before = dataOf<{tracker: string; trackers: string[]}>(await client.send('net'));
+    assert.equal(before.tracker, `127.0.0.1:${a.port}`);
+    assert.deepEqual(before.trackers, [`127.0.0.1:${a.port}`, `127.0.0.1:${portB}`]);
+    const started = dataOf<{downloadId?: number}>(
+      await client.send(`download ${fileId} ${cluster.dataDir()} --bg`),
+    );
+    assert.ok(started, 'the download started');
+
+    const seederOut = seeder.proc.stderr.length;
+    const otherOut = other.proc.stderr.length;
+    const killedAt = Date.now();
+    await a.proc.kill();
+
+    // A request in flight or sent right after: answered by B, retried there if A took it down.
+    const files = dataOf<{files: FileSummary[]}>(await client.send('files --all'));
+    const filesMs = Date.now() - killedAt;
+    assert.ok(
+      files.files.some((file) => file.fileId === fileId),
+      'the file is still listed',
+    );
+    const registeredAgain = new RegExp(`registered with the tracker at 127\\.0\\.0\\.1:${portB}`);
+    await seeder.proc.until(
+      () => registeredAgain.exec(seeder.proc.stderr.slice(seederOut)) ?? undefined,
+      'B',
+      FAILOVER_MS * 2,
+    );
+    const seederMs = Date.now() - killedAt;
+    await other.proc.until(
+      () => registeredAgain.exec(other.proc.stderr.slice(otherOut)) ?? undefined,
+      'B',
+      FAILOVER_MS * 2,
+    );
+    const otherMs = Date.now() - killedAt;
+    t.diagnostic(`after the kill: files ${filesMs} ms, seeder on B ${seederMs} ms, other peer ${otherMs} ms`);
+    assert.ok(filesMs < FAILOVER_MS, `files answered ${filesMs} ms after the kill`);
+    assert.ok(seederMs < FAILOVER_MS, `the seeder registered with B ${seederMs} ms after the kill`);
+    assert.ok(otherMs < FAILOVER_MS, `the other peer registered with B ${otherMs} ms after the kill`);
+
+    const listed = dataOf<{tracker: string; peers: PeerInfo[]}>(await client.send('peers'));
+    assert.equal(listed.tracker, `127.0.0.1:${portB}`, 'peers says which tracker answered');
+    for (const id of [seeder.id, other.id])
+      assert.ok(listed.peers.find((peer) => peer.id === id)?.alive, `${id} is listed and alive on B`);
+    const after = dataOf<{tracker: string}>(await client.send('net'));
+    assert.equal(after.tracker, `127.0.0.1:${portB}`, 'net says B is in use');
+
+    // The download goes on (its holder lookups now go to B) and completes.
+    await until(
+      async () => {
+        const {downloads} = dataOf<{downloads: Array<{fileId: string; state: string}>}>(
+          await client.send('downloads'),
+        );
+        const row = downloads.find((entry) => entry.fileId === fileId);
+        if (row?.state === 'failed') assert.fail(`the download failed: ${JSON.stringify(row)}`);
+        return row?.state === 'done' ? true : undefined;
+      },
+      'the download to finish',
+      20_000,
+    );
+
+    // Shared while A is down: only B sees it happen.
+    const late = await serve('gamma', trackers, {bytes: 64 * 1024});
+    await until(
+      async () => ((await filesOf(portB)).some((file) => file.fileId === late.fileId) ? true : undefined),
+      'B to list the file shared while A is down',
+    );
+
+    // A restarts on its data dir and port: same id, what it knew, and what B did meanwhile.
+    const oldId = a.id;
+    a = await startTracker('tracker A again', a.dir, a.port, portB);
+    assert.equal(a.id, oldId, 'the tracker id survives the restart');
+    await a.proc.waitFor('stderr', /replication: linked to twin/);
+    await until(
+      async () => ((await filesOf(a.port)).some((file) => file.fileId === late.fileId) ? true : undefined),
+      'the restarted tracker to list the file shared while it was down',
+    );
+    const files2 = (await filesOf(a.port)).map((file) => file.fileId);
+    assert.ok(files2.includes(fileId), 'and the one shared before it died');
+    const peers2 = (await peersOf(a.port)).map((peer) => peer.id);
+    for (const id of [seeder.id, other.id, late.id]) assert.ok(peers2.includes(id), `${id} is known again`);
+    await client.end();
+  },
+);
