@@ -22,6 +22,7 @@ import {
 } from './kernel/index.js';
 import {MAX_CLOCK_HZ} from './shell/command.js';
 import {createScriptContext} from './shell/context.js';
+import type {PasswordDefaults} from './shell/command.js';
 import {parseBytes, parseRate} from './net/files/upload-limit.js';
 import {TRANSFERS_DB_FILE} from './net/files/transfer-store.js';
 import {defaultDataDir, HISTORY_DB_FILE, TRACKER_DB_FILE} from './shell/data-dir.js';
@@ -70,6 +71,9 @@ const cli = meow(
     --run FILE        With \`serve\`: run a command file first, then keep serving
     --max-upload RATE Cap on the file chunks this peer sends, e.g. 50M (bytes/s; k/M/G, KiB/MiB/GiB)
     --max-file-size SIZE  Largest file shared or downloaded (default 4G)
+    --no-remote-exec  Run no tasks for other peers (this peer's own tasks still run here)
+    --password-file FILE  Password for useradd, login and passwd in a script (its first line)
+    --password P      The same, given inline: visible to others in ps and shell history (warned)
     --help, --version
 
   Environment
@@ -80,6 +84,7 @@ const cli = meow(
     P2POS_TASKS_PER_MINUTE   tasks each remote peer may start here a minute (default 600; Infinity lifts it)
     P2POS_MAX_UPLOAD   default for --max-upload
     P2POS_JOIN   default for --join;  P2POS_SECRET   default for --secret
+    P2POS_PASSWORD, P2POS_NEW_PASSWORD   passwords for login/useradd and passwd's new one in a script
 `,
   {
     importMeta: import.meta,
@@ -106,6 +111,9 @@ const cli = meow(
       join: {type: 'string'},
       secret: {type: 'string'},
       insecure: {type: 'boolean', default: false},
+      passwordFile: {type: 'string'},
+      remoteExec: {type: 'boolean', default: true},
+      password: {type: 'string'},
       // meow answers --help and --version by itself only when they stand alone
       help: {type: 'boolean', default: false},
       version: {type: 'boolean', default: false},
@@ -268,6 +276,7 @@ function netConfig(): NetConfig {
     heartbeatMs: heartbeat,
     tasksPerMinute,
     maxUploadRate,
+    remoteExec: flags.remoteExec,
     maxFileBytes,
     secret: links.secret,
     secretDir: flags.data ?? defaultDataDir(),
@@ -470,13 +479,26 @@ async function main(): Promise<number> {
     onTaskEnded: (task) => recordTask(history, task),
   });
 
+  if (cli.flags.password !== undefined)
+    process.stderr.write(
+      'p2pos: warning: --password is visible to other users of this machine (ps, shell history); prefer --password-file FILE or P2POS_PASSWORD\n',
+    );
   let status: number;
   if (isInteractive) {
     const {runConsole} = await importConsole();
-    status = await runConsole({kernel, history, style, hz, isPaused: cli.flags.paused, net});
+    status = await runConsole({
+      kernel,
+      history,
+      style,
+      hz,
+      isPaused: cli.flags.paused,
+      net,
+      passwords: passwordDefaults(),
+    });
   } else {
     const context = createScriptContext(kernel, history, style, {awaitTasks: true});
     context.net = net;
+    context.passwords = passwordDefaults();
     const output = createOutput();
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0); // the reader went away (| head)
@@ -570,4 +592,14 @@ async function importConsole(): Promise<typeof import('./shell/ui/console.js')> 
   } finally {
     for (const [name, value] of hidden) process.env[name] = value;
   }
+}
+
+/** The passwords given to the whole shell: --password-file, then --password, then the environment. */
+function passwordDefaults(): PasswordDefaults {
+  const env = process.env;
+  return {
+    file: cli.flags.passwordFile,
+    value: cli.flags.password ?? (env.P2POS_PASSWORD || undefined),
+    newValue: env.P2POS_NEW_PASSWORD || undefined,
+  };
 }

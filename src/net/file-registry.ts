@@ -122,18 +122,25 @@ export interface FileRegistry {
   /**
    * Summaries, newest first (sharedAt descending, then fileId ascending), counting only the holders for
    * which isAlive(peerId). Without `all`, only files with a live holder. `group` (when given, null too)
-   * keeps only the files of exactly that group.
+   * keeps only the files of exactly that group. `canSee` (when given) hides the files of groups for which it is
+   * false (accounts: a group's files are its members').
    */
-  list(options: {all?: boolean; group?: string | null; isAlive: (peerId: string) => boolean}): FileSummary[];
+  list(options: {
+    all?: boolean;
+    group?: string | null;
+    isAlive: (peerId: string) => boolean;
+    canSee?: (group: string | null) => boolean;
+  }): FileSummary[];
   /**
    * The file `ref` names, tried in this order: a full id (any case), a unique exact name, a unique id
    * prefix of MIN_PREFIX_LENGTH or more hex digits (any case). Throws ENOENT when nothing matches, EAMBIG
    * (listing up to MAX_LISTED_CANDIDATES as `id12 name`) when several files do (by name, by prefix, or
    * one by each),
    * EINVAL for a ref that is not a string of 1 to 255 characters, EIO when the hashes cannot be read.
-   * The hashes Buffer is the caller's.
+   * The hashes Buffer is the caller's. Files for whose group `canSee` is false are not there: they neither
+   * match nor make a ref ambiguous.
    */
-  resolve(ref: string): SharedFile;
+  resolve(ref: string, canSee?: (group: string | null) => boolean): SharedFile;
   /**
    * The holders of fileId for which isAlive(peerId): complete first, then by more chunks, then by peer
    * id. Throws ENOENT for an unknown file.
@@ -448,7 +455,7 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
       filesByPeer.delete(peerId);
     },
 
-    list({all = false, group, isAlive}) {
+    list({all = false, group, isAlive, canSee}) {
       assertOpen();
       if (typeof isAlive !== 'function')
         throw new NetError(
@@ -459,6 +466,7 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
       for (let index = byAge.length - 1; index >= 0; index -= 1) {
         const file = byAge[index]!;
         if (group !== undefined && file.group !== group) continue;
+        if (canSee !== undefined && !canSee(file.group)) continue;
         let seeders = 0;
         let partial = 0;
         for (const [peerId, have] of file.holders) {
@@ -484,7 +492,7 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
       return summaries;
     },
 
-    resolve(ref) {
+    resolve(ref, canSee = () => true) {
       assertOpen();
       if (typeof ref !== 'string' || ref.length < 1 || ref.length > MAX_REF_LENGTH)
         throw new NetError(
@@ -492,31 +500,36 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
           `File reference ${quote(ref)} is not allowed. Expected a file id, an id prefix or a name of 1 to ${MAX_REF_LENGTH} characters.`,
         );
       const lower = ref.toLowerCase();
+      const isVisible = (id: string) => canSee(files.get(id)!.group);
       const byId = files.get(lower);
-      if (byId !== undefined) return toSharedFile(byId);
+      if (byId !== undefined && canSee(byId.group)) return toSharedFile(byId);
       const ids = idsByName.get(ref);
-      if (typeof ids === 'string') return toSharedFile(files.get(ids)!);
-      const named = ids ?? new Set<string>();
+      if (typeof ids === 'string' && isVisible(ids)) return toSharedFile(files.get(ids)!);
+      const named = new Set<string>();
+      for (const id of typeof ids === 'string' ? [ids] : (ids ?? [])) if (isVisible(id)) named.add(id);
       let start = 0;
       let end = 0;
       if (lower.length >= MIN_PREFIX_LENGTH && HEX_PREFIX.test(lower)) {
         start = lowerBound(lower);
         end = lowerBound(lower + AFTER_HEX);
       }
+      // A prefix's hidden files are skipped; the range is a prefix's few ids, not the registry.
+      const visible: string[] = [];
+      for (let index = start; index < end; index += 1)
+        if (isVisible(sortedIds[index]!)) visible.push(sortedIds[index]!);
       const nameCount = named.size;
-      if (nameCount === 0 && end - start === 1) return toSharedFile(files.get(sortedIds[start]!)!);
-      if (nameCount === 0 && end === start)
+      if (nameCount === 0 && visible.length === 1) return toSharedFile(files.get(visible[0]!)!);
+      if (nameCount === 0 && visible.length === 0)
         throw new NetError(
           'ENOENT',
           `No shared file matches ${quote(ref)}. Expected a file id, a unique id prefix of ${MIN_PREFIX_LENGTH} or more hex digits, or an exact name.`,
         );
       // Several match: the name's files, then the prefix's, each in id order.
       const candidates = [...named].sort(compareStrings);
-      for (let index = start; index < end && candidates.length < MAX_LISTED_CANDIDATES; index += 1)
-        if (!named.has(sortedIds[index]!)) candidates.push(sortedIds[index]!);
-      let total = nameCount + (end - start);
+      for (const id of visible) if (candidates.length < MAX_LISTED_CANDIDATES && !named.has(id)) candidates.push(id);
+      let total = nameCount + visible.length;
       // A file matching both ways counts once.
-      if (end > start) for (const id of named) if (id.startsWith(lower)) total -= 1;
+      if (visible.length > 0) for (const id of named) if (id.startsWith(lower)) total -= 1;
       const shown = candidates
         .slice(0, MAX_LISTED_CANDIDATES)
         .map((id) => `${id.slice(0, SHOWN_ID_LENGTH)} ${showName(files.get(id)!.name)}`);

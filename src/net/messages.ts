@@ -70,7 +70,8 @@ export type TaskOutcome =
 
 export type Request =
   | ReplicationRequest
-  | {type: 'REGISTER'; id: number; peer: PeerAddress}
+  // remoteExec false: the peer runs no tasks for others (--no-remote-exec), so none is placed on it
+  | {type: 'REGISTER'; id: number; peer: PeerAddress; remoteExec?: boolean}
   | {type: 'UNREGISTER'; id: number; peerId: string}
   | {
       type: 'HEARTBEAT';
@@ -83,24 +84,40 @@ export type Request =
     }
   | {type: 'REQUEST_CPU'; id: number; exclude: string[]; count: number}
   | {type: 'PEERS'; id: number}
-  | {type: 'EXEC'; id: number; task: TaskSpec}
-  | {type: 'BATCH'; id: number; tasks: TaskSpec[]}
+  // `token` on tasks and memory: the submitting user's session (recorded with the task or key, and charged to)
+  | {type: 'EXEC'; id: number; task: TaskSpec; token?: string | null}
+  | {type: 'BATCH'; id: number; tasks: TaskSpec[]; token?: string | null}
   | {type: 'CANCEL'; id: number; taskId: string}
-  | {type: 'SET_MEM'; id: number; key: string; value: unknown}
-  | {type: 'GET_MEM'; id: number; key: string}
-  | {type: 'DEL_MEM'; id: number; key: string}
-  | {type: 'LIST_MEM'; id: number; prefix: string}
+  | {type: 'SET_MEM'; id: number; key: string; value: unknown; token?: string | null}
+  | {type: 'GET_MEM'; id: number; key: string; token?: string | null}
+  | {type: 'DEL_MEM'; id: number; key: string; token?: string | null}
+  | {type: 'LIST_MEM'; id: number; prefix: string; token?: string | null}
   | {type: 'ECHO'; id: number; data: unknown}
   // Disk sharing. SHARE carries the chunk hashes as its body (32 raw bytes each, in order); the answers
   // to FILE (the hashes), CHUNK (the bytes of `count` consecutive chunks from `index`, in one body) and
   // HAVE_MAP (a bitmap) carry theirs.
-  | {type: 'SHARE'; id: number; peerId: string; file: FileSpec}
+  | {type: 'SHARE'; id: number; peerId: string; file: FileSpec; token?: string | null}
   | {type: 'UNSHARE'; id: number; peerId: string; fileId: string}
   | {type: 'HAVE'; id: number; peerId: string; fileId: string; have: number}
-  | {type: 'FILES'; id: number; all: boolean; group: string | null}
-  | {type: 'FILE'; id: number; ref: string}
-  | {type: 'CHUNK'; id: number; fileId: string; index: number; count: number}
-  | {type: 'HAVE_MAP'; id: number; fileId: string};
+  | {type: 'FILES'; id: number; all: boolean; group: string | null; token?: string | null}
+  | {type: 'FILE'; id: number; ref: string; token?: string | null}
+  | {type: 'CHUNK'; id: number; fileId: string; index: number; count: number; token?: string | null}
+  | {type: 'HAVE_MAP'; id: number; fileId: string; token?: string | null}
+  // Accounts, at the tracker (accounts.ts). `token` is a session from LOGIN (absent: null, no user); a
+  // request that needs a user and has none, or an expired one, gets EAUTH. Passwords travel only here, inside the link's TLS.
+  | {type: 'USERADD'; id: number; name: string; password: string}
+  | {type: 'LOGIN'; id: number; name: string; password: string}
+  | {type: 'LOGOUT'; id: number; token: string}
+  | {type: 'WHOAMI'; id: number; token: string}
+  | {type: 'PASSWD'; id: number; token: string; old: string; password: string}
+  | {type: 'GROUP'; id: number; token: string; op: GroupOp; group: string; user: string | null}
+  | {type: 'GROUPS'; id: number; token?: string | null}
+  // ACCESS: may this session read files of `group`? A peer asks before serving a group file's chunks.
+  | {type: 'ACCESS'; id: number; token?: string | null; group: string};
+
+/** What GROUP does: create (the caller owns it), join (ask), requests/accept/reject (owner), leave. */
+export type GroupOp = 'create' | 'join' | 'requests' | 'accept' | 'reject' | 'leave';
+export const GROUP_OPS: readonly GroupOp[] = ['create', 'join', 'requests', 'accept', 'reject', 'leave'];
 
 export type RequestType = Request['type'];
 
@@ -203,6 +220,10 @@ export const MAX_FILE_NAME_LENGTH = 255;
 export const MAX_GROUP_LENGTH = 64;
 /** Ids, hex prefixes and names all fit. */
 const MAX_FILE_REF_LENGTH = 255;
+/** A session token (session-token.ts makes them well under this). */
+export const MAX_TOKEN_LENGTH = 512;
+/** A password's bytes are checked by accounts.ts (at most 1,024); UTF-16 units are at most as many. */
+const MAX_PASSWORD_LENGTH = 1024;
 const MAX_EXCLUDE = 1024;
 
 // A tiny schema language: each check returns the value typed, or throws EPROTO naming the field.
@@ -293,6 +314,16 @@ const fileId: Check<string> = (value, field) => {
 };
 const group = nullable(string(MAX_GROUP_LENGTH, 1));
 const requestId = integer(1, Number.MAX_SAFE_INTEGER);
+const token = string(MAX_TOKEN_LENGTH, 1);
+const maybeToken = withDefault(nullable(token), null);
+const password = string(MAX_PASSWORD_LENGTH);
+/** User and group names: accounts.ts checks their spelling; here only their length. */
+const accountName = string(MAX_NAME_LENGTH, 1);
+const groupOp: Check<GroupOp> = (value, field) => {
+  if (typeof value !== 'string' || !(GROUP_OPS as readonly string[]).includes(value))
+    fail(field, `is not one of ${GROUP_OPS.join(', ')}`);
+  return value as GroupOp;
+};
 const count = integer(0, 1e9);
 
 const peerAddress = object<PeerAddress>({
@@ -355,7 +386,7 @@ export const REPLICATION_REQUESTS: readonly RequestType[] = ['REPLICATE', 'CHANG
 
 const requests: {[T in RequestType]: Check<Omit<Extract<Request, {type: T}>, 'type'>>} = {
   ...replicationChecks,
-  REGISTER: object({id: requestId, peer: peerAddress}),
+  REGISTER: object({id: requestId, peer: peerAddress, remoteExec: withDefault(boolean, true)}),
   UNREGISTER: object({id: requestId, peerId}),
   HEARTBEAT: object({
     id: requestId,
@@ -371,13 +402,17 @@ const requests: {[T in RequestType]: Check<Omit<Extract<Request, {type: T}>, 'ty
     count: withDefault(integer(1, MAX_BATCH_TASKS), 1),
   }),
   PEERS: object({id: requestId}),
-  EXEC: object({id: requestId, task: taskSpec}),
-  BATCH: object({id: requestId, tasks: array(taskSpec, MAX_BATCH_TASKS)}),
+  EXEC: object({id: requestId, task: taskSpec, token: maybeToken}),
+  BATCH: object({id: requestId, tasks: array(taskSpec, MAX_BATCH_TASKS), token: maybeToken}),
   CANCEL: object({id: requestId, taskId: string(MAX_ID_LENGTH, 1)}),
-  SET_MEM: object({id: requestId, key: string(MAX_KEY_LENGTH), value: json}),
-  GET_MEM: object({id: requestId, key: string(MAX_KEY_LENGTH)}),
-  DEL_MEM: object({id: requestId, key: string(MAX_KEY_LENGTH)}),
-  LIST_MEM: object({id: requestId, prefix: withDefault(string(MAX_KEY_LENGTH), '')}),
+  SET_MEM: object({id: requestId, key: string(MAX_KEY_LENGTH), value: json, token: maybeToken}),
+  GET_MEM: object({id: requestId, key: string(MAX_KEY_LENGTH), token: maybeToken}),
+  DEL_MEM: object({id: requestId, key: string(MAX_KEY_LENGTH), token: maybeToken}),
+  LIST_MEM: object({
+    id: requestId,
+    prefix: withDefault(string(MAX_KEY_LENGTH), ''),
+    token: maybeToken,
+  }),
   ECHO: object({id: requestId, data: withDefault(json, null)}),
   SHARE: object({
     id: requestId,
@@ -390,18 +425,39 @@ const requests: {[T in RequestType]: Check<Omit<Extract<Request, {type: T}>, 'ty
       chunkCount: integer(0, 2 ** 31),
       group: withDefault(group, null),
     }),
+    token: maybeToken,
   }),
   UNSHARE: object({id: requestId, peerId, fileId}),
   HAVE: object({id: requestId, peerId, fileId, have: integer(0, 2 ** 31)}),
-  FILES: object({id: requestId, all: withDefault(boolean, false), group: withDefault(group, null)}),
-  FILE: object({id: requestId, ref: string(MAX_FILE_REF_LENGTH, 1)}),
+  FILES: object({
+    id: requestId,
+    all: withDefault(boolean, false),
+    group: withDefault(group, null),
+    token: maybeToken,
+  }),
+  FILE: object({id: requestId, ref: string(MAX_FILE_REF_LENGTH, 1), token: maybeToken}),
   CHUNK: object({
     id: requestId,
     fileId,
     index: integer(0, 2 ** 31),
     count: withDefault(integer(1, MAX_RUN_CHUNKS), 1),
+    token: maybeToken,
   }),
-  HAVE_MAP: object({id: requestId, fileId}),
+  HAVE_MAP: object({id: requestId, fileId, token: maybeToken}),
+  USERADD: object({id: requestId, name: accountName, password}),
+  LOGIN: object({id: requestId, name: accountName, password}),
+  LOGOUT: object({id: requestId, token}),
+  WHOAMI: object({id: requestId, token}),
+  PASSWD: object({id: requestId, token, old: password, password}),
+  GROUP: object({
+    id: requestId,
+    token,
+    op: groupOp,
+    group: string(MAX_GROUP_LENGTH, 1),
+    user: withDefault(nullable(accountName), null),
+  }),
+  GROUPS: object({id: requestId, token: maybeToken}),
+  ACCESS: object({id: requestId, token: maybeToken, group: string(MAX_GROUP_LENGTH, 1)}),
 };
 
 const hello = object<Omit<Hello, 'type'>>({
@@ -435,6 +491,14 @@ export const TRACKER_REQUESTS: ReadonlySet<RequestType> = new Set([
   'HAVE',
   'FILES',
   'FILE',
+  'USERADD',
+  'LOGIN',
+  'LOGOUT',
+  'WHOAMI',
+  'PASSWD',
+  'GROUP',
+  'GROUPS',
+  'ACCESS',
 ]);
 
 /**

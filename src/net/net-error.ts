@@ -17,6 +17,7 @@ export type NetErrorCode =
   | 'ENOPEER' // no live peer has what is needed
   | 'EPERM' // a peer speaking for another peer; a group action only the group's owner may take
   | 'EAUTH' // a wrong user name or password (one answer for both), or a session token that is bad, expired or revoked
+  | 'EACCES' // a group's file asked for by a session that is not one of its members (or by no session)
   | 'EAGAIN' // refused for now, nothing wrong with the request: too many failed logins, password hashing busy
   | 'EIO'; // SQLite or the file system failed; the message names the file
 

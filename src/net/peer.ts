@@ -24,7 +24,8 @@ import {createQuotas, type QuotaLimits, type Quotas} from './quota.js';
 import {createResultCache, type ResultCache} from './result-cache.js';
 import {createSandboxPool, type SandboxPool} from './sandbox/pool.js';
 import {listen, type Server} from './server.js';
-import {createTaskRunner, type RanTask, type TaskRunner} from './task-runner.js';
+import {createTaskRunner, quotaKey, type RanTask, type TaskRunner} from './task-runner.js';
+import {verifySessionToken} from './session-token.js';
 
 export const DEFAULT_PEER_PORT = 9000;
 /** Time an EXEC may take beyond the task's own timeout before the submitter gives up on the peer. */
@@ -62,6 +63,8 @@ const RETRYABLE_TRACKER_REQUESTS: ReadonlySet<string> = new Set([
   'FILE',
   'ECHO',
 ]);
+/** Sessions an --insecure peer remembers the tracker's word on (one per user who sent it work). */
+const MAX_KNOWN_TOKENS = 1_024;
 
 export interface TrackerAddress {
   host: string;
@@ -88,6 +91,8 @@ export interface PeerOptions {
    * chunks they carry are all TLS keyed from it (secure-link.ts). @default plain TCP (--insecure)
    */
   secret?: Uint8Array;
+  /** Run tasks for other peers (false: --no-remote-exec; this peer's own tasks still run here). @default true */
+  remoteExec?: boolean;
   /** Where shares and download progress persist; by default an in-memory store (nothing survives). */
   transfers?: TransferStore;
   /** Bytes per second this peer sends of file chunks at most, over all connections. @default no cap */
@@ -100,6 +105,14 @@ export interface PeerOptions {
   /** Each task this peer submitted or ran for another peer, when it ends. */
   onTaskEnded?: (task: EndedTask) => void;
   now?: () => number;
+}
+
+/** Who uses this peer (login): the tracker's session, sent with what needs a user. */
+export interface PeerSession {
+  token: string;
+  user: string;
+  /** Epoch ms the tracker stops honouring the token. */
+  expiresAt: number;
 }
 
 /** How `exec` picks the peer. */
@@ -126,6 +139,8 @@ export interface SubmittedTask {
 export interface EndedTask {
   spec: TaskSpec;
   submitter: string;
+  /** The user whose session submitted it; null when nobody was logged in. */
+  user: string | null;
   outcome: TaskOutcome;
   attempts: number;
   submittedAt: number;
@@ -170,6 +185,11 @@ export interface Peer {
   readonly sharing: Sharing;
   /** Whether the tracker link is up (registered). */
   isRegistered(): boolean;
+  /** Who is logged in here (login); undefined when nobody is. */
+  readonly session: PeerSession | undefined;
+  setSession(session: PeerSession | undefined): void;
+  /** One request to the tracker (the account commands' USERADD, LOGIN…); throws RequestError with its code. */
+  requestTracker(message: Outgoing): Promise<Ok>;
   peers(): Promise<PeerInfo[]>;
   /** Run a task somewhere; resolves with its outcome (a failed task is an outcome, not a throw). */
   exec(spec: TaskSpec, options: {placement: Placement; retries: number}): Promise<ExecResult>;
@@ -231,7 +251,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   // Tasks run for a connection share its fate: when the submitter goes away (closed, crashed), no one
   // is left to read their results, so they are canceled rather than left to run to their time limit.
   const runningFor = new WeakMap<Connection, Set<string>>();
-  const runFor = async (connection: Connection, task: TaskSpec): Promise<TaskOutcome> => {
+  const runFor = async (connection: Connection, task: TaskSpec, user: string | null): Promise<TaskOutcome> => {
     let tasks = runningFor.get(connection);
     if (tasks === undefined) {
       const open = new Set<string>();
@@ -241,34 +261,65 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
           runner.cancel(taskId, `its submitter ${connection.remote?.peer} went away`);
       });
     }
-    if (tasks.has(task.taskId)) return runner.run(task, connection.remote!.peer); // refused: EEXIST
+    if (tasks.has(task.taskId)) return runner.run(task, connection.remote!.peer, user); // refused: EEXIST
     tasks.add(task.taskId);
     try {
-      return await runner.run(task, connection.remote!.peer);
+      return await runner.run(task, connection.remote!.peer, user);
     } finally {
       tasks.delete(task.taskId);
     }
   };
+  const remoteExec = options.remoteExec ?? true;
+  /** Throws EPERM when this peer runs no tasks for others (--no-remote-exec). */
+  const mayRunFor = (from: string): void => {
+    if (!remoteExec && from !== id)
+      throw new NetError('EPERM', `Peer ${id} runs no tasks for other peers (--no-remote-exec).`);
+  };
+
+  // A session token that came with a task or a memory key: checked here with the network secret,
+  // without a round trip (a logout reaches peers only as the token's expiry). A peer without the
+  // secret (--insecure) asks the tracker, once per token.
+  const usersByToken = new Map<string, {user: string; expiresAt: number}>();
+  const userOfToken = async (token: string | null | undefined): Promise<string | null> => {
+    if (token === null || token === undefined) return null;
+    if (options.secret !== undefined) return verifySessionToken(token, options.secret, now()).user;
+    const known = usersByToken.get(token);
+    if (known !== undefined && known.expiresAt > now()) return known.user;
+    const answer = await askTracker({type: 'WHOAMI', token});
+    if (usersByToken.size >= MAX_KNOWN_TOKENS) usersByToken.delete(usersByToken.keys().next().value!);
+    usersByToken.set(token, {user: String(answer.user), expiresAt: Number(answer.expiresAt)});
+    return String(answer.user);
+  };
+
   const serve = async (
     request: Request,
     connection: Connection,
   ): Promise<Record<string, unknown> | Reply> => {
     const from = connection.remote!.peer;
     switch (request.type) {
-      case 'EXEC':
-        return {outcome: await runFor(connection, request.task)};
-      case 'BATCH':
-        return {outcomes: await Promise.all(request.tasks.map((task) => runFor(connection, task)))};
+      case 'EXEC': {
+        mayRunFor(from);
+        const user = await userOfToken(request.token);
+        return {outcome: await runFor(connection, request.task, user)};
+      }
+      case 'BATCH': {
+        mayRunFor(from);
+        const user = await userOfToken(request.token);
+        return {outcomes: await Promise.all(request.tasks.map((task) => runFor(connection, task, user)))};
+      }
       case 'CANCEL': {
         const state = runner.cancel(request.taskId, `canceled by ${from}`);
         if (state === undefined)
           throw new NetError('ENOENT', `No task ${request.taskId} queued or running on ${id}.`);
         return {state};
       }
-      case 'SET_MEM':
-        return kv.set(request.key, request.value, from, {
-          check: (projected, current) => quotas.checkMemory(from, projected, current),
+      case 'SET_MEM': {
+        // The key is the user's when a session wrote it (charged to the user's quota), else the peer's.
+        const owner = quotaKey(from, await userOfToken(request.token));
+        return kv.set(request.key, request.value, owner, {
+          check: (projected, current) => quotas.checkMemory(owner, projected, current),
         });
+      }
       case 'GET_MEM': {
         const value = kv.get(request.key);
         return value === undefined ? {found: false} : {found: true, value};
@@ -355,6 +406,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
         const answer = await connection.request({
           type: 'REGISTER',
           peer: {id, name, host: server!.host, port: server!.port},
+          remoteExec,
         });
         if (typeof answer.heartbeatMs === 'number' && answer.heartbeatMs > 0)
           heartbeatMs = answer.heartbeatMs;
@@ -497,12 +549,17 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   };
 
   // ---- files ----
+  let session: PeerSession | undefined;
   const sharing: Sharing = createSharing({
     peerId: id,
     peerName: () => name,
     store: options.transfers ?? openTransferStore(':memory:'),
     askTracker: (message, body) => askTracker(message as Outgoing, body),
     linkTo,
+    token: () => session?.token ?? null,
+    checkAccess: async (token, group) => {
+      await askTracker({type: 'ACCESS', token, group});
+    },
     uploadLimit: options.maxUploadRate === undefined ? undefined : createUploadLimit(options.maxUploadRate),
     maxFileBytes: options.maxFileBytes,
     log,
@@ -517,10 +574,13 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
 
   /** Run once on `target`; connection failures become outcomes with their code. */
   const runOn = async (target: string, spec: TaskSpec): Promise<TaskOutcome> => {
-    if (target === id) return runner.run(spec, id);
+    if (target === id) return runner.run(spec, id, session?.user ?? null);
     try {
       const connection = await linkTo(target);
-      const answer = await connection.request({type: 'EXEC', task: spec}, spec.timeoutMs + EXEC_MARGIN_MS);
+      const answer = await connection.request(
+        {type: 'EXEC', task: spec, token: session?.token ?? null},
+        spec.timeoutMs + EXEC_MARGIN_MS,
+      );
       return answer.outcome as TaskOutcome;
     } catch (error) {
       const code = (error as RequestError).code ?? 'EIO';
@@ -604,6 +664,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     options.onTaskEnded?.({
       spec,
       submitter: id,
+      user: session?.user ?? null,
       outcome,
       attempts: record.attempts,
       submittedAt: record.submittedAt,
@@ -641,12 +702,18 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
       [...groups].map(async ([target, indexes]) => {
         const share = indexes.map((index) => specs[index]!);
         let outcomes: TaskOutcome[];
-        if (target === id) outcomes = await Promise.all(share.map((spec) => runner.run(spec, id)));
+        if (target === id)
+          outcomes = await Promise.all(share.map((spec) => runner.run(spec, id, session?.user ?? null)));
         else {
           try {
             const connection = await linkTo(target);
             const longest = Math.max(...share.map((spec) => spec.timeoutMs));
-            outcomes = (await connection.request({type: 'BATCH', tasks: share}, longest + EXEC_MARGIN_MS))
+            outcomes = (
+              await connection.request(
+                {type: 'BATCH', tasks: share, token: session?.token ?? null},
+                longest + EXEC_MARGIN_MS,
+              )
+            )
               .outcomes as TaskOutcome[];
           } catch (error) {
             // The peer failed as a whole: its share runs elsewhere, one by one, placed again (exec
@@ -666,6 +733,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
           options.onTaskEnded?.({
             spec: specs[index]!,
             submitter: id,
+            user: session?.user ?? null,
             outcome,
             attempts: 1,
             submittedAt,
@@ -700,7 +768,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
 
   // ---- memory ----
   const localMemory: Memory = {
-    set: async (key, value) => kv.set(key, value, id),
+    set: async (key, value) => kv.set(key, value, quotaKey(id, session?.user ?? null)),
     get: async (key) => {
       const value = kv.get(key);
       return value === undefined ? {found: false, value: undefined} : {found: true, value};
@@ -710,7 +778,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   };
   const remoteMemory = (connection: Connection): Memory => ({
     set: async (key, value) => {
-      const answer = await connection.request({type: 'SET_MEM', key, value});
+      const answer = await connection.request({type: 'SET_MEM', key, value, token: session?.token ?? null});
       return {created: Boolean(answer.created), bytes: Number(answer.bytes)};
     },
     get: async (key) => {
@@ -762,6 +830,13 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     runner,
     sharing,
     isRegistered: () => registered,
+    get session() {
+      return session;
+    },
+    setSession(next) {
+      session = next;
+    },
+    requestTracker: (message) => askTracker(message),
     peers: refreshPeers,
     exec,
     batch,

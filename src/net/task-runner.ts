@@ -20,6 +20,8 @@ const RTT_WEIGHT = 1 / 8;
 export interface RanTask {
   spec: TaskSpec;
   submitter: string;
+  /** The user whose session submitted it; null when nobody was logged in. */
+  user: string | null;
   outcome: TaskOutcome;
   pid: number | undefined;
   submittedAt: number;
@@ -40,8 +42,12 @@ export interface TaskRunnerOptions {
 }
 
 export interface TaskRunner {
-  /** Run a task; resolves with its outcome (never rejects for the task's own failure). */
-  run(spec: TaskSpec, submitter: string): Promise<TaskOutcome>;
+  /**
+   * Run a task for peer `submitter` as `user` (a checked session's user, or null); resolves with its
+   * outcome (never rejects for the task's own failure). A remote task is charged to the user's quota,
+   * or to the submitting peer's when there is no user.
+   */
+  run(spec: TaskSpec, submitter: string, user?: string | null): Promise<TaskOutcome>;
   /** Cancel a queued or running task. Returns its state before, or undefined when it is not here. */
   cancel(taskId: string, why?: string): 'queued' | 'running' | undefined;
   /** Queued and running here now. */
@@ -55,6 +61,7 @@ export interface TaskRunner {
 interface Job {
   spec: TaskSpec;
   submitter: string;
+  user: string | null;
   pid: number | undefined;
   seq: number;
   submittedAt: number;
@@ -65,6 +72,11 @@ interface Job {
   /** The result cache's key for this task; undefined when it opted out (noCache). */
   cacheKey: string | undefined;
   resolve: (outcome: TaskOutcome) => void;
+}
+
+/** Whom a remote task or memory key is charged to: its user when there is one, else the submitting peer. */
+export function quotaKey(peerId: string, user: string | null): string {
+  return user === null ? peerId : `user:${user}`;
 }
 
 export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
@@ -118,6 +130,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
     options.onFinished?.({
       spec: job.spec,
       submitter: job.submitter,
+      user: job.user,
       outcome,
       pid: job.pid,
       submittedAt: job.submittedAt,
@@ -167,7 +180,8 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
         args: spec.args,
         timeoutMs: spec.timeoutMs,
         isolation: spec.warm ? 'warm' : 'fresh',
-        scope: job.submitter,
+        // Warm contexts are kept per submitter and user: one user's globals are never another's.
+        scope: job.user === null ? job.submitter : `${job.submitter}/${job.user}`,
       })
       .then(
         (result: SandboxResult) => {
@@ -207,7 +221,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
   }
 
   return {
-    run(spec, submitter) {
+    run(spec, submitter, user = null) {
       return new Promise<TaskOutcome>((resolve) => {
         const submittedAt = now();
         const refuse = (code: string, message: string) =>
@@ -223,7 +237,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
         if (jobs.has(spec.taskId)) return refuse('EEXIST', `Task ${spec.taskId} is already here.`);
         if (submitter !== peerId) {
           try {
-            quotas.takeTask(submitter);
+            quotas.takeTask(quotaKey(submitter, user));
           } catch (error) {
             return refuse((error as NetError).code ?? 'EQUOTA', (error as Error).message);
           }
@@ -244,6 +258,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
             options.onFinished?.({
               spec,
               submitter,
+              user,
               outcome,
               pid: undefined,
               submittedAt,
@@ -256,6 +271,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
         const job: Job = {
           spec,
           submitter,
+          user,
           pid: undefined,
           seq: seq++,
           submittedAt,

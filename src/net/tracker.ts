@@ -8,9 +8,11 @@
 import {randomBytes} from 'node:crypto';
 import {withBody, type Connection, type Reply} from './connection.js';
 import {openFileRegistry, type FileRegistry} from './file-registry.js';
+import {openAccounts, type AccountsOptions, type AccountStore} from './accounts.js';
+import {createTrackerAccounts, isAccountRequest} from './tracker-accounts.js';
 import {NetError} from './net-error.js';
 import {openReplication, type Replication} from './replication.js';
-import {changeLogPathBeside, fileStore, peerStore} from './tracker-replication.js';
+import {accountStore, changeLogPathBeside, fileStore, peerStore} from './tracker-replication.js';
 import {
   PROTOCOL_VERSION,
   TRACKER_REQUESTS,
@@ -46,13 +48,17 @@ export interface TrackerOptions {
   heartbeatMs?: number;
   missedBeats?: number;
   limits?: Partial<Limits>;
-  /** The twin tracker: both replicate every change to each other (replication.ts). @default none */
-  peerTracker?: {host: string; port: number};
   /**
    * The network secret: every link to this tracker is TLS keyed from it and proves it before any
    * message (secure-link.ts). @default plain TCP (--insecure)
    */
   secret?: Uint8Array;
+  /** The accounts' SQLite file. @default beside dbPath, `tracker-accounts.sqlite` (':memory:' with it) */
+  accountsDbPath?: string;
+  /** Account store settings other than the file and the secret (tests lower the scrypt cost). */
+  accounts?: Omit<AccountsOptions, 'secret' | 'now'>;
+  /** The twin tracker: both replicate every change to each other (replication.ts). @default none */
+  peerTracker?: {host: string; port: number};
   /** The change log's SQLite file. @default beside dbPath, `tracker-changes.sqlite` (':memory:' with it) */
   changesDbPath?: string;
   log?: (line: string) => void;
@@ -68,6 +74,7 @@ export interface Tracker {
   readonly isSecure: boolean;
   readonly registry: Registry;
   readonly files: FileRegistry;
+  readonly accounts: AccountStore;
   /** The change log and the link to the twin; its id is this tracker's, kept across restarts. */
   readonly replication: Replication;
   /** Stop answering, close connections and the database. */
@@ -106,6 +113,22 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     registry.close();
     throw error;
   }
+  let accounts: AccountStore;
+  try {
+    accounts = openAccounts(options.accountsDbPath ?? pathBeside(options.dbPath, 'accounts'), {
+      ...options.accounts,
+      // Sessions are signed with the network secret, so the twin tracker and peers can check them;
+      // an --insecure tracker has none, and its sessions last as long as this process.
+      secret: options.secret ?? randomBytes(32),
+      now,
+      onChange: (change) => recordAccount(change), // replicated to the twin (called after startup only)
+    });
+  } catch (error) {
+    registry.close();
+    files.close();
+    throw error;
+  }
+  const access = createTrackerAccounts(accounts);
   let replication: Replication;
   try {
     replication = openReplication({
@@ -118,11 +141,13 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
   } catch (error) {
     registry.close();
     files.close();
+    accounts.close();
     throw error;
   }
   // Each store's changes go to the twin; one more store is one more plug() (tracker-replication.ts).
   const recordPeer = replication.plug(peerStore(registry));
   const recordFile = replication.plug(fileStore(files));
+  const recordAccount = replication.plug(accountStore(accounts));
   /** A holding as the twin should see it, when it differs from what this tracker had before. */
   const recordHolding = (fileId: string, peerId: string, before: number | undefined) => {
     const have = files.holding(fileId, peerId) ?? null;
@@ -139,11 +164,27 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     return peerId;
   };
 
+  // Peers that said at REGISTER they run no tasks for others (--no-remote-exec): never placed on. Kept
+  // in memory: a peer says it again when it registers with a restarted or twin tracker.
+  const runsNoTasks = new Set<string>();
+
+  /** Whether a file of that id is registered (whatever its group). */
+  const isKnown = (fileId: string): boolean => {
+    try {
+      files.resolve(fileId);
+      return true;
+    } catch (error) {
+      if ((error as NetError).code === 'ENOENT') return false;
+      throw error;
+    }
+  };
+
   const handle = (
     request: Request,
     connection: Connection,
     body: Buffer,
-  ): Record<string, unknown> | Reply => {
+  ): Record<string, unknown> | Reply | Promise<Record<string, unknown>> => {
+    if (isAccountRequest(request)) return access.handle(request, connection);
     switch (request.type) {
       case 'REPLICATE':
       case 'CHANGES':
@@ -158,6 +199,8 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
           host,
           version: connection.remote?.v ?? PROTOCOL_VERSION,
         });
+        if (request.remoteExec === false) runsNoTasks.add(request.peer.id);
+        else runsNoTasks.delete(request.peer.id);
         const {name, port, version} = record;
         recordPeer({op: 'registered', peer: {id: record.id, name, host, port, version}});
         log(
@@ -177,11 +220,22 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
       }
       case 'SHARE': {
         const peerId = asSender(request.peerId, connection);
+        const user = access.userOf(request.token);
+        // A group's file is put on the network by a member; a peer that already holds a registered
+        // file may announce it again without a session (a restart, a tracker that forgot it).
+        const {group} = request.file;
+        if (group !== null && !access.canSee(user)(group) && !isKnown(request.file.fileId))
+          throw new NetError(
+            'EACCES',
+            user === null
+              ? `Sharing with group ${group} needs a member's session: log in first.`
+              : `User ${user} is not a member of group ${group}; ask to join (group join ${group}).`,
+          );
         const heldBefore = files.holding(request.file.fileId, peerId);
         const {created} = files.share(peerId, {
           ...request.file,
           hashes: body,
-          owner: connection.remote?.name || peerId,
+          owner: user ?? (connection.remote?.name || peerId),
         });
         if (created) {
           const {hashes, sharedAt, ...file} = files.resolve(request.file.fileId);
@@ -206,10 +260,17 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
         return {};
       }
       case 'FILES':
-        // No group asked: every group's files (who may see which comes with accounts).
-        return {files: files.list({all: request.all, group: request.group ?? undefined, isAlive})};
+        // No group asked: every group's files this session may see.
+        return {
+          files: files.list({
+            all: request.all,
+            group: request.group ?? undefined,
+            isAlive,
+            canSee: access.canSee(access.userOf(request.token)),
+          }),
+        };
       case 'FILE': {
-        const file = files.resolve(request.ref);
+        const file = files.resolve(request.ref, access.canSee(access.userOf(request.token)));
         const holdings = files.holders(file.fileId, isAlive);
         const holders: HolderInfo[] = [];
         for (const holding of holdings) {
@@ -247,7 +308,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
         return {};
       }
       case 'REQUEST_CPU': {
-        const exclude = new Set(request.exclude);
+        const exclude = new Set([...request.exclude, ...runsNoTasks]);
         const count = Math.min(Math.max(request.count, 1), MAX_PLACEMENTS);
         const chosen: PeerInfo[] = [];
         for (let i = 0; i < count; i++) {
@@ -285,6 +346,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     replication.close();
     registry.close();
     files.close();
+    accounts.close();
     throw error;
   }
   const sweeper = setInterval(
@@ -316,6 +378,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     isSecure: options.secret !== undefined,
     registry,
     files,
+    accounts,
     replication,
     async close() {
       if (isClosed) return;
@@ -324,6 +387,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
       await server.close();
       registry.close();
       files.close();
+      accounts.close();
       replication.close();
       log('tracker stopped');
     },
@@ -332,6 +396,11 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
 
 /** The shared files' database beside the peer registry's: `tracker.sqlite` -> `tracker-files.sqlite`. */
 export function filesPathBeside(dbPath: string): string {
+  return pathBeside(dbPath, 'files');
+}
+
+/** Another of the tracker's databases beside the peer registry's: `tracker.sqlite` -> `tracker-WHAT.sqlite`. */
+export function pathBeside(dbPath: string, what: string): string {
   if (dbPath === ':memory:') return dbPath;
-  return dbPath.replace(/(\.sqlite3?|\.db)?$/, (extension) => `-files${extension || '.sqlite'}`);
+  return dbPath.replace(/(\.sqlite3?|\.db)?$/, (extension) => `-${what}${extension || '.sqlite'}`);
 }

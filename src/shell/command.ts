@@ -39,6 +39,21 @@ export interface Context {
   panes?: PaneControl;
   /** The network (peers, tasks, memory). Absent where a front end has none (unit tests). */
   net?: NetAccess;
+  /** Passwords given to the whole shell (p2pos --password-file, P2POS_PASSWORD), for login and the like. */
+  passwords?: PasswordDefaults;
+  /** Ask the person at the console for a secret without echoing it. Absent in script mode. */
+  readSecret?: (prompt: string) => Promise<string>;
+}
+
+/** Where account commands find a password when the command names none. */
+export interface PasswordDefaults {
+  /** A file whose first line is the password (--password-file). */
+  file?: string;
+  /** The password itself (P2POS_PASSWORD, or --password with a warning). */
+  value?: string;
+  /** The same for passwd's new password (--new-password-file, P2POS_NEW_PASSWORD). */
+  newFile?: string;
+  newValue?: string;
 }
 
 /** A clock that ticks the kernel in real time (the console's). */

@@ -78,6 +78,8 @@ export interface TaskRecord {
   attempts: number;
   /** Whether the result came from the result cache instead of a run. */
   cached: boolean;
+  /** The user whose session submitted it (issue 6); null when nobody was logged in. @default null */
+  user?: string | null;
 }
 
 /** One stored task, oldest first in recentTasks(); `args` is the stored JSON text. */
@@ -220,6 +222,8 @@ const MIGRATIONS: readonly string[] = [
      attempts INTEGER NOT NULL,
      cached INTEGER NOT NULL -- 0 or 1
    );`,
+  // 4: the user who submitted each task (issue 6); null for tasks of no session and rows from before
+  `ALTER TABLE tasks ADD COLUMN user TEXT;`,
 ];
 
 /** Prompt lines kept; older ones are dropped as new ones arrive (bash's HISTFILESIZE). */
@@ -232,7 +236,7 @@ const ROW_COLUMNS = `boot, seq, pid, name, arrival, first_run AS firstRun, compl
 
 const TASK_COLUMNS = `id AS seq, task_id AS taskId, code_hash AS codeHash, fn, args, peer, submitter,
   status, error, submitted_at AS submittedAt, started_at AS startedAt, finished_at AS finishedAt,
-  waiting_ms AS waitingMs, exec_ms AS execMs, turnaround_ms AS turnaroundMs, attempts, cached`;
+  waiting_ms AS waitingMs, exec_ms AS execMs, turnaround_ms AS turnaroundMs, attempts, cached, user`;
 
 const TASK_TEXT_FIELDS = ['taskId', 'codeHash', 'fn', 'peer', 'submitter'] as const;
 const TASK_TIME_FIELDS = ['submittedAt', 'finishedAt', 'waitingMs', 'execMs', 'turnaroundMs'] as const;
@@ -276,6 +280,7 @@ export type TaskInsertParams = [
   turnaroundMs: number,
   attempts: number,
   cached: number,
+  user: string | null,
 ];
 
 /** A task row as SQLite gives it back: `cached` is 0 or 1. */
@@ -603,8 +608,8 @@ export function openConnection(path: string): Connection {
       ),
       insertTask: db.prepare<TaskInsertParams>(
         `INSERT INTO tasks (task_id, code_hash, fn, args, peer, submitter, status, error, submitted_at,
-           started_at, finished_at, waiting_ms, exec_ms, turnaround_ms, attempts, cached)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           started_at, finished_at, waiting_ms, exec_ms, turnaround_ms, attempts, cached, user)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       selectRecentTasks: db.prepare<[number], StoredTaskRow>(
         `SELECT ${TASK_COLUMNS} FROM (SELECT * FROM tasks ORDER BY id DESC LIMIT ?) ORDER BY id`,
@@ -860,6 +865,8 @@ function taskParams(task: TaskRecord, path: string): TaskInsertParams {
   if (!Number.isSafeInteger(task.attempts) || task.attempts < 0)
     throw bad('attempts', 'a whole number, 0 or more');
   if (typeof task.cached !== 'boolean') throw bad('cached', 'true or false');
+  if (task.user !== undefined && task.user !== null && (typeof task.user !== 'string' || task.user.length > 64))
+    throw bad('user', 'a user name of at most 64 characters, or null');
   return [
     task.taskId,
     task.codeHash,
@@ -877,6 +884,7 @@ function taskParams(task: TaskRecord, path: string): TaskInsertParams {
     task.turnaroundMs,
     task.attempts,
     task.cached ? 1 : 0,
+    task.user ?? null,
   ];
 }
 

@@ -33,6 +33,8 @@ export interface NetConfig {
   tasksPerMinute?: number;
   /** Bytes per second this peer uploads of file chunks at most (--max-upload); undefined for no cap. */
   maxUploadRate?: number;
+  /** Run tasks for other peers (false: --no-remote-exec). @default true */
+  remoteExec?: boolean;
   /** Largest file shared or downloaded (--max-file-size); undefined for 4 GiB. */
   maxFileBytes?: number;
   /** The transfer store's SQLite file (shares, download progress); undefined keeps them in memory. */
@@ -83,6 +85,7 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
     heartbeatMs: config.heartbeatMs,
     quotas: {tasksPerMinute: config.tasksPerMinute},
     maxUploadRate: config.maxUploadRate,
+    remoteExec: config.remoteExec,
     maxFileBytes: config.maxFileBytes,
     log,
     onTaskEnded: options.onTaskEnded,

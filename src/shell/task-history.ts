@@ -34,6 +34,7 @@ export function recordTask(history: HistoryStore, task: EndedTask): void {
       args: task.spec.args,
       peer: outcome.peer,
       submitter: task.submitter,
+      user: task.user,
       status: statusOf(task),
       error: outcome.ok ? null : `${outcome.code}: ${outcome.message}`,
       submittedAt: task.submittedAt,

@@ -20,7 +20,7 @@ test('the first word completes to command names', () => {
   assert.deepEqual(complete('sp', kernel), {word: 'sp', candidates: ['spawn', 'speed'], common: 'sp'});
   assert.deepEqual(complete('spa', kernel), {word: 'spa', candidates: ['spawn'], common: 'spawn'});
   assert.deepEqual(candidates('st'), ['step']);
-  assert.deepEqual(candidates('pa'), ['pane', 'pause']);
+  assert.deepEqual(candidates('pa'), ['pane', 'passwd', 'pause']);
 });
 
 test('a command name that is a prefix of another lists both', () => {

@@ -215,7 +215,7 @@ test('the database file uses write-ahead logging and records its schema version'
   store.flush();
   const observer = new Database(file, {readonly: true});
   assert.equal(observer.pragma('journal_mode', {simple: true}), 'wal');
-  assert.equal(observer.pragma('user_version', {simple: true}), 3);
+  assert.equal(observer.pragma('user_version', {simple: true}), 4);
   observer.close();
   store.close();
 });
@@ -569,7 +569,7 @@ test('a schema 2 database gains the tasks table on open and keeps its rows', (t)
   assert.deepEqual(store.lines(5), ['ps']);
   store.close();
   const observer = new Database(file, {readonly: true});
-  assert.equal(observer.pragma('user_version', {simple: true}), 3);
+  assert.equal(observer.pragma('user_version', {simple: true}), 4);
   observer.close();
 });
 

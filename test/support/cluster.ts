@@ -335,6 +335,8 @@ export class Cluster {
     run?: string;
     json?: boolean;
     env?: NodeJS.ProcessEnv;
+    /** More flags for `p2pos serve`, e.g. ['--no-remote-exec']. */
+    args?: string[];
   }): Promise<ServePeer> {
     const tracker = this.#requireTracker();
     const args = [
@@ -350,6 +352,7 @@ export class Cluster {
     ];
     if (options.run !== undefined) args.push('--run', options.run);
     if (options.json) args.push('--json');
+    if (options.args) args.push(...options.args);
     const proc = this.spawn(`serve ${options.name}`, args, options.env);
     await proc.waitFor('stderr', /registered with the tracker at /);
     const match = await proc.waitFor(

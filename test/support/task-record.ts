@@ -21,6 +21,7 @@ export function task(taskId: string, overrides: Partial<TaskRecord> = {}): TaskR
     turnaroundMs: 30,
     attempts: 1,
     cached: false,
+    user: null,
     ...overrides,
   };
 }

@@ -71,6 +71,13 @@ export interface SharingOptions {
   /** The connection to another peer, learning its address when given. */
   linkTo: (peerId: string, address?: PeerAddress) => Promise<Connection>;
   uploadLimit?: UploadLimit;
+  /** The session token of whoever uses this peer (login), sent with what needs a user; null when nobody is logged in. */
+  token?: () => string | null;
+  /**
+   * Resolves when the holder of `token` may fetch files of `group`, or rejects (EACCES, EAUTH): the tracker
+   * decides (ACCESS). A group's chunks are served only then. @default refuse every group file
+   */
+  checkAccess?: (token: string | null, group: string) => Promise<void>;
   /** Largest file shared or downloaded. @default DEFAULT_MAX_FILE_BYTES */
   maxFileBytes?: number;
   log?: (line: string) => void;
@@ -173,10 +180,17 @@ interface Active {
   partial: PartialFile;
   record: DownloadRecord;
   reader: Promise<FileHandle> | undefined;
+  /** The file's group, whose members alone may fetch the chunks it has. */
+  group: string | null;
 }
 
 export function createSharing(options: SharingOptions): Sharing {
   const {peerId, store, askTracker, linkTo} = options;
+  const token = options.token ?? (() => null);
+  const checkAccess =
+    options.checkAccess ??
+    ((_token: string | null, group: string) =>
+      Promise.reject(new NetError('EACCES', `This peer serves no files of group ${group}.`)));
   const log = options.log ?? (() => {});
   const now = options.now ?? Date.now;
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -233,6 +247,7 @@ export function createSharing(options: SharingOptions): Sharing {
           chunkCount: manifest.chunkHashes.length,
           group,
         },
+        token: token(),
       },
       hashesBody(manifest),
     );
@@ -337,13 +352,13 @@ export function createSharing(options: SharingOptions): Sharing {
   };
 
   const files = async ({all = false, group = null}: {all?: boolean; group?: string | null}) =>
-    (await askTracker({type: 'FILES', all, group})).files as FileSummary[];
+    (await askTracker({type: 'FILES', all, group, token: token()})).files as FileSummary[];
 
   /** The tracker's record of a file: its manifest (name made safe) and who has it. */
   const lookUp = async (
     ref: string,
   ): Promise<{manifest: Manifest; file: FileSummary; holders: HolderInfo[]}> => {
-    const answer = await askTracker({type: 'FILE', ref});
+    const answer = await askTracker({type: 'FILE', ref, token: token()});
     const file = answer.file as FileSummary;
     const body = answer.body ?? Buffer.alloc(0);
     if (body.length !== file.chunkCount * 32)
@@ -416,13 +431,17 @@ export function createSharing(options: SharingOptions): Sharing {
           });
       },
       haveMap: async (holder) => {
-        const answer = await (await linkTo(holder)).request({type: 'HAVE_MAP', fileId: manifest.fileId});
+        const answer = await (await linkTo(holder)).request({
+          type: 'HAVE_MAP',
+          fileId: manifest.fileId,
+          token: token(),
+        });
         return answer.complete === true ? 'all' : (answer.body ?? new Uint8Array(0));
       },
       fetch: async (holder, index, count) => {
         const connection = await linkTo(holder);
         const answer = await connection.request(
-          {type: 'CHUNK', fileId: manifest.fileId, index, count},
+          {type: 'CHUNK', fileId: manifest.fileId, index, count, token: token()},
           CHUNK_TIMEOUT_MS,
         );
         return answer.body ?? new Uint8Array(0);
@@ -476,7 +495,7 @@ export function createSharing(options: SharingOptions): Sharing {
       chunkMap: () => run.chunkMap(),
       stop: (reason) => run.stop(reason),
     };
-    entry = {handle, run, partial, record, reader: undefined};
+    entry = {handle, run, partial, record, reader: undefined, group: file.group};
     active.set(record.id, entry);
     activeByFile.set(manifest.fileId, entry);
     return handle;
@@ -595,7 +614,14 @@ export function createSharing(options: SharingOptions): Sharing {
     throw new NetError('ENOENT', `This peer does not share file ${fileId.slice(0, SHORT_ID_DIGITS)}.`);
   };
 
+  /** A group's file goes only to its members: the tracker is asked about each request's session. */
+  const mayServe = async (fileId: string, requestToken: string | null | undefined): Promise<void> => {
+    const group = served.get(fileId)?.record.group ?? activeByFile.get(fileId)?.group ?? null;
+    if (group !== null) await checkAccess(requestToken ?? null, group);
+  };
+
   const serve = async (request: Request): Promise<Record<string, unknown> | Reply> => {
+    if (request.type === 'CHUNK' || request.type === 'HAVE_MAP') await mayServe(request.fileId, request.token);
     if (request.type === 'CHUNK') return serveChunks(request.fileId, request.index, request.count);
     if (request.type === 'HAVE_MAP') {
       if (served.has(request.fileId)) return {complete: true};

@@ -1,6 +1,7 @@
 // The command table: name -> command. `help` and completion are generated from it.
 
 import type {Command} from '../command.js';
+import {group, login, logout, passwd, useradd, whoami} from './account-commands.js';
 import {banker} from './banker.js';
 import {pause, resume, speed, step} from './clock-commands.js';
 import {deadlock} from './deadlock.js';
@@ -72,6 +73,12 @@ export const commands: readonly Command[] = [
   download,
   downloads,
   unshare,
+  useradd,
+  login,
+  logout,
+  whoami,
+  passwd,
+  group,
   events,
   trace,
   pane,

@@ -6,6 +6,7 @@ import type {ChalkInstance} from 'chalk';
 import {render} from 'ink';
 import React from 'react';
 import type {Kernel} from '../../kernel/index.js';
+import type {PasswordDefaults} from '../command.js';
 import type {HistoryStore} from '../history-store.js';
 import type {NetAccess} from '../net-access.js';
 import {App} from './app.js';
@@ -31,6 +32,8 @@ export interface ConsoleOptions {
   stdout?: NodeJS.WriteStream;
   /** The network, started with the console (a network of one unless --tracker); none in tests. */
   net?: NetAccess;
+  /** Passwords given on the command line or in the environment; the console asks for the rest. */
+  passwords?: PasswordDefaults;
 }
 
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
@@ -45,6 +48,7 @@ export function createConsoleParts({
   hz,
   isPaused = false,
   net,
+  passwords,
 }: Omit<ConsoleOptions, 'stdin' | 'stdout'>) {
   const scrollback = new Scrollback();
   const panes = new PaneStore();
@@ -56,6 +60,7 @@ export function createConsoleParts({
   });
   const context = createLiveContext(kernel, history, style, clock, panes);
   context.net = net;
+  context.passwords = passwords;
   const layoutRef: {current: Layout | undefined} = {current: undefined};
   let onExit: (status: number) => void = () => {};
   const prompt = new PromptController({

@@ -104,6 +104,10 @@ test('wrong arguments fail with EUSAGE and the usage, before anything is shared 
 });
 
 test('upload prints the file id and what was shared; files lists it with its holders', async () => {
+  // A group's file is shared by a member: this shell logs in as the group's owner (issue 6).
+  await runOk(context, 'useradd tess --password tess-password');
+  await runOk(context, 'login tess --password tess-password');
+  await runOk(context, 'group create lab');
   const path = randomFile('notes.bin', 300 * 1024 + 7);
   const {lines, data} = await runOk(
     context,
@@ -134,7 +138,7 @@ test('upload prints the file id and what was shared; files lists it with its hol
   await seed.sharing.upload(path, {name: 'notes.txt', chunkSize: 64 * 1024});
   const listed = await runOk(context, 'files --group lab');
   assert.equal(listed.lines[0], 'ID            NAME            SIZE  PEERS  GROUP  OWNER');
-  assert.equal(listed.lines[1], `${fileId.slice(0, 12)}  notes.txt  300.0 KiB      2  lab    here`);
+  assert.equal(listed.lines[1], `${fileId.slice(0, 12)}  notes.txt  300.0 KiB      2  lab    tess`);
   assert.equal(listed.lines.at(-1), '1 file in group lab');
   assert.equal((listed.data.files as {fileId: string}[])[0]!.fileId, fileId);
   assert.deepEqual((await runOk(context, 'files --group other')).data, {files: []});
@@ -143,7 +147,7 @@ test('upload prints the file id and what was shared; files lists it with its hol
   const unshared = await runOk(context, `unshare ${fileId.slice(0, 6)}`);
   assert.deepEqual(unshared.lines, [`stopped sharing notes.txt (${fileId.slice(0, 12)})`]);
   assert.deepEqual(unshared.data, {fileId, name: 'notes.txt'});
-  assert.match((await runOk(context, 'files --group lab')).lines[1]!, / {6}1 {2}lab {4}here$/);
+  assert.match((await runOk(context, 'files --group lab')).lines[1]!, / {6}1 {2}lab {4}tess$/);
   assert.match(
     await runFails(context, 'unshare notes.txt', 'ENOENT'),
     /This peer shares no file `notes\.txt`/,
