@@ -10,6 +10,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {formatSecret, generateSecret} from '../src/net/network-secret.js';
 import {startTracker, type Tracker} from '../src/net/tracker.js';
 import {median, type Figure, type Section} from './figure.js';
 import {aria2cBaseline, curlBaseline, tcpHashWriteBaseline, writeRandomFile} from './transfer-baselines.js';
@@ -20,6 +21,8 @@ const CAPPED_BYTES = 256 * 1024 ** 2; // 5 s from one seeder at 50 MB/s
 const CAP = '50M';
 const RUNS = 3;
 const WAIT_MS = 60_000;
+/** The network secret of the tracker here and every p2pos child: links are TLS, as by default. */
+const SECRET = generateSecret();
 
 interface Downloaded {
   mbPerS: number;
@@ -39,7 +42,15 @@ function rssOf(pid: number): number {
 function p2pos(args: string[], dataDir: string): ChildProcess {
   return spawn(process.execPath, [BIN, ...args, '--data', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {...process.env, P2POS_LOG: '', TRACKER_HOST: '', TRACKER_PORT: '', PEER_PORT: ''},
+    env: {
+      ...process.env,
+      P2POS_LOG: '',
+      TRACKER_HOST: '',
+      TRACKER_PORT: '',
+      PEER_PORT: '',
+      P2POS_JOIN: '',
+      P2POS_SECRET: formatSecret(SECRET),
+    },
   });
 }
 
@@ -147,7 +158,13 @@ function stop(children: ChildProcess[]): Promise<unknown> {
 }
 
 async function withTracker<T>(work: string, run: (tracker: Tracker) => Promise<T>): Promise<T> {
-  const tracker = await startTracker({host: '127.0.0.1', port: 0, dbPath: ':memory:', heartbeatMs: 500});
+  const tracker = await startTracker({
+    host: '127.0.0.1',
+    port: 0,
+    dbPath: ':memory:',
+    heartbeatMs: 500,
+    secret: SECRET,
+  });
   try {
     return await run(tracker);
   } finally {

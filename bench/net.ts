@@ -13,6 +13,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {connect, type Connection, type Outgoing} from '../src/net/connection.js';
 import type {TaskOutcome, TaskSpec} from '../src/net/messages.js';
+import {formatSecret, generateSecret} from '../src/net/network-secret.js';
 import {secondsSince, type Figure, type Section} from './figure.js';
 
 const BIN = fileURLToPath(new URL('../bin/p2pos.js', import.meta.url));
@@ -126,7 +127,16 @@ const percentile = (sorted: number[], p: number) =>
 
 export const netSection: Section = async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'p2pos-bench-net-'));
-  const env = {...process.env, P2POS_DATA: dataDir, P2POS_TASKS_PER_MINUTE: 'Infinity', NO_COLOR: '1'};
+  // One network secret for the tracker, the peer and this process's link: links are TLS, as by default.
+  const secret = generateSecret();
+  const env = {
+    ...process.env,
+    P2POS_DATA: dataDir,
+    P2POS_TASKS_PER_MINUTE: 'Infinity',
+    NO_COLOR: '1',
+    P2POS_SECRET: formatSecret(secret),
+    P2POS_JOIN: '',
+  };
   const children: Child[] = [];
   let connection: Connection | undefined;
   try {
@@ -159,6 +169,7 @@ export const netSection: Section = async () => {
       host: peerHost!,
       port: Number(peerPort),
       hello: {peer: `bench-${randomBytes(4).toString('hex')}`, role: 'client', name: 'bench'},
+      secret,
     });
     const link = connection;
 
