@@ -236,6 +236,7 @@ function netConfig(): NetConfig {
     if (list.length > 1) trackers = list;
   } else if (links.join !== undefined) {
     tracker = links.join.trackers[0];
+    if (links.join.trackers.length > 1) trackers = links.join.trackers;
   } else if (env.TRACKER_HOST || env.TRACKER_PORT) {
     tracker = {
       host: env.TRACKER_HOST || '127.0.0.1',
@@ -420,12 +421,14 @@ async function runTracker(): Promise<number> {
   process.stdout.write(`tracker ${tracker.id} on ${tracker.host}:${tracker.port}\n`);
   const advertised = advertisedHost(tracker.host);
   if (advertised.note !== undefined) stderrLog(advertised.note);
-  // One line to copy to every other machine. It carries the secret: keep it as private as the secret.
-  const address = {host: advertised.host, port: tracker.port};
+  // One line to copy to every other machine, naming this tracker and its twin (peers fail over to
+  // it). It carries the secret: keep it as private as the secret.
+  const twin = twinTracker();
+  const trackers = [{host: advertised.host, port: tracker.port}, ...(twin === undefined ? [] : [twin])];
   process.stdout.write(
     secret === undefined
-      ? `join: p2pos --tracker ${address.host}:${address.port} --insecure\n`
-      : `join: p2pos --join ${encodeJoinToken({trackers: [address], secret})}\n`,
+      ? `join: p2pos --tracker ${trackers.map(({host, port}) => `${host}:${port}`).join(',')} --insecure\n`
+      : `join: p2pos --join ${encodeJoinToken({trackers, secret})}\n`,
   );
   const signal = await untilSignal();
   stderrLog(`${signal}: shutting down`);
