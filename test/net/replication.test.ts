@@ -319,3 +319,48 @@ test(
     assert.equal(b.replication.changeLog.cursor(a.id), a.replication.changeLog.cursor(a.id));
   },
 );
+
+test(
+  'accounts replicate: a user, a group and its members made at one tracker are known at the other, sessions too',
+  {timeout: 30_000},
+  async (t) => {
+    const dir = tempDir(t);
+    const portB = await freePort();
+    const secret = Buffer.alloc(32, 7); // both trackers sign and check sessions with the network's secret
+    const options = (name: string) => ({
+      host: '127.0.0.1',
+      dbPath: path.join(dir, name, 'tracker.sqlite'),
+      heartbeatMs: 200,
+      secret,
+      accounts: {scrypt: {N: 1024}},
+    });
+    const a = await startTracker({...options('a'), port: 0, peerTracker: {host: '127.0.0.1', port: portB}});
+    let b: Tracker = await startTracker({
+      ...options('b'),
+      port: portB,
+      peerTracker: {host: '127.0.0.1', port: a.port},
+    });
+    t.after(async () => {
+      await a.close();
+      await b.close();
+    });
+
+    await a.accounts.addUser('alice', 'alice-password');
+    await a.accounts.addUser('bob', 'bob-password');
+    a.accounts.createGroup('lab', 'alice');
+    a.accounts.requestJoin('lab', 'bob');
+    a.accounts.accept('lab', 'alice', 'bob');
+    await waitFor(() => b.accounts.isMember('lab', 'bob'), "B to know bob joined A's group lab");
+    assert.equal(b.accounts.listGroups('alice')[0]?.relation, 'owner');
+    // The password hash travelled: alice logs in at B, and a session from A is good at B.
+    await b.accounts.checkPassword('alice', 'alice-password', '127.0.0.1');
+    const session = await a.accounts.login('bob', 'bob-password', '127.0.0.1');
+    assert.equal(b.accounts.verifySession(session.token).user, 'bob');
+
+    // Made while B is down, caught up when it is back.
+    await b.close();
+    a.accounts.leave('lab', 'bob');
+    b = await startTracker({...options('b'), port: portB, peerTracker: {host: '127.0.0.1', port: a.port}});
+    await waitFor(() => !b.accounts.isMember('lab', 'bob'), 'B to learn bob left lab while it was down');
+  },
+);
