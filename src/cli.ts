@@ -25,7 +25,7 @@ import {createScriptContext} from './shell/context.js';
 import type {PasswordDefaults} from './shell/command.js';
 import {parseBytes, parseRate} from './net/files/upload-limit.js';
 import {TRANSFERS_DB_FILE} from './net/files/transfer-store.js';
-import {defaultDataDir, HISTORY_DB_FILE, TRACKER_DB_FILE} from './shell/data-dir.js';
+import {ACCOUNTS_DB_FILE, defaultDataDir, HISTORY_DB_FILE, TRACKER_DB_FILE} from './shell/data-dir.js';
 import {openHistoryStore} from './shell/history-store.js';
 import {runScript, type Output} from './shell/plain.js';
 import {createNetAccess, type NetConfig} from './shell/net-access.js';
@@ -281,6 +281,7 @@ function netConfig(): NetConfig {
     maxFileBytes,
     secret: links.secret,
     secretDir: flags.data ?? defaultDataDir(),
+    accountsPath: join(flags.data ?? defaultDataDir(), ACCOUNTS_DB_FILE),
     isInsecure: flags.insecure,
   };
 }

@@ -8,6 +8,8 @@ import path from 'node:path';
 /** The process history database's file name inside the data directory. */
 export const HISTORY_DB_FILE = 'history.sqlite';
 export const TRACKER_DB_FILE = 'tracker.sqlite';
+/** The accounts of a network of one (the console's own tracker), kept between runs. */
+export const ACCOUNTS_DB_FILE = 'accounts.sqlite';
 
 const APP_DIR = 'p2pos';
 

@@ -47,6 +47,11 @@ export interface NetConfig {
    * tracker started here makes a secret for this run only
    */
   secretDir?: string;
+  /**
+   * Where the network of one keeps its accounts (users, groups), so a user made today logs in tomorrow;
+   * undefined keeps them in memory. Its peers and files are re-announced at each start, so they stay there.
+   */
+  accountsPath?: string;
   /** Plain TCP links, readable on the wire (--insecure): for teaching captures only. */
   isInsecure?: boolean;
 }
@@ -106,6 +111,7 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
         port: config.trackerPort ?? DEFAULT_TRACKER_PORT,
         fallbackToFreePort: config.trackerPort === undefined,
         dbPath: ':memory:',
+        accountsDbPath: config.accountsPath ?? ':memory:',
         heartbeatMs: config.heartbeatMs,
         secret,
         log,
