@@ -477,6 +477,18 @@ const err = object<Omit<Err, 'type'>>({
   message: string(MAX_MESSAGE_LENGTH),
 });
 
+/** The account requests, all a tracker's (tracker-accounts.ts answers them). */
+export const ACCOUNT_REQUESTS: ReadonlySet<RequestType> = new Set([
+  'USERADD',
+  'LOGIN',
+  'LOGOUT',
+  'WHOAMI',
+  'PASSWD',
+  'GROUP',
+  'GROUPS',
+  'ACCESS',
+]);
+
 /** Request types a tracker answers; the rest go to peers. */
 export const TRACKER_REQUESTS: ReadonlySet<RequestType> = new Set([
   ...REPLICATION_REQUESTS,
@@ -491,14 +503,7 @@ export const TRACKER_REQUESTS: ReadonlySet<RequestType> = new Set([
   'HAVE',
   'FILES',
   'FILE',
-  'USERADD',
-  'LOGIN',
-  'LOGOUT',
-  'WHOAMI',
-  'PASSWD',
-  'GROUP',
-  'GROUPS',
-  'ACCESS',
+  ...ACCOUNT_REQUESTS,
 ]);
 
 /**

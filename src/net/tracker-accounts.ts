@@ -11,24 +11,13 @@
 
 import type {AccountStore} from './accounts.js';
 import type {Connection} from './connection.js';
-import type {Request} from './messages.js';
+import {ACCOUNT_REQUESTS, type Request} from './messages.js';
 import {NetError} from './net-error.js';
 
 export type AccountRequest = Extract<
   Request,
   {type: 'USERADD' | 'LOGIN' | 'LOGOUT' | 'WHOAMI' | 'PASSWD' | 'GROUP' | 'GROUPS' | 'ACCESS'}
 >;
-
-export const ACCOUNT_REQUESTS: ReadonlySet<Request['type']> = new Set([
-  'USERADD',
-  'LOGIN',
-  'LOGOUT',
-  'WHOAMI',
-  'PASSWD',
-  'GROUP',
-  'GROUPS',
-  'ACCESS',
-]);
 
 export function isAccountRequest(request: Request): request is AccountRequest {
   return ACCOUNT_REQUESTS.has(request.type);

@@ -62,6 +62,17 @@ async function passwordFor(
   );
 }
 
+/** `useradd NAME` and `login NAME`: the name, the peer to ask through, and NAME's password. */
+async function nameAndPassword(
+  args: Args,
+  context: Context,
+): Promise<{name: string; peer: Peer; password: string; warning?: string}> {
+  expectPositionals(args, 1);
+  const name = args.positionals[0]!;
+  const peer = await peerOf(context);
+  return {name, peer, ...(await passwordFor(args, context, 'password', `Password for ${name}: `))};
+}
+
 /** The logged-in session's token; EAUTH-like usage error when there is none. */
 function sessionOf(peer: Peer, what: string): {token: string; user: string} {
   const session = peer.session;
@@ -91,10 +102,7 @@ export const useradd: Command = {
   ],
   flags: PASSWORD_FLAGS,
   async run(args, context) {
-    expectPositionals(args, 1);
-    const name = args.positionals[0]!;
-    const peer = await peerOf(context);
-    const {password, warning} = await passwordFor(args, context, 'password', `Password for ${name}: `);
+    const {name, peer, password, warning} = await nameAndPassword(args, context);
     await peer.requestTracker({type: 'USERADD', name, password});
     return withWarning(
       {lines: [`user ${name} added; log in with: login ${name}`], data: {user: name}},
@@ -113,10 +121,7 @@ export const login: Command = {
   ],
   flags: PASSWORD_FLAGS,
   async run(args, context) {
-    expectPositionals(args, 1);
-    const name = args.positionals[0]!;
-    const peer = await peerOf(context);
-    const {password, warning} = await passwordFor(args, context, 'password', `Password for ${name}: `);
+    const {name, peer, password, warning} = await nameAndPassword(args, context);
     const answer = await peer.requestTracker({type: 'LOGIN', name, password});
     const session = {
       token: String(answer.token),
