@@ -62,6 +62,10 @@ const RETRYABLE_TRACKER_REQUESTS: ReadonlySet<string> = new Set([
   'FILES',
   'FILE',
   'ECHO',
+  // account reads: a chunk request checked with ACCESS mid-failover still gets its answer
+  'WHOAMI',
+  'GROUPS',
+  'ACCESS',
 ]);
 /** Sessions an --insecure peer remembers the tracker's word on (one per user who sent it work). */
 const MAX_KNOWN_TOKENS = 1_024;
