@@ -125,22 +125,34 @@ async function rate(seconds: number, send: (i: number) => Promise<void>): Promis
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
-export const netSection: Section = async () => {
+/** A tracker and a `p2pos serve` peer as children, and this process's link to the peer. */
+interface PeerUnderTest {
+  link: Connection;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start a tracker and a peer whose links are TLS keyed from `secret`, or plain TCP (--insecure) when
+ * it is undefined, and connect to the peer the same way.
+ */
+async function startPeerUnderTest(secret: Buffer | undefined): Promise<PeerUnderTest> {
   const dataDir = mkdtempSync(join(tmpdir(), 'p2pos-bench-net-'));
-  // One network secret for the tracker, the peer and this process's link: links are TLS, as by default.
-  const secret = generateSecret();
   const env = {
     ...process.env,
     P2POS_DATA: dataDir,
     P2POS_TASKS_PER_MINUTE: 'Infinity',
     NO_COLOR: '1',
-    P2POS_SECRET: formatSecret(secret),
+    P2POS_SECRET: secret === undefined ? '' : formatSecret(secret),
     P2POS_JOIN: '',
   };
+  const links = secret === undefined ? ['--insecure'] : [];
   const children: Child[] = [];
-  let connection: Connection | undefined;
+  const stop = async () => {
+    for (const child of children.reverse()) await child.stop(); // the peer first: it unregisters
+    rmSync(dataDir, {recursive: true, force: true});
+  };
   try {
-    const tracker = startChild(['tracker', '--port', '0', '--data', dataDir], env);
+    const tracker = startChild(['tracker', '--port', '0', '--data', dataDir, ...links], env);
     children.push(tracker);
     const [, , trackerHost, trackerPort] = await tracker.waitFor(
       /tracker (\S+) on (\S+):(\d+)\n/,
@@ -157,6 +169,7 @@ export const netSection: Section = async () => {
         dataDir,
         '--name',
         'bench-peer',
+        ...links,
       ],
       env,
     );
@@ -165,39 +178,60 @@ export const netSection: Section = async () => {
       /peer (\S+) \((.*)\) listening on (\S+):(\d+)\n/,
       'listening line',
     );
-    connection = await connect({
+    const link = await connect({
       host: peerHost!,
       port: Number(peerPort),
       hello: {peer: `bench-${randomBytes(4).toString('hex')}`, role: 'client', name: 'bench'},
       secret,
     });
-    const link = connection;
-
-    const echo = async () => {
-      await link.request({type: 'ECHO', data: 1});
+    return {
+      link,
+      stop: async () => {
+        link.close('bench done');
+        await stop();
+      },
     };
-    const prefix = randomBytes(4).toString('hex');
-    let nextTask = 0;
-    /** A task sender: each task has a new id; `args` gives its arguments from the run's index. */
-    const task =
-      (options: Pick<TaskSpec, 'noCache' | 'warm'>, args: (i: number) => unknown[], expectCached = false) =>
-      async (i: number) => {
-        const spec: TaskSpec = {
-          taskId: `${prefix}-${nextTask++}`,
-          code: CODE,
-          fn: 'main',
-          args: args(i),
-          timeoutMs: 5_000,
-          priority: 0,
-          ...options,
-        };
-        const answer = await link.request({type: 'EXEC', task: spec} satisfies Outgoing);
-        const outcome = answer.outcome as TaskOutcome;
-        if (!outcome.ok) throw new Error(`Task ${spec.taskId} failed: ${outcome.code}: ${outcome.message}`);
-        if (expectCached && !outcome.cached)
-          throw new Error(`Task ${spec.taskId} was not answered from the cache.`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Senders of ECHO and of tasks over `link`: each task has a new id; `args` gives its arguments from the run's index. */
+function senders(link: Connection) {
+  const echo = async () => {
+    await link.request({type: 'ECHO', data: 1});
+  };
+  const prefix = randomBytes(4).toString('hex');
+  let nextTask = 0;
+  const task =
+    (options: Pick<TaskSpec, 'noCache' | 'warm'>, args: (i: number) => unknown[], expectCached = false) =>
+    async (i: number) => {
+      const spec: TaskSpec = {
+        taskId: `${prefix}-${nextTask++}`,
+        code: CODE,
+        fn: 'main',
+        args: args(i),
+        timeoutMs: 5_000,
+        priority: 0,
+        ...options,
       };
-    const warm = task({noCache: true, warm: true}, (i) => [i]);
+      const answer = await link.request({type: 'EXEC', task: spec} satisfies Outgoing);
+      const outcome = answer.outcome as TaskOutcome;
+      if (!outcome.ok) throw new Error(`Task ${spec.taskId} failed: ${outcome.code}: ${outcome.message}`);
+      if (expectCached && !outcome.cached)
+        throw new Error(`Task ${spec.taskId} was not answered from the cache.`);
+    };
+  return {echo, task, warm: task({noCache: true, warm: true}, (i) => [i])};
+}
+
+export const netSection: Section = async () => {
+  // Links are TLS keyed from one network secret, as by default; a second, shorter run over plain TCP
+  // (--insecure) shows what TLS costs.
+  const secured = await startPeerUnderTest(generateSecret());
+  let figures: Figure[];
+  try {
+    const {echo, task, warm} = senders(secured.link);
     const fresh = task({noCache: true, warm: false}, (i) => [i]);
 
     const echoRtt = await roundTrips(ECHO_WARMUP, ECHO_RUNS, echo);
@@ -217,24 +251,24 @@ export const netSection: Section = async () => {
     const echoP50 = percentile(echoRtt, 0.5);
     const taskP50 = percentile(taskRtt, 0.5);
     const ratio = taskP50 / echoP50;
-    return [
+    figures = [
       {
         key: 'echo_rtt_p50_us',
         value: round(echoP50),
         unit: 'us',
-        label: `ECHO to a peer process, one at a time, median of ${ECHO_RUNS.toLocaleString('en-US')}`,
+        label: `ECHO to a peer process over TLS, one at a time, median of ${ECHO_RUNS.toLocaleString('en-US')}`,
       },
       {
         key: 'echo_per_s_16_in_flight',
         value: Math.round(echoRate),
         unit: 'req/s',
-        label: `ECHO round trips with ${IN_FLIGHT} in flight for ${RATE_SECONDS} s`,
+        label: `ECHO round trips over TLS with ${IN_FLIGHT} in flight for ${RATE_SECONDS} s`,
       },
       {
         key: 'task_rtt_p50_us',
         value: round(taskP50),
         unit: 'us',
-        label: `EXEC of main(x) in the peer's warm sandbox, no cache, median of ${TASK_RUNS.toLocaleString('en-US')}`,
+        label: `EXEC of main(x) in the peer's warm sandbox over TLS, no cache, median of ${TASK_RUNS.toLocaleString('en-US')}`,
       },
       {
         key: 'task_rtt_p99_us',
@@ -246,7 +280,7 @@ export const netSection: Section = async () => {
         key: 'task_vs_echo_p50_ratio',
         value: round(ratio),
         unit: 'x',
-        label: 'task round trip over a bare ECHO, medians',
+        label: 'task round trip over a bare ECHO, medians, both over TLS',
         target: '<= 3',
         met: ratio <= 3,
       },
@@ -254,7 +288,7 @@ export const netSection: Section = async () => {
         key: 'tasks_per_s_16_in_flight',
         value: Math.round(taskRate),
         unit: 'tasks/s',
-        label: `warm tasks with ${IN_FLIGHT} in flight for ${RATE_SECONDS} s`,
+        label: `warm tasks over TLS with ${IN_FLIGHT} in flight for ${RATE_SECONDS} s`,
         target: '>= 20,000',
         met: taskRate >= 20_000,
       },
@@ -278,10 +312,53 @@ export const netSection: Section = async () => {
       },
     ];
   } finally {
-    connection?.close('bench done');
-    for (const child of children.reverse()) await child.stop(); // the peer first: it unregisters
-    rmSync(dataDir, {recursive: true, force: true});
+    await secured.stop();
   }
+
+  const plain = await startPeerUnderTest(undefined);
+  try {
+    const {echo, warm} = senders(plain.link);
+    const echoRtt = await roundTrips(ECHO_WARMUP, ECHO_RUNS, echo);
+    const echoRate = await rate(RATE_SECONDS, echo);
+    const taskRtt = await roundTrips(TASK_WARMUP, TASK_RUNS, warm);
+    const taskRate = await rate(RATE_SECONDS, warm);
+    const ratio = percentile(taskRtt, 0.5) / percentile(echoRtt, 0.5);
+    figures.push(
+      {
+        key: 'echo_rtt_p50_us_plain',
+        value: round(percentile(echoRtt, 0.5)),
+        unit: 'us',
+        label: 'the same ECHO over plain TCP (--insecure)',
+      },
+      {
+        key: 'echo_per_s_16_in_flight_plain',
+        value: Math.round(echoRate),
+        unit: 'req/s',
+        label: `ECHO over plain TCP, ${IN_FLIGHT} in flight`,
+      },
+      {
+        key: 'task_rtt_p50_us_plain',
+        value: round(percentile(taskRtt, 0.5)),
+        unit: 'us',
+        label: 'the same warm task over plain TCP (--insecure)',
+      },
+      {
+        key: 'task_vs_echo_p50_ratio_plain',
+        value: round(ratio),
+        unit: 'x',
+        label: 'task round trip over a bare ECHO, both over plain TCP',
+      },
+      {
+        key: 'tasks_per_s_16_in_flight_plain',
+        value: Math.round(taskRate),
+        unit: 'tasks/s',
+        label: `warm tasks over plain TCP with ${IN_FLIGHT} in flight`,
+      },
+    );
+  } finally {
+    await plain.stop();
+  }
+  return figures;
 };
 
 const round = (value: number) => Math.round(value * 10) / 10;
