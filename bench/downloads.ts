@@ -39,8 +39,12 @@ function rssOf(pid: number): number {
   }
 }
 
-function p2pos(args: string[], dataDir: string): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args, '--data', dataDir], {
+/** Links are TLS keyed from SECRET, as by default, or plain TCP (--insecure) to show what TLS costs. */
+type Links = 'tls' | 'plain';
+
+function p2pos(args: string[], dataDir: string, links: Links = 'tls'): ChildProcess {
+  const insecure = links === 'plain' ? ['--insecure'] : [];
+  return spawn(process.execPath, [BIN, ...args, ...insecure, '--data', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
@@ -49,7 +53,7 @@ function p2pos(args: string[], dataDir: string): ChildProcess {
       TRACKER_PORT: '',
       PEER_PORT: '',
       P2POS_JOIN: '',
-      P2POS_SECRET: formatSecret(SECRET),
+      P2POS_SECRET: links === 'plain' ? '' : formatSecret(SECRET),
     },
   });
 }
@@ -80,6 +84,7 @@ async function seeder(tracker: Tracker, file: string, work: string, cap?: string
       ...(cap ? ['--max-upload', cap] : []),
     ],
     dataDir,
+    linksOf(tracker),
   );
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => (stderr = (stderr + data).slice(-4000)));
@@ -121,6 +126,7 @@ async function download(tracker: Tracker, work: string, extra: string[] = []): P
       `download ${fileId} ${dest} ${extra.join(' ')}`,
     ],
     dataDir,
+    linksOf(tracker),
   );
   let stdout = '';
   let stderr = '';
@@ -157,13 +163,19 @@ function stop(children: ChildProcess[]): Promise<unknown> {
   );
 }
 
-async function withTracker<T>(work: string, run: (tracker: Tracker) => Promise<T>): Promise<T> {
+const linksOf = (tracker: Tracker): Links => (tracker.isSecure ? 'tls' : 'plain');
+
+async function withTracker<T>(
+  work: string,
+  run: (tracker: Tracker) => Promise<T>,
+  links: Links = 'tls',
+): Promise<T> {
   const tracker = await startTracker({
     host: '127.0.0.1',
     port: 0,
     dbPath: ':memory:',
     heartbeatMs: 500,
-    secret: SECRET,
+    secret: links === 'tls' ? SECRET : undefined,
   });
   try {
     return await run(tracker);
@@ -182,13 +194,20 @@ export const downloadsSection: Section = async () => {
     const aria2c = await aria2cBaseline(big, work, {runs: RUNS});
     const tcp = await tcpHashWriteBaseline(big, work, {runs: RUNS});
 
-    const one = await withTracker(work, async (tracker) => {
-      children.push(await seeder(tracker, big, work));
-      const runs: Downloaded[] = [];
-      for (let run = 0; run < RUNS; run += 1) runs.push(await download(tracker, work));
-      await stop(children.splice(0));
-      return {mbPerS: median(runs.map((r) => r.mbPerS)), rssMb: Math.max(...runs.map((r) => r.rssMb))};
-    });
+    const fromOneSeeder = (links: Links) =>
+      withTracker(
+        work,
+        async (tracker) => {
+          children.push(await seeder(tracker, big, work));
+          const runs: Downloaded[] = [];
+          for (let run = 0; run < RUNS; run += 1) runs.push(await download(tracker, work));
+          await stop(children.splice(0));
+          return {mbPerS: median(runs.map((r) => r.mbPerS)), rssMb: Math.max(...runs.map((r) => r.rssMb))};
+        },
+        links,
+      );
+    const one = await fromOneSeeder('tls');
+    const onePlain = await fromOneSeeder('plain');
     rmSync(big, {force: true});
 
     const small = join(work, 'capped.bin');
@@ -210,12 +229,18 @@ export const downloadsSection: Section = async () => {
         key: 'download_one_seeder_mb_s',
         value: round(one.mbPerS),
         unit: 'MB/s',
-        label: `1 GiB from one p2pos seeder, verified and written, median of ${RUNS}${vsCurl === null ? '' : ` (${vsCurl.toFixed(2)}x curl)`}`,
+        label: `1 GiB from one p2pos seeder over TLS, verified and written, median of ${RUNS}${vsCurl === null ? '' : ` (${vsCurl.toFixed(2)}x curl)`}`,
         target: '>= 500, >= 0.8x curl, > aria2c',
         met:
           one.mbPerS >= 500 &&
           (curl.mbPerS === null || one.mbPerS >= 0.8 * curl.mbPerS) &&
           (aria2c.mbPerS === null || one.mbPerS > aria2c.mbPerS),
+      },
+      {
+        key: 'download_one_seeder_plain_mb_s',
+        value: round(onePlain.mbPerS),
+        unit: 'MB/s',
+        label: `the same over plain TCP (--insecure), median of ${RUNS}${curl.mbPerS === null ? '' : ` (${(onePlain.mbPerS / curl.mbPerS).toFixed(2)}x curl)`}`,
       },
       {key: 'curl_mb_s', value: curl.mbPerS, unit: 'MB/s', label: curl.note},
       {key: 'aria2c_mb_s', value: aria2c.mbPerS, unit: 'MB/s', label: aria2c.note},
