@@ -114,6 +114,51 @@ describe('accounts and groups across processes', {timeout: TEST_TIMEOUT_MS}, () 
     assert.equal(again.code, 'ENOENT', again.error);
   });
 
+  test('a download under way stops with EACCES when its user leaves the group', async () => {
+    assert.equal((await bob.send('group join lab')).ok, true);
+    assert.equal((await alice.send('group accept lab bob')).ok, true);
+    // A seeder capped at 512 KiB/s shares a 4 MiB group file as alice: the download takes seconds.
+    const big = join(dir, 'dataset.bin');
+    writeFileSync(big, randomFillSync(Buffer.alloc(4 * 1024 * 1024)));
+    const script = join(dir, 'vault.txt');
+    writeFileSync(
+      script,
+      `login alice --password-file ${join(dir, 'alice.pw')}\nupload ${big} --group lab --chunk-size 16K\n`,
+    );
+    await cluster.serve({name: 'vault', run: script, args: ['--max-upload', '512K']});
+    let fileId: string | undefined;
+    for (const until = Date.now() + 10_000; fileId === undefined && Date.now() < until;) {
+      const listed = dataOf<{files: {fileId: string; name: string}[]}>(
+        await bob.send('files'),
+        'files',
+      ).files;
+      fileId = listed.find((file) => file.name === 'dataset.bin')?.fileId;
+      if (fileId === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(fileId, 'the vault shared dataset.bin with lab');
+    const started = await bob.send(`download ${fileId} ${join(dir, 'bob-dataset.bin')} --bg`);
+    assert.equal(started.ok, true, started.error);
+    const progress = async () =>
+      dataOf<{downloads: {fileId: string; state: string; bytesDone: number; error: string | null}[]}>(
+        await bob.send('downloads'),
+        'downloads',
+      ).downloads.find((download) => download.fileId === fileId)!;
+    const deadline = Date.now() + 10_000;
+    while ((await progress()).bytesDone === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok((await progress()).bytesDone > 0, 'the download got going');
+
+    assert.equal((await bob.send('group leave lab')).ok, true);
+    let view = await progress();
+    while (view.state !== 'failed' && Date.now() < deadline + 10_000) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      view = await progress();
+    }
+    assert.equal(view.state, 'failed');
+    assert.match(view.error ?? '', /^EACCES: .*not a member of group lab/);
+    assert.ok(view.bytesDone < 4 * 1024 * 1024, 'it stopped part-way');
+  });
+
   test('tasks and memory keys record the user who made them', async () => {
     const bobNet = dataOf<{id: string}>(await bob.send('net'), 'net');
     const ran = await alice.send(

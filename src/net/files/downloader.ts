@@ -101,6 +101,9 @@ export interface DownloadRun {
   stop(reason?: string): Promise<void>;
 }
 
+/** A peer's refusals that mean this session may not have the file at all (accounts, issue 6). */
+const NOT_ALLOWED = new Set(['EACCES', 'EAUTH']);
+
 /** Network errors after which a peer is dropped from this download (its chunks go to the others). */
 const PEER_GONE = new Set([
   'ECLOSED',
@@ -259,6 +262,10 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
       (fetchError: Error & {code?: string}) => {
         for (let index = first; index < first + length; index += 1) settled(peerId, index, at, fetchError);
         endRequest(peerId);
+        // A group's file refused to this session (it left the group, logged out, or its session
+        // expired): no peer will serve it either, so the download stops now, its chunks kept.
+        if (at === generation && NOT_ALLOWED.has(fetchError.code ?? ''))
+          return fail(fetchError.code!, `${fetchError.message} The verified chunks are kept.`);
         pump();
       },
     );
