@@ -344,50 +344,58 @@ export function openRegistry(path: string, options: RegistryOptions): Registry {
     }
   }
 
-  return {
-    register(registration) {
-      assertOpen();
-      checkRegistration(registration);
-      const at = clock();
-      const {id, name, host, port, version} = registration;
-      const previous = peers.get(id);
-      const peer: PeerState = previous ?? {
+  /**
+   * Write `registration` for its peer, a new record (registered at `at`) when there is none, and keep
+   * it in memory; the row's last heartbeat is `heartbeatAt`, or the one the peer has. Returns the peer.
+   */
+  function savePeer(registration: PeerRegistration, at: number, heartbeatAt: number | undefined): PeerState {
+    const {id, name, host, port, version} = registration;
+    const peer: PeerState = peers.get(id) ?? {
+      id,
+      name,
+      host,
+      port,
+      version,
+      registeredAt: at,
+      lastHeartbeat: at,
+      ready: 0,
+      tasks: 0,
+      queue: 0,
+      tasksDone: 0,
+      rttMs: null,
+      assigned: 0,
+      alive: false,
+      load: 0,
+      heapIndex: -1,
+    };
+    write('save peer ' + JSON.stringify(id), () => {
+      statements.upsertPeer.run(
         id,
         name,
         host,
         port,
         version,
-        registeredAt: at,
-        lastHeartbeat: at,
-        ready: 0,
-        tasks: 0,
-        queue: 0,
-        tasksDone: 0,
-        rttMs: null,
-        assigned: 0,
-        alive: false,
-        load: 0,
-        heapIndex: -1,
-      };
-      write('save peer ' + JSON.stringify(id), () => {
-        statements.upsertPeer.run(
-          id,
-          name,
-          host,
-          port,
-          version,
-          peer.registeredAt,
-          at,
-          peer.ready,
-          peer.tasks,
-          peer.queue,
-          peer.tasksDone,
-          peer.rttMs,
-        );
-      });
-      Object.assign(peer, {name, host, port, version});
-      peers.set(id, peer);
-      pending.delete(peer); // the row just written holds its latest load too
+        peer.registeredAt,
+        heartbeatAt ?? peer.lastHeartbeat,
+        peer.ready,
+        peer.tasks,
+        peer.queue,
+        peer.tasksDone,
+        peer.rttMs,
+      );
+    });
+    Object.assign(peer, {name, host, port, version});
+    peers.set(id, peer);
+    pending.delete(peer); // the row just written holds its latest load too
+    return peer;
+  }
+
+  return {
+    register(registration) {
+      assertOpen();
+      checkRegistration(registration);
+      const at = clock();
+      const peer = savePeer(registration, at, at);
       markAlive(peer, at);
       return toRecord(peer);
     },
@@ -519,43 +527,7 @@ export function openRegistry(path: string, options: RegistryOptions): Registry {
         previous.port === port &&
         previous.version === version;
       if (isSame && (previous.alive || !isRecent)) return false;
-      const peer: PeerState = previous ?? {
-        id,
-        name,
-        host,
-        port,
-        version,
-        registeredAt: at,
-        lastHeartbeat: at,
-        ready: 0,
-        tasks: 0,
-        queue: 0,
-        tasksDone: 0,
-        rttMs: null,
-        assigned: 0,
-        alive: false,
-        load: 0,
-        heapIndex: -1,
-      };
-      write('save peer ' + JSON.stringify(id), () => {
-        statements.upsertPeer.run(
-          id,
-          name,
-          host,
-          port,
-          version,
-          peer.registeredAt,
-          peer.lastHeartbeat,
-          peer.ready,
-          peer.tasks,
-          peer.queue,
-          peer.tasksDone,
-          peer.rttMs,
-        );
-      });
-      Object.assign(peer, {name, host, port, version});
-      peers.set(id, peer);
-      pending.delete(peer);
+      const peer = savePeer(change.peer, at, undefined);
       if (isRecent) markAlive(peer, now);
       return true;
     },
