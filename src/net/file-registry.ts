@@ -146,6 +146,8 @@ export interface FileRegistry {
    * id. Throws ENOENT for an unknown file.
    */
   holders(fileId: string, isAlive: (peerId: string) => boolean): Holding[];
+  /** Whether a file of that id is registered (whatever its group or holders). */
+  has(fileId: string): boolean;
   /** The verified chunks peerId holds of fileId; undefined when it holds none (or the file is unknown). */
   holding(fileId: string, peerId: string): number | undefined;
   /** The ids of the files peerId holds, in no order. */
@@ -526,7 +528,8 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
         );
       // Several match: the name's files, then the prefix's, each in id order.
       const candidates = [...named].sort(compareStrings);
-      for (const id of visible) if (candidates.length < MAX_LISTED_CANDIDATES && !named.has(id)) candidates.push(id);
+      for (const id of visible)
+        if (candidates.length < MAX_LISTED_CANDIDATES && !named.has(id)) candidates.push(id);
       let total = nameCount + visible.length;
       // A file matching both ways counts once.
       if (visible.length > 0) for (const id of named) if (id.startsWith(lower)) total -= 1;
@@ -550,6 +553,11 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
         if (isAlive(peerId)) holdings.push({peerId, complete: have === file.chunkCount, have});
       }
       return holdings.sort((a, b) => b.have - a.have || compareStrings(a.peerId, b.peerId));
+    },
+
+    has(fileId) {
+      assertOpen();
+      return files.has(fileId);
     },
 
     holding(fileId, peerId) {

@@ -52,9 +52,3 @@ export function accountStore(accounts: AccountStore): ReplicatedStore<AccountCha
     apply: (change) => accounts.apply(change),
   };
 }
-
-/** The change log's file beside the peer registry's: `tracker.sqlite` -> `tracker-changes.sqlite`. */
-export function changeLogPathBeside(dbPath: string): string {
-  if (dbPath === ':memory:') return dbPath;
-  return dbPath.replace(/(\.sqlite3?|\.db)?$/, (extension) => `-changes${extension || '.sqlite'}`);
-}

@@ -12,7 +12,7 @@ import {openAccounts, type AccountsOptions, type AccountStore} from './accounts.
 import {createTrackerAccounts, isAccountRequest} from './tracker-accounts.js';
 import {NetError} from './net-error.js';
 import {openReplication, type Replication} from './replication.js';
-import {accountStore, changeLogPathBeside, fileStore, peerStore} from './tracker-replication.js';
+import {accountStore, fileStore, peerStore} from './tracker-replication.js';
 import {
   PROTOCOL_VERSION,
   TRACKER_REQUESTS,
@@ -132,7 +132,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
   let replication: Replication;
   try {
     replication = openReplication({
-      path: options.changesDbPath ?? changeLogPathBeside(options.dbPath),
+      path: options.changesDbPath ?? pathBeside(options.dbPath, 'changes'),
       twin: options.peerTracker,
       connectOptions: {limits: options.limits, secret: options.secret},
       log,
@@ -168,17 +168,6 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
   // in memory: a peer says it again when it registers with a restarted or twin tracker.
   const runsNoTasks = new Set<string>();
 
-  /** Whether a file of that id is registered (whatever its group). */
-  const isKnown = (fileId: string): boolean => {
-    try {
-      files.resolve(fileId);
-      return true;
-    } catch (error) {
-      if ((error as NetError).code === 'ENOENT') return false;
-      throw error;
-    }
-  };
-
   const handle = (
     request: Request,
     connection: Connection,
@@ -209,6 +198,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
         return {heartbeatMs};
       }
       case 'UNREGISTER': {
+        runsNoTasks.delete(request.peerId);
         if (registry.unregister(request.peerId)) {
           log(`unregistered peer ${request.peerId}`);
           recordPeer({op: 'unregistered', peerId: request.peerId});
@@ -224,7 +214,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
         // A group's file is put on the network by a member; a peer that already holds a registered
         // file may announce it again without a session (a restart, a tracker that forgot it).
         const {group} = request.file;
-        if (group !== null && !access.canSee(user)(group) && !isKnown(request.file.fileId))
+        if (group !== null && !access.canSee(user)(group) && !files.has(request.file.fileId))
           throw new NetError(
             'EACCES',
             user === null
