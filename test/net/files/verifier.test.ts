@@ -161,3 +161,19 @@ test('after close, stores fail with EBADF instead of hanging', async () => {
   await verifier.close();
   await assert.rejects(verifier.store(0, 1, own(chunks[0]!)), {code: 'EBADF'});
 });
+
+test('many runs stored at once all come back right, and the prefix hasher keeps up with them', async () => {
+  // 64 runs in flight is far more than the prefix hasher may queue: stores wait for it instead.
+  const {bytes, chunks, manifest, tempPath, identity} = fixture('many.bin', 256 * CHUNK);
+  const verifier = startVerifier({manifest, tempPath, identity, written: emptyChunkBitmap(chunks.length)});
+  try {
+    const runs = Array.from({length: 64}, (_, run) =>
+      verifier.store(run * 4, 4, own(bytes.subarray(run * 4 * CHUNK, (run + 1) * 4 * CHUNK))),
+    );
+    for (const results of await Promise.all(runs)) assert.ok(results.every((result) => result?.wrote));
+    assert.equal(await verifier.digest(), manifest.fileId);
+    assert.deepEqual(readFileSync(tempPath), bytes);
+  } finally {
+    await verifier.close();
+  }
+});
