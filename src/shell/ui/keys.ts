@@ -126,16 +126,28 @@ export function decodeKey(sequence: string): KeyPress {
 }
 
 /**
- * Split pasted input at line breaks so "ps\rsched\r" runs two commands: each piece of text is
- * followed by a 'return' press. Other sequences pass through decodeKey unchanged.
+ * Name every key in one chunk of input as Ink delivers it. Ink splits escape sequences apart but leaves
+ * any other run of characters whole, and a busy console reads keys typed or sent in quick succession
+ * in one chunk: "ps\rsched\r" (a paste) runs two commands, and Ctrl-U then Ctrl-D ("\u0015\u0004")
+ * are two presses, never one unknown one. Printable text between them stays one 'text' press, so a
+ * paste is inserted at once (a tab in it becomes a space, as in decodeKey).
  */
 export function decodeInput(sequence: string): KeyPress[] {
-  if (sequence.startsWith(ESC) || !/[\r\n]/.test(sequence) || sequence.length === 1)
-    return [decodeKey(sequence)];
+  if (sequence.startsWith(ESC) || sequence.length === 1) return [decodeKey(sequence)];
   const presses: KeyPress[] = [];
-  for (const [index, part] of sequence.split(/\r\n|\r|\n/).entries()) {
-    if (index > 0) presses.push(key('return'));
-    if (part !== '') presses.push(decodeKey(part));
+  let textStart = 0;
+  const endText = (at: number) => {
+    if (at > textStart) presses.push(decodeKey(sequence.slice(textStart, at)));
+  };
+  for (let index = 0; index < sequence.length; index += 1) {
+    const code = sequence.charCodeAt(index);
+    const isKey = (code < 32 && code !== 9) || code === 127; // a control character other than Tab
+    if (!isKey) continue;
+    endText(index);
+    if (code === 13 && sequence.charCodeAt(index + 1) === 10) index += 1; // CR LF: one return
+    presses.push(decodeKey(code === 10 ? '\n' : String.fromCharCode(code)));
+    textStart = index + 1;
   }
+  endText(sequence.length);
   return presses;
 }

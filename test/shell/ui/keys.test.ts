@@ -288,3 +288,19 @@ test('a tab inside pasted text becomes a space, so the words stay apart', () => 
     shift: false,
   });
 });
+
+test('decodeInput names each control key of a chunk read at once, and the text between them', () => {
+  // A busy console reads Ctrl-U then Ctrl-D in one chunk: both must act (it used to drop both).
+  assert.deepEqual(decodeInput('\u0015\u0004'), [
+    press('ctrl-u', {ctrl: true}),
+    press('ctrl-d', {ctrl: true}),
+  ]);
+  assert.deepEqual(decodeInput('ps\u0003'), [press('text', {text: 'ps'}), press('ctrl-c', {ctrl: true})]);
+  assert.deepEqual(decodeInput('ab\u007Fc'), [
+    press('text', {text: 'ab'}),
+    press('backspace'),
+    press('text', {text: 'c'}),
+  ]);
+  // a tab inside text is a pasted separator: a space, as decodeKey makes it
+  assert.deepEqual(decodeInput('a\tb\r'), [press('text', {text: 'a b'}), press('return')]);
+});
