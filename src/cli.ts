@@ -35,8 +35,9 @@ import {parseTrackerList, type TrackerAddress} from './net/tracker-list.js';
 import {decodeJoinToken, encodeJoinToken, type JoinToken} from './net/join-token.js';
 import {loadOrCreateSecret, parseSecret} from './net/network-secret.js';
 
-const cli = meow(
-  `
+const cli = parseFlags(() =>
+  meow(
+    `
   Usage
     $ p2pos                      the interactive console (when stdin and stdout are a terminal)
     $ p2pos < lab.txt            run a command file
@@ -86,40 +87,51 @@ const cli = meow(
     P2POS_JOIN   default for --join;  P2POS_SECRET   default for --secret
     P2POS_PASSWORD, P2POS_NEW_PASSWORD   passwords for login/useradd and passwd's new one in a script
 `,
-  {
-    importMeta: import.meta,
-    allowUnknownFlags: false,
-    flags: {
-      json: {type: 'boolean', default: false},
-      sched: {type: 'string'},
-      quantum: {type: 'string'},
-      heap: {type: 'string'},
-      fit: {type: 'string'},
-      data: {type: 'string'},
-      hz: {type: 'string'},
-      paused: {type: 'boolean', default: false},
-      command: {type: 'string', shortFlag: 'c'},
-      tracker: {type: 'string'},
-      peerTracker: {type: 'string'},
-      port: {type: 'string'},
-      host: {type: 'string'},
-      name: {type: 'string'},
-      offline: {type: 'boolean', default: false},
-      run: {type: 'string'},
-      maxUpload: {type: 'string'},
-      maxFileSize: {type: 'string'},
-      join: {type: 'string'},
-      secret: {type: 'string'},
-      insecure: {type: 'boolean', default: false},
-      passwordFile: {type: 'string'},
-      remoteExec: {type: 'boolean', default: true},
-      password: {type: 'string'},
-      // meow answers --help and --version by itself only when they stand alone
-      help: {type: 'boolean', default: false},
-      version: {type: 'boolean', default: false},
+    {
+      importMeta: import.meta,
+      allowUnknownFlags: false,
+      flags: {
+        json: {type: 'boolean', default: false},
+        sched: {type: 'string'},
+        quantum: {type: 'string'},
+        heap: {type: 'string'},
+        fit: {type: 'string'},
+        data: {type: 'string'},
+        hz: {type: 'string'},
+        paused: {type: 'boolean', default: false},
+        command: {type: 'string', shortFlag: 'c'},
+        tracker: {type: 'string'},
+        peerTracker: {type: 'string'},
+        port: {type: 'string'},
+        host: {type: 'string'},
+        name: {type: 'string'},
+        offline: {type: 'boolean', default: false},
+        run: {type: 'string'},
+        maxUpload: {type: 'string'},
+        maxFileSize: {type: 'string'},
+        join: {type: 'string'},
+        secret: {type: 'string'},
+        insecure: {type: 'boolean', default: false},
+        passwordFile: {type: 'string'},
+        remoteExec: {type: 'boolean', default: true},
+        password: {type: 'string'},
+        // meow answers --help and --version by itself only when they stand alone
+        help: {type: 'boolean', default: false},
+        version: {type: 'boolean', default: false},
+      },
     },
-  },
+  ),
 );
+
+/** meow's own refusals (a flag given twice) as a one-line error and status 2, not a stack trace. */
+function parseFlags<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    process.stderr.write(`p2pos: ${(error as Error).message} Run \`p2pos --help\` for the options.\n`);
+    process.exit(2);
+  }
+}
 
 /** Print a flag error with the usage and exit 2. */
 function usageError(message: string): never {

@@ -323,6 +323,16 @@ test('--version prints the package version', async () => {
   assert.equal(result.stdout.trim(), PACKAGE.version);
 });
 
+test('a flag given twice exits 2 with one line, not a stack trace', async () => {
+  const result = await p2pos(['-c', 'echo one', '-c', 'echo two']);
+  assert.equal(result.status, 2, show(result));
+  assert.equal(result.stdout, '');
+  assert.equal(
+    result.stderr,
+    'p2pos: The flag --command can only be set once. Run `p2pos --help` for the options.\n',
+  );
+});
+
 test('an unknown flag exits 2 and names it', async () => {
   const result = await p2pos(['--bogus', '-c', 'echo ran']);
   assert.equal(result.status, 2, show(result));
