@@ -7,6 +7,8 @@ import {ShellError} from '../errors.js';
 import {listPids} from '../format.js';
 
 const SIGNALS: readonly Signal[] = ['TERM', 'KILL', 'STOP', 'CONT'];
+// The usual numbers for them, as `kill -9 PID` is typed on Linux.
+const SIGNAL_NUMBERS: Record<string, Signal> = {'9': 'KILL', '15': 'TERM', '18': 'CONT', '19': 'STOP'};
 const VERBS: Record<Signal, string> = {
   TERM: 'terminated',
   KILL: 'killed',
@@ -21,6 +23,7 @@ export const kill: Command = {
   details: [
     'TERM (the default) and KILL end the process and all its descendants (exit status 143 and 137).',
     'STOP parks a process in WAITING(stopped) until CONT. init (pid 1) cannot be signalled.',
+    'Signal numbers work too: -9 is KILL, -15 TERM, -18 CONT, -19 STOP.',
   ],
   rawWords: true,
   run(args, {kernel}) {
@@ -33,9 +36,10 @@ export const kill: Command = {
       if (word === '-g' || word === '--group') {
         group = words[++i];
         if (group === undefined) throw new ShellError('EUSAGE', 'Option -g needs a group.');
-      } else if (word.startsWith('-') && !/^-\d/.test(word)) {
+      } else if (word.startsWith('-') && word.length > 1) {
+        // A pid is never negative, so `-9` is a signal number, not a target.
         const name = word.replace(/^--?/, '').replace(/^SIG/i, '').toUpperCase();
-        signal = toChoice(name === '9' ? 'KILL' : name === '15' ? 'TERM' : name, 'signal', SIGNALS);
+        signal = toChoice(SIGNAL_NUMBERS[name] ?? name, 'signal', SIGNALS);
       } else if (target === undefined) {
         target = word;
       } else {

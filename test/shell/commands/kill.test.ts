@@ -1,0 +1,23 @@
+// kill in script mode: signals by name or by number, and the usage errors.
+
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {createTestContext, run, runOk} from '../../support/shell-context.js';
+
+test('kill takes the usual signal numbers as well as names', async () => {
+  const context = createTestContext();
+  await runOk(context, 'spawn a --burst 50; spawn b --burst 50; spawn c --burst 50');
+  assert.deepEqual((await runOk(context, 'kill -19 3')).lines, ['stopped 3']);
+  assert.deepEqual((await runOk(context, 'kill -18 3')).lines, ['continued 3']);
+  assert.deepEqual((await runOk(context, 'kill -9 2')).data, {signal: 'KILL', pids: [2], group: null});
+  assert.deepEqual((await runOk(context, 'kill -15 3')).data, {signal: 'TERM', pids: [3], group: null});
+  assert.deepEqual((await runOk(context, 'kill -SIGKILL 4')).data, {signal: 'KILL', pids: [4], group: null});
+});
+
+test('kill names an unknown signal number instead of taking it for a pid', async () => {
+  const context = createTestContext();
+  await runOk(context, 'spawn a --burst 50');
+  const outcome = await run(context, 'kill -3 2');
+  assert.equal(outcome.ok, false);
+  assert.match(outcome.ok ? '' : outcome.error, /Unknown signal `3`/);
+});
