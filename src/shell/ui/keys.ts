@@ -130,7 +130,8 @@ export function decodeKey(sequence: string): KeyPress {
  * any other run of characters whole, and a busy console reads keys typed or sent in quick succession
  * in one chunk: "ps\rsched\r" (a paste) runs two commands, and Ctrl-U then Ctrl-D ("\u0015\u0004")
  * are two presses, never one unknown one. Printable text between them stays one 'text' press, so a
- * paste is inserted at once (a tab in it becomes a space, as in decodeKey).
+ * paste is inserted at once. Tabs between two words are a paste's separator and become a space (as
+ * in decodeKey); any other tab is the Tab key: "kill\t\t" completes and then lists.
  */
 export function decodeInput(sequence: string): KeyPress[] {
   if (sequence.startsWith(ESC) || sequence.length === 1) return [decodeKey(sequence)];
@@ -141,7 +142,7 @@ export function decodeInput(sequence: string): KeyPress[] {
   };
   for (let index = 0; index < sequence.length; index += 1) {
     const code = sequence.charCodeAt(index);
-    const isKey = (code < 32 && code !== 9) || code === 127; // a control character other than Tab
+    const isKey = code === 9 ? !isTabInText(sequence, index) : code < 32 || code === 127;
     if (!isKey) continue;
     endText(index);
     if (code === 13 && sequence.charCodeAt(index + 1) === 10) index += 1; // CR LF: one return
@@ -150,4 +151,18 @@ export function decodeInput(sequence: string): KeyPress[] {
   }
   endText(sequence.length);
   return presses;
+}
+
+/** Whether the run of tabs around `index` has printable text on both sides (a pasted separator). */
+function isTabInText(sequence: string, index: number): boolean {
+  let before = index;
+  while (before > 0 && sequence.charCodeAt(before - 1) === 9) before -= 1;
+  let after = index;
+  while (after < sequence.length && sequence.charCodeAt(after) === 9) after += 1;
+  return isPrintable(sequence.charCodeAt(before - 1)) && isPrintable(sequence.charCodeAt(after));
+}
+
+/** A character code of typed text; NaN (past either end of the chunk) is not. */
+function isPrintable(code: number): boolean {
+  return code >= 32 && code !== 127;
 }

@@ -304,3 +304,13 @@ test('decodeInput names each control key of a chunk read at once, and the text b
   // a tab inside text is a pasted separator: a space, as decodeKey makes it
   assert.deepEqual(decodeInput('a\tb\r'), [press('text', {text: 'a b'}), press('return')]);
 });
+
+test('decodeInput reads a tab that does not sit between two words as the Tab key', () => {
+  // Tab pressed twice, read in one chunk, completes and then lists: it used to insert two spaces.
+  assert.deepEqual(decodeInput('\t\t'), [press('tab'), press('tab')]);
+  assert.deepEqual(decodeInput('spa\t'), [press('text', {text: 'spa'}), press('tab')]);
+  assert.deepEqual(decodeInput('\tx'), [press('tab'), press('text', {text: 'x'})]);
+  assert.deepEqual(decodeInput('kill \t\r'), [press('text', {text: 'kill '}), press('tab'), press('return')]);
+  // tabs between two words, however many, stay a pasted separator
+  assert.deepEqual(decodeInput('a\t\tb'), [press('text', {text: 'a  b'})]);
+});
