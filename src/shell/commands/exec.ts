@@ -13,6 +13,13 @@ import {parseValue, peerOf} from './net-commands.js';
 
 export const DEFAULT_TASK_TIMEOUT_MS = 30_000;
 const FN_NAME = /^[A-Za-z_$][\w$]*$/;
+// Worded as `source` words them, so `exec DIR` says what is wrong instead of printing EISDIR.
+const READ_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
 
 async function readCode(path: string): Promise<string> {
   let code: string;
@@ -20,7 +27,7 @@ async function readCode(path: string): Promise<string> {
     code = await readFile(path, 'utf8');
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new ShellError('ENOENT', `Cannot read ${path}: ${why === 'ENOENT' ? 'no such file' : why}.`);
+    throw new ShellError('ENOENT', `Cannot read ${path}: ${READ_ERRORS[why] ?? why}.`);
   }
   return code;
 }
@@ -161,7 +168,7 @@ export const batch: Command = {
       entries = JSON.parse(await readCode(path));
     } catch (error) {
       if (error instanceof ShellError) throw error;
-      throw new ShellError('EUSAGE', `${path} is not JSON: ${(error as Error).message}`);
+      throw new ShellError('EUSAGE', `${path} is not JSON: ${(error as Error).message}.`);
     }
     if (!Array.isArray(entries) || entries.length === 0)
       throw new ShellError('EUSAGE', `${path} must hold a non-empty JSON array of tasks.`);

@@ -168,6 +168,8 @@ test('bad arguments print usage; a missing file is ENOENT', async () => {
   await runFails(context, `exec -e 'function main(){}' --local --peer p-1`, 'EUSAGE');
   await runFails(context, `exec -e 'function main(){}' --timeout 0`, 'EUSAGE');
   await runFails(context, `exec ${join(dir, 'missing.js')}`, 'ENOENT');
+  assert.match(await runFails(context, `exec ${dir}`, 'ENOENT'), /: it is a directory\.$/);
+  assert.match(await runFails(context, `batch ${dir}`, 'ENOENT'), /: it is a directory\.$/);
   await runFails(context, 'kv set onlykey', 'EUSAGE');
   await runFails(context, 'cancel', 'EUSAGE');
 });
