@@ -11,8 +11,11 @@ import type {HistoryStore} from '../history-store.js';
 import type {NetAccess} from '../net-access.js';
 import {App} from './app.js';
 import {Clock} from './clock.js';
-import {readDownloads} from './downloads-lines.js';
+import {downloadsScrollLimit, NO_DOWNLOADS, readDownloads} from './downloads-lines.js';
 import type {Layout} from './layout.js';
+import {paneInner} from './components/pane-frame.js';
+import {schedulerScrollLimit} from './scheduler-lines.js';
+import {topScrollLimit} from './top-lines.js';
 import {createLiveContext} from './live-context.js';
 import {PaneStore} from './pane-store.js';
 import {PromptController} from './prompt-controller.js';
@@ -75,6 +78,21 @@ export function createConsoleParts({
       if (target === 'output') return layout.outputHeight;
       const box = layout.paneRows.flat().find((pane) => pane.name === target);
       return box ? box.height - 3 : 10; // border and header rows do not scroll
+    },
+    scrollLimit: (pane) => {
+      const box = layoutRef.current?.paneRows.flat().find((each) => each.name === pane);
+      if (!box) return Infinity; // not drawn yet: the pane clamps when it is
+      const inner = paneInner(box.width, box.height);
+      switch (pane) {
+        case 'sched':
+          return schedulerScrollLimit(kernel.snapshot(), inner.width, inner.height);
+        case 'top':
+          return topScrollLimit(kernel.snapshot(), inner.width, inner.height);
+        case 'downloads':
+          return downloadsScrollLimit(downloads() ?? NO_DOWNLOADS, inner.height);
+        case 'map':
+          return 0;
+      }
     },
     onExit: (status) => onExit(status),
   });

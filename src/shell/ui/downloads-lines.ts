@@ -102,14 +102,28 @@ export function downloadsLines(data: DownloadsData, width: number, height: numbe
   const transfers = orderTransfers(data);
   if (transfers.length === 0)
     return [fitLine([{text: 'no downloads: `download ID|NAME` starts one', tone: 'dim'}], width)];
-  const focus = data.focus !== undefined ? transfers.find((view) => view.id === data.focus!.id) : undefined;
-  const hasMap = focus !== undefined && data.focus!.chunks.length > 0;
-  // The transfers take what the map leaves (a title, a row and a legend), at least one row.
-  const listRows = Math.max(1, Math.min(transfers.length, hasMap ? height - 3 : height));
+  const {map, listRows} = downloadsRows(data, transfers, height);
   const first = Math.max(0, Math.min(Math.floor(scroll), transfers.length - listRows));
   const lines = transferLines(transfers.slice(first, first + listRows), data.running, width);
-  if (hasMap) lines.push(...mapLines(focus, data.focus!.chunks, width, height - lines.length));
+  if (map) lines.push(...mapLines(map.view, map.chunks, width, height - lines.length));
   return lines.slice(0, height);
+}
+
+/** The largest useful `scroll`: the last screenful of transfers starts there (0 when they fit). */
+export function downloadsScrollLimit(data: DownloadsData, height: number): number {
+  if (height <= 0) return 0;
+  const transfers = orderTransfers(data);
+  return Math.max(0, transfers.length - downloadsRows(data, transfers, height).listRows);
+}
+
+/** The transfer whose chunks are mapped (if any), and the rows the list of transfers gets. */
+function downloadsRows(data: DownloadsData, transfers: readonly TransferView[], height: number) {
+  const view = data.focus !== undefined ? transfers.find((each) => each.id === data.focus!.id) : undefined;
+  const map =
+    view !== undefined && data.focus!.chunks.length > 0 ? {view, chunks: data.focus!.chunks} : undefined;
+  // The transfers take what the map leaves (a title, a row and a legend), at least one row.
+  const listRows = Math.max(1, Math.min(transfers.length, map ? height - 3 : height));
+  return {map, listRows};
 }
 
 function stateTone(state: string): Tone {

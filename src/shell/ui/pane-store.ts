@@ -70,9 +70,14 @@ export class PaneStore implements PaneControl {
     this.sort(keys[(keys.indexOf(this.#state.sort) + 1) % keys.length]!);
   }
 
-  /** Move the focused pane's first row by `rows` (negative is up); the pane clamps it when drawing. */
-  scroll(name: PaneName, rows: number): void {
-    const next = Math.max(0, this.#state.scroll[name] + rows);
+  /**
+   * Move the focused pane's first row by `rows` (negative is up), to at most `limit`, the first row of
+   * its last screenful: rows scrolled past the end would have to be scrolled back before Up moved it.
+   * The pane clamps it again when drawing, as its content shrinks.
+   */
+  scroll(name: PaneName, rows: number, limit = Infinity): void {
+    const from = Math.min(this.#state.scroll[name], limit);
+    const next = Math.max(0, Math.min(from + rows, limit));
     this.#update({scroll: {...this.#state.scroll, [name]: next}});
   }
 

@@ -49,6 +49,8 @@ export interface PromptControllerOptions {
   history: HistoryStore;
   /** Rows one PgUp moves for the output or a pane (the app reports its layout). */
   pageRows(target: PaneName | 'output'): number;
+  /** The first row of a pane's last screenful as it is drawn now (the layout and content decide). */
+  scrollLimit?(pane: PaneName): number;
   onExit(status: number): void;
 }
 
@@ -82,7 +84,7 @@ export class PromptController {
   press(key: KeyPress): Promise<void> | void {
     // First, so no binding (F-keys, Alt+digit, Tab, Up, type-ahead) sees a key of the secret.
     if (this.#secret) return this.#pressSecret(this.#secret, key);
-    const {panes, scrollback, pageRows} = this.#options;
+    const {panes, scrollback, pageRows, scrollLimit} = this.#options;
     const isTab = key.name === 'tab' && !key.shift;
     if (!isTab) this.#lastTab = '';
     // Keys that work while a command runs: the panes, the clock, scrolling, Ctrl-C.
@@ -99,7 +101,7 @@ export class PromptController {
       const focus = panes.state.focus;
       const rows = Math.max(1, pageRows(focus) - 1) * (key.name === 'pageup' ? 1 : -1);
       if (focus === 'output') scrollback.scroll(rows);
-      else panes.scroll(focus, -rows);
+      else panes.scroll(focus, -rows, scrollLimit?.(focus));
       return;
     }
     if (this.#isRunning) {

@@ -23,9 +23,7 @@ export function schedulerLines(
   scroll = 0,
 ): Span[][] {
   if (height <= 0 || width <= 0) return [];
-  const hasStrip = height >= 2;
-  const hasAxis = height >= 4;
-  const listRows = height - 1 - (hasStrip ? 1 : 0) - (hasAxis ? 1 : 0);
+  const {hasStrip, hasAxis, listRows} = schedulerRows(height);
   const lines: Span[][] = [fitLine(runningLine(snapshot), width)];
   if (listRows > 0) {
     // pack as far as the scrolled window reaches, then show its last listRows lines
@@ -39,6 +37,20 @@ export function schedulerLines(
     if (hasAxis) lines.push(strip.axis);
   }
   return lines;
+}
+
+/** The largest useful `scroll`: the process lists' last screenful starts there (0 when they fit). */
+export function schedulerScrollLimit(snapshot: KernelSnapshot, width: number, height: number): number {
+  const {listRows} = schedulerRows(height);
+  if (width <= 0 || listRows <= 0) return 0;
+  return Math.max(0, packSections(listSections(snapshot), width, Infinity).length - listRows);
+}
+
+/** How `height` inner rows are shared: the running line, the lists, the strip and its axis. */
+function schedulerRows(height: number): {hasStrip: boolean; hasAxis: boolean; listRows: number} {
+  const hasStrip = height >= 2;
+  const hasAxis = height >= 4;
+  return {hasStrip, hasAxis, listRows: height - 1 - (hasStrip ? 1 : 0) - (hasAxis ? 1 : 0)};
 }
 
 /** "run 3 editor rem 5 q 2/4 cpu 5 L1", or "idle, next 4 worker" between an exit and the next tick. */

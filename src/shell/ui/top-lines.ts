@@ -5,7 +5,7 @@
 import type {KernelSnapshot} from '../../kernel/index.js';
 import {formatNumber, stateTone} from '../format.js';
 import {packSections, type Line, type Span} from './spans.js';
-import {cpuHistory, summaryStates, topTotals, type CountedState} from './top-rows.js';
+import {cpuHistory, summaryStates, topRows, topTotals, type CountedState} from './top-rows.js';
 
 /** Ticks per sparkline character. */
 export const CPU_BUCKET_TICKS = 5;
@@ -63,6 +63,26 @@ export function sparkline(fractions: readonly number[]): string {
     text += level === 0 ? ' ' : SPARK_LEVELS[level - 1]!;
   }
   return text;
+}
+
+/**
+ * How the pane's `width` x `height` inner cells are shared: the summary lines (two when a narrow pane
+ * is tall enough to spare them), the sparkline when there is room, and the table's rows under its header.
+ */
+export function topSections(
+  snapshot: KernelSnapshot,
+  width: number,
+  height: number,
+): {summary: Span[][]; hasSparkline: boolean; tableRows: number} {
+  const summaryRows = height >= 8 && width < 60 ? 2 : Math.min(1, height);
+  const summary = summaryLines(snapshot, width, summaryRows);
+  const hasSparkline = height - summary.length >= 3;
+  return {summary, hasSparkline, tableRows: height - summary.length - (hasSparkline ? 1 : 0) - 1};
+}
+
+/** The largest useful scroll of the pane's table: its last screenful starts there (0 when it fits). */
+export function topScrollLimit(snapshot: KernelSnapshot, width: number, height: number): number {
+  return Math.max(0, topRows(snapshot).length - Math.max(0, topSections(snapshot, width, height).tableRows));
 }
 
 /** Which rows a table of `count` rows shows in `rows` lines from `scroll` (clamped), and the hint to show. */

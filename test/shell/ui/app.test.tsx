@@ -173,6 +173,22 @@ test('F-keys and the pane command show, hide and focus panes', async () => {
   assert.equal(parts.panes.state.sort, 'mem');
 });
 
+test('PgUp in a focused pane moves it at once after PgDn went past its last row', async () => {
+  const {enter, press, parts, frame, waitFor} = mount();
+  await waitFor('Top');
+  await enter(Array.from({length: 30}, (_, i) => `spawn p${i} --burst 50`).join('; '));
+  await press('\u001B3'); // Alt+3 focuses top
+  await waitFor(/rows 1-\d+ of 30/);
+  const pageDown = '\u001B[6~';
+  await press(...Array.from({length: 20}, () => pageDown));
+  await waitFor(/rows \d+-30 of 30/);
+  const atEnd = /rows (\d+)-30 of 30/.exec(frame())![1];
+  await press('\u001B[5~'); // PgUp
+  const after = /rows (\d+)-(\d+) of 30/.exec(frame());
+  assert.ok(after && Number(after[1]) < Number(atEnd), `PgUp moved the table up:\n${frame()}`);
+  assert.equal(parts.panes.state.scroll.top, Number(after[1]) - 1);
+});
+
 test('F5 pauses and resumes the clock; speed changes its rate', async () => {
   const {press, enter, parts, waitFor} = mount();
   await press('\u001B[15~');

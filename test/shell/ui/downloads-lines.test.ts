@@ -9,6 +9,7 @@ import {
   chunkCells,
   downloadsHint,
   downloadsLines,
+  downloadsScrollLimit,
   NO_DOWNLOADS,
   orderTransfers,
   pickFocus,
@@ -114,6 +115,8 @@ test('the list scrolls, clamped so the last rows stay full', () => {
   assert.deepEqual(names(0), ['file-5.bin', 'file-4.bin']);
   assert.deepEqual(names(2), ['file-3.bin', 'file-2.bin']);
   assert.deepEqual(names(99), ['file-2.bin', 'file-1.bin']);
+  assert.equal(downloadsScrollLimit(data, 2), 3, 'PgDn stops where the last rows are full');
+  assert.equal(downloadsScrollLimit(data, 9), 0);
 });
 
 test('no transfers: one line saying how to start one, and no hint', () => {

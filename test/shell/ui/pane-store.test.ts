@@ -138,6 +138,18 @@ test("scroll moves one pane's first row, up or down", () => {
   assert.deepEqual(store.state.scroll, {sched: 0, map: 0, top: 6, downloads: 0});
 });
 
+test('scroll stops at the limit given, so the first move back up shows at once', () => {
+  const store = new PaneStore();
+  store.scroll('top', 30, 12);
+  assert.equal(store.state.scroll.top, 12);
+  store.scroll('top', -3, 12);
+  assert.equal(store.state.scroll.top, 9);
+  // content that shrank since: the move starts from the new limit
+  store.scroll('top', 30, 12);
+  store.scroll('top', -3, 5);
+  assert.equal(store.state.scroll.top, 2);
+});
+
 test('scroll never goes above the first row', () => {
   const store = new PaneStore();
   store.scroll('sched', -5);

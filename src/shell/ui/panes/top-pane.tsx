@@ -8,7 +8,7 @@ import type {KernelSnapshot} from '../../../kernel/index.js';
 import {PaneFrame, paneInner} from '../components/pane-frame.js';
 import {SpanLine} from '../components/span-line.js';
 import {Table} from '../components/table.js';
-import {rowWindow, sparklineLine, summaryLines} from '../top-lines.js';
+import {rowWindow, sparklineLine, topSections} from '../top-lines.js';
 import {columnWidths, type TableBlock} from '../../format.js';
 import {TOP_COLUMNS, topRows, topTable, type TopSortKey} from '../top-rows.js';
 
@@ -40,14 +40,10 @@ export const TopPane = React.memo(function TopPane({
 }: TopPaneProps) {
   const inner = paneInner(width, height);
   const block = useMemo(() => fittedTable(snapshot, sortKey, inner.width), [snapshot, sortKey, inner.width]);
-  // a narrow pane gets a second summary line when it is tall enough to spare it
-  const summaryRows = inner.height >= 8 && inner.width < 60 ? 2 : Math.min(1, inner.height);
-  const summary = useMemo(
-    () => summaryLines(snapshot, inner.width, summaryRows),
-    [snapshot, inner.width, summaryRows],
+  const {summary, hasSparkline, tableRows} = useMemo(
+    () => topSections(snapshot, inner.width, inner.height),
+    [snapshot, inner.width, inner.height],
   );
-  const hasSparkline = inner.height - summary.length >= 3;
-  const tableRows = inner.height - summary.length - (hasSparkline ? 1 : 0) - 1;
   const rows = rowWindow(block.rows.length, tableRows, scroll);
   return (
     <PaneFrame title="Top" hint={rows.hint} width={width} height={height} isFocused={isFocused}>

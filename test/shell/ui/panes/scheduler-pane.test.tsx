@@ -5,6 +5,7 @@ import {test} from 'node:test';
 import React from 'react';
 import {createKernel} from '../../../../src/kernel/index.js';
 import {SchedulerPane} from '../../../../src/shell/ui/panes/scheduler-pane.js';
+import {schedulerScrollLimit} from '../../../../src/shell/ui/scheduler-lines.js';
 import {assertFits, frameLines} from '../../../support/ink-frame.js';
 
 /** Round robin, quantum 3: one running, one ready, one on io, one on a semaphore, one stopped. */
@@ -101,6 +102,9 @@ test('a long ready queue scrolls by rows, clamped to its end', () => {
   assert.equal(at(2)[2], '│      9 job7 → 10 job8 → 11 job9      │');
   assert.deepEqual(at(1000), at(7));
   assert.match(at(1000)[4]!, /31 job29 /);
+  // the limit PgDn stops at is where the clamped window starts: one row less shows another row
+  assert.equal(schedulerScrollLimit(kernel.snapshot(), 38, 6), 7);
+  assert.notDeepEqual(at(6), at(7));
 });
 
 test('lines never pass the pane width, at any size', () => {
