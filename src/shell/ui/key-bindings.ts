@@ -27,7 +27,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {keys: 'PgUp PgDn', label: 'scroll', action: 'scroll the focused pane, or the output'},
   {keys: 'Up Down', action: 'earlier and later command lines (kept across sessions)'},
   {keys: 'Tab', action: 'complete a command, sub-command, pid or name; twice lists the choices'},
-  {keys: 'Ctrl-A Ctrl-E Ctrl-U Ctrl-K Ctrl-W Alt-B Alt-F', action: 'line editing, as in readline'},
+  {keys: 'Ctrl-A Ctrl-E Ctrl-U Ctrl-K Ctrl-W Alt-B Alt-F Alt-D', action: 'line editing, as in readline'},
   {keys: 'Ctrl-L', action: 'clear the output'},
   {
     keys: 'Ctrl-C',
@@ -36,3 +36,9 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   },
   {keys: 'Ctrl-D', label: 'exit', action: 'leave (on an empty line), as does `exit`'},
 ];
+
+/** The full list F1 prints: each binding's keys in one column, wide enough for the longest. */
+export function keyBindingLines(): string[] {
+  const width = Math.max(...KEY_BINDINGS.map((binding) => binding.keys.length)) + 2;
+  return KEY_BINDINGS.map((binding) => binding.keys.padEnd(width) + binding.action);
+}

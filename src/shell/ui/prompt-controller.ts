@@ -11,7 +11,7 @@ import {parseLine} from '../parse.js';
 import {runCommand} from '../run-line.js';
 import {MAX_CLOCK_HZ} from '../command.js';
 import {ShellError} from '../errors.js';
-import {KEY_BINDINGS} from './key-bindings.js';
+import {keyBindingLines} from './key-bindings.js';
 import type {KeyPress} from './keys.js';
 import {PANE_NAMES, type PaneName} from './layout.js';
 import {editLine, editSecret, EMPTY_LINE, recall, type LineState, type RecallState} from './line-editor.js';
@@ -234,7 +234,7 @@ export class PromptController {
     const {panes, clock, scrollback, context} = this.#options;
     switch (number) {
       case 1:
-        scrollback.append(KEY_BINDINGS.map((binding) => `${binding.keys.padEnd(46)} ${binding.action}`));
+        scrollback.append(keyBindingLines());
         return;
       case 2:
       case 3:
