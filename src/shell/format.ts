@@ -3,6 +3,7 @@
 
 import type {ChalkInstance} from 'chalk';
 import type {ProcessState} from '../kernel/index.js';
+import {textWidth} from './text-width.js';
 
 /** A colour with a meaning, named rather than applied, so each front end paints it its own way. */
 export type Tone = 'green' | 'cyan' | 'yellow' | 'magenta' | 'gray' | 'red' | 'dim';
@@ -59,12 +60,11 @@ export function tableBlock<Row>(rows: readonly Row[], columns: readonly Column<R
   };
 }
 
-/** Widths of each column: the widest of the header and every cell. */
+/** Widths of each column in terminal cells: the widest of the header and every cell. */
 export function columnWidths(block: TableBlock): number[] {
-  const widths = block.headers.map((header) => header.length);
+  const widths = block.headers.map((header) => textWidth(header));
   for (const row of block.rows) {
-    for (let i = 0; i < row.length; i++)
-      if (row[i]!.text.length > widths[i]!) widths[i] = row[i]!.text.length;
+    for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i]!, textWidth(row[i]!.text));
   }
   return widths;
 }
@@ -80,7 +80,7 @@ export function tableRow(
 ): TableCell[] {
   const pieces: TableCell[] = [];
   cells.forEach((cell, i) => {
-    const gap = ' '.repeat(Math.max(0, widths[i]! - cell.text.length));
+    const gap = ' '.repeat(Math.max(0, widths[i]! - textWidth(cell.text)));
     const isRight = block.align[i] === 'right';
     if (i > 0) pieces.push({text: COLUMN_GAP});
     if (isRight && gap) pieces.push({text: gap});

@@ -6,6 +6,7 @@
 //   packSections([{label, count, item}], 38, 2)  labelled lists over at most 2 lines, then "+N more"
 
 import type {Tone} from '../format.js';
+import {cutToWidth, textWidth} from '../text-width.js';
 
 export interface Span {
   text: string;
@@ -30,7 +31,7 @@ export function lineText(line: Line): string {
 
 export function lineWidth(line: Line): number {
   let width = 0;
-  for (const span of line) width += span.text.length;
+  for (const span of line) width += textWidth(span.text);
   return width;
 }
 
@@ -53,21 +54,24 @@ export function fitLine(line: Line, width: number): Span[] {
   const fitted: Span[] = [];
   let used = 0;
   for (const span of line) {
-    if (used + span.text.length >= room) {
-      fitted.push({...span, text: span.text.slice(0, room - used) + (width > 0 ? ELLIPSIS : '')});
+    const spanWidth = textWidth(span.text);
+    if (used + spanWidth >= room) {
+      fitted.push({...span, text: cutToWidth(span.text, room - used) + (width > 0 ? ELLIPSIS : '')});
       break;
     }
     fitted.push(span);
-    used += span.text.length;
+    used += spanWidth;
   }
   return fitted;
 }
 
 /** Text padded with spaces (or cut) to exactly `width` columns. */
 export function padText(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-  if (text.length >= width) return text.slice(0, width);
-  const gap = ' '.repeat(width - text.length);
-  return align === 'right' ? gap + text : text + gap;
+  // a cut through a wide character leaves a cell short, which the padding fills
+  const fitted = textWidth(text) > width ? cutToWidth(text, width) : text;
+  const gap = ' '.repeat(Math.max(0, width - textWidth(fitted)));
+  if (gap === '') return fitted;
+  return align === 'right' ? gap + fitted : fitted + gap;
 }
 
 /** A labelled list for packSections; items are made on demand, so only the ones shown cost anything. */

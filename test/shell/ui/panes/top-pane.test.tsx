@@ -48,6 +48,20 @@ test('at 40 x 10 the pane drops PRI and TIME, cuts names, and says which rows sh
   ]);
 });
 
+test('a name of wide characters keeps the columns after it in line', () => {
+  const kernel = createKernel();
+  kernel.spawn({name: '编辑器编辑器编辑器', burst: 50});
+  kernel.spawn({name: 'shell', burst: 50});
+  const lines = frameLines(
+    <TopPane snapshot={kernel.snapshot()} width={46} height={7} isFocused={false} sortKey="pid" scroll={0} />,
+  );
+  assert.deepEqual(lines.slice(3, 6), [
+    '│PID▲  NAME         STATE  CPU%  MEM         │',
+    '│   2  编辑器编辑…  READY     0    0         │',
+    '│   3  shell        READY     0    0         │',
+  ]);
+});
+
 test('at 80 x 5 the totals, the header and one row fit', () => {
   assert.deepEqual(pane(80, 5, 'mem'), [
     '╭─ Top ──────────────────────────────────────────────────────── rows 1-1 of 5 ─╮',
