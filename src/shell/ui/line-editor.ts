@@ -4,7 +4,9 @@
 //   editLine(line, key)                 the line after one key, or undefined if the key is not an edit
 //   recall(history, line, 'up'|'down')  step through earlier lines, keeping what was being typed
 //   editSecret(text, key)               a secret typed blind (a password): append, erase, submit, cancel
+//   promptWindow(line, room)            what of a long line the prompt shows, around the cursor
 
+import {textWidth} from '../text-width.js';
 import type {KeyPress} from './keys.js';
 
 export interface LineState {
@@ -14,6 +16,20 @@ export interface LineState {
 }
 
 export const EMPTY_LINE: LineState = {text: '', cursor: 0};
+
+const graphemes = new Intl.Segmenter();
+
+/** Start of the character before `cursor`: a whole grapheme (an emoji, a letter and its accents). */
+function previousBoundary(text: string, cursor: number): number {
+  return cursor <= 0 ? 0 : graphemes.segment(text).containing(cursor - 1)!.index;
+}
+
+/** End of the character after `cursor`, so the cursor never stops inside an emoji's surrogate pair. */
+function nextBoundary(text: string, cursor: number): number {
+  if (cursor >= text.length) return text.length;
+  const {index, segment} = graphemes.segment(text).containing(cursor)!;
+  return index + segment.length;
+}
 
 /** Start of the word before the cursor (skipping spaces first), as Ctrl-W and Alt-B see it. */
 function wordStart(text: string, from: number): number {
@@ -55,15 +71,15 @@ export function editLine(line: LineState, key: KeyPress): LineState | undefined 
   switch (key.name) {
     case 'backspace':
       if (key.meta) return cut(line, wordStart(text, cursor), cursor);
-      return cursor === 0 ? line : cut(line, cursor - 1, cursor);
+      return cursor === 0 ? line : cut(line, previousBoundary(text, cursor), cursor);
     case 'delete':
-      return cursor === text.length ? line : {...cut(line, cursor, cursor + 1), cursor};
+      return cursor === text.length ? line : {...cut(line, cursor, nextBoundary(text, cursor)), cursor};
     case 'left':
       if (key.ctrl || key.meta) return {text, cursor: wordStart(text, cursor)};
-      return {text, cursor: Math.max(0, cursor - 1)};
+      return {text, cursor: previousBoundary(text, cursor)};
     case 'right':
       if (key.ctrl || key.meta) return {text, cursor: wordEnd(text, cursor)};
-      return {text, cursor: Math.min(text.length, cursor + 1)};
+      return {text, cursor: nextBoundary(text, cursor)};
     case 'home':
     case 'ctrl-a':
       return {text, cursor: 0};
@@ -71,11 +87,11 @@ export function editLine(line: LineState, key: KeyPress): LineState | undefined 
     case 'ctrl-e':
       return {text, cursor: text.length};
     case 'ctrl-b':
-      return {text, cursor: Math.max(0, cursor - 1)};
+      return {text, cursor: previousBoundary(text, cursor)};
     case 'ctrl-f':
-      return {text, cursor: Math.min(text.length, cursor + 1)};
+      return {text, cursor: nextBoundary(text, cursor)};
     case 'ctrl-h':
-      return cursor === 0 ? line : cut(line, cursor - 1, cursor);
+      return cursor === 0 ? line : cut(line, previousBoundary(text, cursor), cursor);
     case 'ctrl-u':
       return cut(line, 0, cursor);
     case 'ctrl-k':
@@ -85,6 +101,38 @@ export function editLine(line: LineState, key: KeyPress): LineState | undefined 
     default:
       return undefined;
   }
+}
+
+/** The part of a line the prompt shows: before the cursor, the character under it (a space at the end), after it. */
+export interface PromptWindow {
+  before: string;
+  atCursor: string;
+  after: string;
+}
+
+/**
+ * The window of `line` that fits in `room` terminal cells and shows the cursor: as much as fits
+ * before it, then what follows. Cut between whole characters, measured in cells (CJK takes two).
+ */
+export function promptWindow(line: LineState, room: number): PromptWindow {
+  const parts = Array.from(graphemes.segment(line.text), ({segment, index}) => ({
+    segment,
+    index,
+    width: textWidth(segment),
+  }));
+  let at = parts.findIndex((part) => part.index >= line.cursor);
+  if (at < 0) at = parts.length;
+  let used = parts[at]?.width ?? 1;
+  let start = at;
+  while (start > 0 && used + parts[start - 1]!.width <= room) used += parts[--start]!.width;
+  let end = at + 1;
+  while (end < parts.length && used + parts[end]!.width <= room) used += parts[end++]!.width;
+  const join = (from: number, to: number) =>
+    parts
+      .slice(from, to)
+      .map((part) => part.segment)
+      .join('');
+  return {before: join(start, at), atCursor: parts[at]?.segment ?? ' ', after: join(at + 1, end)};
 }
 
 /** Where up/down stand in the list of earlier lines; `draft` is the line being typed before recall began. */

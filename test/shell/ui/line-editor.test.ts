@@ -11,6 +11,7 @@ import {
   editSecret,
   recall,
   type LineState,
+  promptWindow,
   type RecallState,
 } from '../../../src/shell/ui/line-editor.js';
 
@@ -90,6 +91,18 @@ test('delete at the end of the line changes nothing', () => {
 });
 
 // --- moving ------------------------------------------------------------------------------------
+
+test('an emoji or an accented letter is one character to move over and delete', () => {
+  // an emoji is two UTF-16 units: Left used to stop between them, and typing there broke it in two
+  assert.equal(edit('echo 😀😀|', key('left'), typed('x')), 'echo 😀x|😀');
+  assert.equal(edit('echo 😀|😀', key('right')), 'echo 😀😀|');
+  assert.equal(edit('a😀|', key('backspace')), 'a|');
+  assert.equal(edit('a😀|', ctrl('h')), 'a|');
+  assert.equal(edit('a|😀b', key('delete')), 'a|b');
+  assert.equal(edit('😀|', ctrl('b'), ctrl('f')), '😀|');
+  assert.equal(edit('e\u0301|', key('backspace')), '|'); // e and a combining acute accent
+  assert.equal(edit('编辑|器', key('left'), key('delete')), '编|器');
+});
 
 test('left and right move one character and stop at the ends', () => {
   assert.equal(edit('ps|', key('left')), 'p|s');
@@ -335,4 +348,18 @@ test('keys that would move an unseen cursor, complete or recall are not secret e
     ctrl('l'),
   ])
     assert.equal(editSecret('pw', press), undefined, press.name + (press.meta ? ' with Alt' : ''));
+});
+
+test('the prompt window keeps the cursor in view and cuts between whole characters', () => {
+  const windowOf = (marked: string, room: number) => {
+    const {before, atCursor, after} = promptWindow(at(marked), room);
+    return `${before}[${atCursor}]${after}`;
+  };
+  assert.equal(windowOf('spawn a|', 20), 'spawn a[ ]');
+  assert.equal(windowOf('abcdefgh|', 4), 'fgh[ ]');
+  assert.equal(windowOf('ab|cdefgh', 4), 'ab[c]d');
+  // an emoji under the cursor is shown whole, never half a surrogate pair
+  assert.equal(windowOf('echo 😀|😀', 20), 'echo 😀[😀]');
+  // wide characters take two cells of the room
+  assert.equal(windowOf('编辑器编辑器|', 7), '编辑器[ ]');
 });

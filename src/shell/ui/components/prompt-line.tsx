@@ -3,7 +3,7 @@
 
 import {Box, Text} from 'ink';
 import React from 'react';
-import type {LineState} from '../line-editor.js';
+import {promptWindow, type LineState} from '../line-editor.js';
 import {useTheme} from '../theme.js';
 
 export interface PromptLineProps {
@@ -49,17 +49,14 @@ export const PromptLine = React.memo(function PromptLine({
     );
   }
   // Keep the cursor in view: show a window of the line that ends at or after it.
-  const room = Math.max(1, width - prompt.length - 1);
-  const start = Math.max(0, line.cursor - room + 1);
-  const visible = line.text.slice(start, start + room);
-  const cursor = line.cursor - start;
+  const visible = promptWindow(line, Math.max(1, width - prompt.length - 1));
   return (
     <Box width={width} height={1}>
       <Text color={theme.tone('cyan')}>{prompt}</Text>
       <Text>
-        {visible.slice(0, cursor)}
-        <Text inverse>{visible[cursor] ?? ' '}</Text>
-        {visible.slice(cursor + 1)}
+        {visible.before}
+        <Text inverse>{visible.atCursor}</Text>
+        {visible.after}
       </Text>
     </Box>
   );
