@@ -473,6 +473,9 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   const openTracker = async (): Promise<Connection> => {
     if (tracker === undefined || server === undefined)
       throw new RequestError('ENONET', 'Offline (--offline): there is no tracker and no other peer.');
+    // A request still in flight when close() dropped the link (a re-announce of the shares, a retried
+    // SHARE) must not open a new one: nothing would close it, and the process would never exit.
+    if (isClosing) throw new RequestError('ECLOSED', `Peer ${id} is shutting down.`);
     let failure: unknown;
     for (let tried = 0; tried < trackers.length; tried += 1) {
       const at = current;

@@ -22,7 +22,15 @@ import {basename, join, relative} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {connect} from '../../src/net/connection.js';
 import {ensureBuilt} from '../support/binary.js';
-import {Cluster, dataOf, Session, waitUntil, type JsonRecord, type Proc} from '../support/cluster.js';
+import {
+  Cluster,
+  dataOf,
+  Session,
+  WAIT_MS,
+  waitUntil,
+  type JsonRecord,
+  type Proc,
+} from '../support/cluster.js';
 
 /** A test's bound: a hung process or wait fails the test instead of the whole run. */
 const TEST_TIMEOUT_MS = 45_000;
@@ -519,6 +527,24 @@ describe('disk sharing between processes', {timeout: 240_000}, () => {
       ])
         assert.equal(existsSync(outside), false, `${outside} was created`);
       t.diagnostic(`uploaded as ${shared.name}; landed as: ${readdirSync(dest).join(', ')}`);
+    },
+  );
+
+  test(
+    "a script that ends while its data directory's shares are announced again still exits",
+    {timeout: TEST_TIMEOUT_MS},
+    async () => {
+      // The re-announce of the shares was in flight when the script ended; the SHARE its closed link
+      // failed was retried on a new link that nothing closed, and the process never exited.
+      const data = join(cluster.dataDir(), 'data');
+      const uploads = ['a', 'b', 'c'].map(
+        (name) => `upload ${randomFile(work, `reshare-${name}.bin`, 5_000)}`,
+      );
+      const shared = await script(cluster, uploads, {data}).finished();
+      assert.equal(shared.status, 0, JSON.stringify(shared.records));
+      const {status, records} = await script(cluster, ['download'], {data}).finished(WAIT_MS);
+      assert.equal(status, 1, JSON.stringify(records));
+      assert.equal(records[0]?.code, 'EUSAGE');
     },
   );
 
