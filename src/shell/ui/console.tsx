@@ -19,7 +19,7 @@ import {topScrollLimit} from './top-lines.js';
 import {createLiveContext} from './live-context.js';
 import {PaneStore} from './pane-store.js';
 import {PromptController} from './prompt-controller.js';
-import {Scrollback} from './scrollback.js';
+import {outputScrollLimit, Scrollback} from './scrollback.js';
 import {ThemeProvider} from './theme.js';
 
 export interface ConsoleOptions {
@@ -80,7 +80,10 @@ export function createConsoleParts({
       return box ? box.height - 3 : 10; // border and header rows do not scroll
     },
     scrollLimit: (pane) => {
-      const box = layoutRef.current?.paneRows.flat().find((each) => each.name === pane);
+      const layout = layoutRef.current;
+      if (layout && pane === 'output')
+        return outputScrollLimit(scrollback.getState().rows, layout.width, layout.outputHeight);
+      const box = layout?.paneRows.flat().find((each) => each.name === pane);
       if (!box) return Infinity; // not drawn yet: the pane clamps when it is
       const inner = paneInner(box.width, box.height);
       switch (pane) {
@@ -90,8 +93,8 @@ export function createConsoleParts({
           return topScrollLimit(kernel.snapshot(), inner.width, inner.height);
         case 'downloads':
           return downloadsScrollLimit(downloads() ?? NO_DOWNLOADS, inner.height);
-        case 'map':
-          return 0;
+        default:
+          return 0; // the map does not scroll
       }
     },
     onExit: (status) => onExit(status),

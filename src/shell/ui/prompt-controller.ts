@@ -49,8 +49,8 @@ export interface PromptControllerOptions {
   history: HistoryStore;
   /** Rows one PgUp moves for the output or a pane (the app reports its layout). */
   pageRows(target: PaneName | 'output'): number;
-  /** The first row of a pane's last screenful as it is drawn now (the layout and content decide). */
-  scrollLimit?(pane: PaneName): number;
+  /** How far PgDn (a pane's first row) or PgUp (the output's offset) goes as drawn now. */
+  scrollLimit?(target: PaneName | 'output'): number;
   onExit(status: number): void;
 }
 
@@ -100,7 +100,7 @@ export class PromptController {
     if (key.name === 'pageup' || key.name === 'pagedown') {
       const focus = panes.state.focus;
       const rows = Math.max(1, pageRows(focus) - 1) * (key.name === 'pageup' ? 1 : -1);
-      if (focus === 'output') scrollback.scroll(rows);
+      if (focus === 'output') scrollback.scroll(rows, scrollLimit?.('output'));
       else panes.scroll(focus, -rows, scrollLimit?.(focus));
       return;
     }

@@ -3,6 +3,7 @@
 // go first. Lives outside React (useSyncExternalStore) so appending does not re-render the panes.
 
 import type {Block, TableBlock} from '../format.js';
+import {textWidth} from '../text-width.js';
 
 /** Rows kept; a `ps` of 1,000 processes fits several times over. */
 export const MAX_SCROLLBACK_ROWS = 5_000;
@@ -49,13 +50,41 @@ export class Scrollback {
     this.#publish(0);
   }
 
-  /** Scroll back (positive) or forward (negative) by `rows`, within what is kept. */
-  scroll(rows: number): void {
-    this.#publish(Math.min(Math.max(0, this.#state.offset + rows), Math.max(0, this.#rows.length - 1)));
+  /**
+   * Scroll back (positive) or forward (negative) by `rows`, within what is kept and to at most
+   * `limit` (outputScrollLimit: where the oldest row reaches the top of the view).
+   */
+  scroll(rows: number, limit = Infinity): void {
+    const max = Math.min(limit, Math.max(0, this.#rows.length - 1));
+    const from = Math.min(this.#state.offset, max);
+    this.#publish(Math.max(0, Math.min(from + rows, max)));
   }
 
   #publish(offset: number): void {
     this.#state = {rows: this.#rows.slice(), offset};
     for (const listener of this.#listeners) listener();
   }
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001B\[[0-9;]*m/g;
+
+/** Terminal rows a text line takes at `width` columns (it wraps), colour codes aside. */
+export function rowsOf(text: string, width: number): number {
+  return Math.max(1, Math.ceil(textWidth(text.replace(ANSI, '')) / Math.max(1, width)));
+}
+
+/**
+ * The largest useful offset for a view `width` x `height` (one of its rows says it is scrolled
+ * back): the oldest row then sits at the top, so scrolling further would only show blank rows.
+ */
+export function outputScrollLimit(rows: readonly OutputRow[], width: number, height: number): number {
+  let left = height - 1;
+  let shown = 0;
+  for (const row of rows) {
+    left -= row.kind === 'text' ? rowsOf(row.text, width) : 1;
+    if (left < 0) break;
+    shown++;
+  }
+  return Math.max(0, rows.length - Math.max(1, shown));
 }

@@ -189,6 +189,22 @@ test('PgUp in a focused pane moves it at once after PgDn went past its last row'
   assert.equal(parts.panes.state.scroll.top, Number(after[1]) - 1);
 });
 
+test('PgUp on the output stops with the oldest line at the top, so PgDn comes back at once', async () => {
+  const {enter, press, parts, frame, waitFor} = mount();
+  await waitFor('p2pos>');
+  await enter('help');
+  const rows = parts.scrollback.getState().rows.length;
+  await press(...Array.from({length: 30}, () => '\u001B[5~')); // PgUp
+  await waitFor('p2pos: a teaching kernel');
+  const {offset} = parts.scrollback.getState();
+  // the oldest line right under the panes, no blank rows above it
+  const lines = frame().split('\n');
+  const under = lines[lines.findIndex((line) => line.includes('part free')) + 2];
+  assert.match(under ?? '', /^p2pos: a teaching kernel/, `stopped at ${offset} of ${rows} rows:\n${frame()}`);
+  await press('\u001B[6~'); // PgDn
+  assert.ok(parts.scrollback.getState().offset < offset, 'PgDn moved at once');
+});
+
 test('F5 pauses and resumes the clock; speed changes its rate', async () => {
   const {press, enter, parts, waitFor} = mount();
   await press('\u001B[15~');

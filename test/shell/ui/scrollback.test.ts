@@ -4,7 +4,12 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {tableBlock, type TableBlock} from '../../../src/shell/format.js';
-import {MAX_SCROLLBACK_ROWS, Scrollback, type OutputRow} from '../../../src/shell/ui/scrollback.js';
+import {
+  MAX_SCROLLBACK_ROWS,
+  outputScrollLimit,
+  Scrollback,
+  type OutputRow,
+} from '../../../src/shell/ui/scrollback.js';
 
 const TABLE: TableBlock = tableBlock(
   [
@@ -124,6 +129,20 @@ test('the offset never goes past the oldest row', () => {
   assert.equal(scrollback.getState().offset, 9);
   scrollback.scroll(1);
   assert.equal(scrollback.getState().offset, 9);
+});
+
+test('the offset stops where the oldest row reaches the top of the view', () => {
+  const scrollback = withLines(10);
+  const {rows} = scrollback.getState();
+  // 4 rows of view: 3 lines and the "scrolled back" row, so 7 rows back shows lines 1-3
+  assert.equal(outputScrollLimit(rows, 80, 4), 7);
+  assert.equal(outputScrollLimit(rows, 80, 20), 0, 'everything fits: nothing to scroll');
+  scrollback.scroll(100, 7);
+  assert.equal(scrollback.getState().offset, 7);
+  scrollback.scroll(-2, 7);
+  assert.equal(scrollback.getState().offset, 5);
+  // a line that wraps takes its rows: 'line 1' (6 columns) takes 2 rows at width 4
+  assert.equal(outputScrollLimit(rows, 4, 5), 8);
 });
 
 test('an empty scrollback cannot be scrolled', () => {

@@ -5,7 +5,7 @@
 import {Box, Text} from 'ink';
 import React from 'react';
 import type {TableBlock} from '../../format.js';
-import type {OutputRow, ScrollbackState} from '../scrollback.js';
+import {rowsOf, type OutputRow, type ScrollbackState} from '../scrollback.js';
 import {Table} from './table.js';
 
 export interface OutputViewProps {
@@ -16,15 +16,6 @@ export interface OutputViewProps {
 
 type Piece =
   {kind: 'text'; text: string; rows: number} | {kind: 'table'; table: TableBlock; from: number; to: number};
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001B\[[0-9;]*m/g;
-
-/** Terminal rows a text line takes at `width` columns. */
-function rowsOf(text: string, width: number): number {
-  const length = text.replace(ANSI, '').length;
-  return Math.max(1, Math.ceil(length / width));
-}
 
 /** The rows to show, newest last, grouped so consecutive rows of one table become one piece. */
 export function visiblePieces(
