@@ -104,11 +104,15 @@ export type FileChange =
 export interface FileRegistry {
   /**
    * Register the file if its id is new (the first manifest wins: a later SHARE keeps its name, group and
-   * owner) and peerId as a complete holder of it. Returns whether the file record was created. Throws
+   * owner) and peerId as a complete holder of it. Returns whether the file record was created, and the
+   * name and group the network knows it by (a known file's, not the ones this SHARE asked for). Throws
    * EINVAL for a bad field, EEXIST when the id is known with another size, chunk size or chunk hashes,
    * EIO when the write fails (nothing changes then).
    */
-  share(peerId: string, file: Omit<SharedFile, 'sharedAt'>): {created: boolean};
+  share(
+    peerId: string,
+    file: Omit<SharedFile, 'sharedAt'>,
+  ): {created: boolean; name: string; group: string | null};
   /** Drop peerId as a holder of fileId; false when it held nothing. The file stays (listed with `all`). Throws EIO. */
   unshare(peerId: string, fileId: string): boolean;
   /**
@@ -378,12 +382,13 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
             'EEXIST',
             `File ${fileId} is already shared with other chunk hashes; the first manifest shared wins.`,
           );
-        if (existing.holders.get(peerId) === existing.chunkCount) return {created: false};
+        const known = {created: false, name: existing.name, group: existing.group};
+        if (existing.holders.get(peerId) === existing.chunkCount) return known;
         write(`save peer ${quote(peerId)} as a holder of file ${fileId}`, () =>
           statements.upsertHolder.run(fileId, peerId, existing.chunkCount),
         );
         addHolding(existing, peerId, existing.chunkCount);
-        return {created: false};
+        return known;
       }
       const sharedAt = options.now();
       const created: FileState = {
@@ -418,7 +423,7 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
       sortedIds.splice(lowerBound(fileId), 0, fileId);
       insertByAge(created);
       addHolding(created, peerId, created.chunkCount);
-      return {created: true};
+      return {created: true, name: file.name, group: file.group};
     },
 
     unshare(peerId, fileId) {

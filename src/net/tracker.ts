@@ -222,12 +222,12 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
               : `User ${user} is not a member of group ${group}; ask to join (group join ${group}).`,
           );
         const heldBefore = files.holding(request.file.fileId, peerId);
-        const {created} = files.share(peerId, {
+        const known = files.share(peerId, {
           ...request.file,
           hashes: body,
           owner: user ?? (connection.remote?.name || peerId),
         });
-        if (created) {
+        if (known.created) {
           const {hashes, sharedAt, ...file} = files.resolve(request.file.fileId);
           recordFile({op: 'file', file}, hashes);
         }
@@ -235,7 +235,8 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
         log(
           `peer ${peerId} shares ${request.file.fileId.slice(0, 12)} ${request.file.name} (${request.file.size} bytes)`,
         );
-        return {created};
+        // The name and group the network knows the file by: a known file keeps its first share's.
+        return {created: known.created, name: known.name, group: known.group};
       }
       case 'UNSHARE': {
         const removed = files.unshare(asSender(request.peerId, connection), request.fileId);

@@ -82,11 +82,14 @@ function assertNetError(run: () => unknown, code: NetErrorCode, mentions: string
 test('share registers a new file and its first holder, then only adds holders', (t) => {
   const {files, clock} = open(t);
   const file = sharedFile('report');
-  assert.deepEqual(files.share('p1', file), {created: true});
+  assert.deepEqual(files.share('p1', file), {created: true, name: 'report.bin', group: null});
   clock.advance(50);
-  // The first manifest wins: a later SHARE of the same bytes under another name keeps the first one's fields.
+  // The first manifest wins: a later SHARE of the same bytes under another name keeps the first one's
+  // fields, and is told them.
   assert.deepEqual(files.share('p2', {...file, name: 'copy.bin', owner: 'bob', group: 'lab'}), {
     created: false,
+    name: 'report.bin',
+    group: null,
   });
   const {hashes, ...fields} = file;
   assert.deepEqual(files.list({isAlive: everyoneAlive}), [
@@ -271,7 +274,7 @@ test('unshare drops one holder and keeps the file record', (t) => {
   assert.deepEqual(files.list({isAlive: everyoneAlive}), []);
   assert.equal(files.list({all: true, isAlive: everyoneAlive}).length, 1);
   assert.equal(files.resolve('report.bin').fileId, file.fileId);
-  assert.deepEqual(files.share('p1', file), {created: false});
+  assert.deepEqual(files.share('p1', file), {created: false, name: 'report.bin', group: null});
 });
 
 test('dropPeer forgets every holding of a peer and no other', (t) => {

@@ -92,6 +92,7 @@ export interface UploadOptions {
 
 export interface Uploaded {
   fileId: string;
+  /** The name and group the network knows the file by: a file the tracker knew keeps its first share's. */
   name: string;
   size: number;
   chunkSize: number;
@@ -234,7 +235,11 @@ export function createSharing(options: SharingOptions): Sharing {
 
   const hashesBody = (manifest: Manifest): Buffer => Buffer.from(manifest.chunkHashes.join(''), 'hex');
 
-  const share = async (manifest: Manifest, group: string | null): Promise<boolean> => {
+  /** SHARE the file; returns whether the tracker registered it now, and the name and group it knows it by. */
+  const share = async (
+    manifest: Manifest,
+    group: string | null,
+  ): Promise<{isNew: boolean; name: string; group: string | null}> => {
     const answer = await askTracker(
       {
         type: 'SHARE',
@@ -251,7 +256,11 @@ export function createSharing(options: SharingOptions): Sharing {
       },
       hashesBody(manifest),
     );
-    return answer.created !== false;
+    return {
+      isNew: answer.created !== false,
+      name: typeof answer.name === 'string' ? answer.name : manifest.name,
+      group: typeof answer.group === 'string' || answer.group === null ? answer.group : group,
+    };
   };
 
   const closeHandle = (entry: Served | undefined): void => {
@@ -303,18 +312,18 @@ export function createSharing(options: SharingOptions): Sharing {
         `${absolute} changed while it was hashed; share it again once it is still.`,
       );
     const group = upOptions.group ?? null;
-    const isNew = await share(manifest, group); // the tracker first: a refused share is not served
+    const known = await share(manifest, group); // the tracker first: a refused share is not served
     const record = store.addShare({manifest, path: absolute, group});
     serveLocal(record, {size: stats.size, mtimeMs: stats.mtimeMs});
     return {
       fileId: manifest.fileId,
-      name: manifest.name,
+      name: known.name,
       size: manifest.size,
       chunkSize: manifest.chunkSize,
       chunkCount: manifest.chunkHashes.length,
-      group,
+      group: known.group,
       path: absolute,
-      isNew,
+      isNew: known.isNew,
       hashMs,
     };
   };
