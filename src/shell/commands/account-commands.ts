@@ -18,6 +18,12 @@ const MAX_PASSWORD_FILE_BYTES = 4096;
 const VISIBLE_WARNING =
   'warning: --password is visible to other users of this machine (ps, shell history); prefer --password-file FILE or P2POS_PASSWORD';
 
+const READ_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
 type Which = 'password' | 'new';
 
 function readPasswordFile(path: string): string {
@@ -28,7 +34,9 @@ function readPasswordFile(path: string): string {
     if (stats.size > MAX_PASSWORD_FILE_BYTES) throw new Error(`over ${MAX_PASSWORD_FILE_BYTES} bytes`);
     text = fs.readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ShellError('ENOENT', `Cannot read password file ${path}: ${(error as Error).message}.`);
+    // Node's own message repeats the code and the syscall: "ENOENT: no such file or directory, stat 'x'".
+    const why = READ_ERRORS[(error as NodeJS.ErrnoException).code ?? ''] ?? (error as Error).message;
+    throw new ShellError('ENOENT', `Cannot read password file ${path}: ${why}.`);
   }
   const line = text.split(/\r?\n/, 1)[0] ?? '';
   if (line.length === 0) throw new ShellError('EUSAGE', `Password file ${path} has an empty first line.`);

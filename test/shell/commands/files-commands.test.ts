@@ -103,6 +103,14 @@ test('wrong arguments fail with EUSAGE and the usage, before anything is shared 
   assert.deepEqual((await runOk(context, 'files --all')).data, {files: []}, 'nothing was shared');
 });
 
+test("a password file that cannot be read is named with the reason, not Node's message", async () => {
+  const missing = join(dir, 'no-such.pw');
+  assert.equal(
+    await runFails(context, `login tess --password-file ${missing}`, 'ENOENT'),
+    `Cannot read password file ${missing}: no such file.`,
+  );
+});
+
 test('upload prints the file id and what was shared; files lists it with its holders', async () => {
   // A group's file is shared by a member: this shell logs in as the group's owner (issue 6).
   await runOk(context, 'useradd tess --password tess-password');
