@@ -200,6 +200,15 @@ test('NO_COLOR draws the console without colour; a 256-colour terminal gets colo
   assert.ok(colourCodes(colouredScreen).length > 0, `no colour codes with TERM=xterm-256color`);
 });
 
+test('Tab pressed twice in one read completes and then lists the choices', async (t) => {
+  const terminal = await startConsole(t);
+  await terminal.type('fit ');
+  await terminal.waitFor((screen) => promptLine(screen).startsWith('p2pos> fit'), '`fit ` typed');
+  await terminal.type('\t\t'); // two Tabs in one send-keys: the console reads them at once
+  await terminal.waitFor(/^best {2}first {2}next {2}worst$/m, 'the fit policies listed');
+  assert.equal(promptLine(await terminal.screen()).trimEnd(), 'p2pos> fit', 'no spaces inserted');
+});
+
 test('CI=1 in the environment still draws the console on a terminal', async (t) => {
   // Ink draws only the last frame when it believes it runs under CI; a terminal is not CI.
   const terminal = await startConsole(t, {env: {CI: '1'}});
