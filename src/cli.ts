@@ -35,6 +35,36 @@ import {parseTrackerList, type TrackerAddress} from './net/tracker-list.js';
 import {decodeJoinToken, encodeJoinToken, type JoinToken} from './net/join-token.js';
 import {loadOrCreateSecret, parseSecret} from './net/network-secret.js';
 
+const FLAGS = {
+  json: {type: 'boolean', default: false},
+  sched: {type: 'string'},
+  quantum: {type: 'string'},
+  heap: {type: 'string'},
+  fit: {type: 'string'},
+  data: {type: 'string'},
+  hz: {type: 'string'},
+  paused: {type: 'boolean', default: false},
+  command: {type: 'string', shortFlag: 'c'},
+  tracker: {type: 'string'},
+  peerTracker: {type: 'string'},
+  port: {type: 'string'},
+  host: {type: 'string'},
+  name: {type: 'string'},
+  offline: {type: 'boolean', default: false},
+  run: {type: 'string'},
+  maxUpload: {type: 'string'},
+  maxFileSize: {type: 'string'},
+  join: {type: 'string'},
+  secret: {type: 'string'},
+  insecure: {type: 'boolean', default: false},
+  passwordFile: {type: 'string'},
+  remoteExec: {type: 'boolean', default: true},
+  password: {type: 'string'},
+  // meow answers --help and --version by itself only when they stand alone
+  help: {type: 'boolean', default: false},
+  version: {type: 'boolean', default: false},
+} as const;
+
 const cli = parseFlags(() =>
   meow(
     `
@@ -89,39 +119,27 @@ const cli = parseFlags(() =>
 `,
     {
       importMeta: import.meta,
-      allowUnknownFlags: false,
-      flags: {
-        json: {type: 'boolean', default: false},
-        sched: {type: 'string'},
-        quantum: {type: 'string'},
-        heap: {type: 'string'},
-        fit: {type: 'string'},
-        data: {type: 'string'},
-        hz: {type: 'string'},
-        paused: {type: 'boolean', default: false},
-        command: {type: 'string', shortFlag: 'c'},
-        tracker: {type: 'string'},
-        peerTracker: {type: 'string'},
-        port: {type: 'string'},
-        host: {type: 'string'},
-        name: {type: 'string'},
-        offline: {type: 'boolean', default: false},
-        run: {type: 'string'},
-        maxUpload: {type: 'string'},
-        maxFileSize: {type: 'string'},
-        join: {type: 'string'},
-        secret: {type: 'string'},
-        insecure: {type: 'boolean', default: false},
-        passwordFile: {type: 'string'},
-        remoteExec: {type: 'boolean', default: true},
-        password: {type: 'string'},
-        // meow answers --help and --version by itself only when they stand alone
-        help: {type: 'boolean', default: false},
-        version: {type: 'boolean', default: false},
-      },
+      // Unknown flags are refused below, with the usage (meow's own refusal prints neither p2pos: nor it).
+      allowUnknownFlags: true,
+      flags: FLAGS,
     },
   ),
 );
+refuseUnknownFlags(Object.keys(cli.unnormalizedFlags));
+
+/** An unknown flag is a bad flag: its name, the usage, status 2 (meow gives its values camelCased keys). */
+function refuseUnknownFlags(given: readonly string[]): void {
+  const known = new Set<string>(['c', '--', ...Object.keys(FLAGS)]);
+  const unknown = given
+    .filter((key) => !known.has(key))
+    .map((key) =>
+      key.length === 1 ? `-${key}` : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    );
+  if (unknown.length > 0)
+    usageError(
+      `Unknown flag${unknown.length === 1 ? '' : 's'}: ${unknown.map((flag) => `\`${flag}\``).join(', ')}.`,
+    );
+}
 
 /** meow's own refusals (a flag given twice) as a one-line error and status 2, not a stack trace. */
 function parseFlags<T>(parse: () => T): T {

@@ -333,11 +333,15 @@ test('a flag given twice exits 2 with one line, not a stack trace', async () => 
   );
 });
 
-test('an unknown flag exits 2 and names it', async () => {
+test('an unknown flag exits 2, names it and prints the usage', async () => {
   const result = await p2pos(['--bogus', '-c', 'echo ran']);
   assert.equal(result.status, 2, show(result));
-  assert.match(result.stderr, /--bogus/);
+  assert.match(result.stderr, /^p2pos: Unknown flag: `--bogus`\.\n/);
+  assert.match(result.stderr, /\n {2}Usage\n/);
   assert.doesNotMatch(result.stdout, /ran/);
+  const two = await p2pos(['--max-uplod', '5M', '-x', '--no-remote-exec', '-c', 'echo ran']);
+  assert.equal(two.status, 2, show(two));
+  assert.match(two.stderr, /^p2pos: Unknown flags: `--max-uplod`, `-x`\.\n/);
 });
 
 const badFlags: {args: string[]; message: RegExp}[] = [
