@@ -298,6 +298,17 @@ export class Kernel {
     return this.isIdle() && this.liveTasks.size > 0;
   }
 
+  /**
+   * Ticks in which nothing can happen: while no process runs or is ready, the time to the next
+   * arrival or io wake-up (tick(n) skips such a stretch in one step). 0 when a process runs or is
+   * ready, or when nothing is due at all (see isStalled).
+   */
+  quietTicks(): number {
+    if (this.running || this.policy.size > 0) return 0;
+    const next = this.nextEventTime();
+    return next === Infinity ? 0 : Math.max(0, next - this.time);
+  }
+
   /** The ready-queue length and the number of live task processes. O(1). */
   taskLoad(): TaskLoad {
     return {ready: this.policy.size, tasks: this.liveTasks.size};

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {createTestContext, run, runFails} from '../support/shell-context.js';
+import {createTestContext, run, runFails, runOk} from '../support/shell-context.js';
 
 test('an interrupted wait stops with EINTR and leaves the kernel running', async () => {
   const context = createTestContext();
@@ -38,3 +38,24 @@ test('wait --timeout gives up after that many ticks', async () => {
   const message = await runFails(context, 'wait 2 --timeout 10', 'ETIMEDOUT');
   assert.match(message, /after 10 ticks \(t=10\)/);
 });
+
+test(
+  'a wait skips a stretch in which nothing can happen, as tick does, with the same outcome',
+  {timeout: 20_000},
+  async () => {
+    // Ticked one at a time, these 900 million idle ticks took over a minute.
+    const spawns = "spawn late --arrive 900000000 --burst 2; spawn sleeper --prog 'io 500000000, cpu 1'";
+    const waited = createTestContext();
+    await runOk(waited, spawns);
+    assert.deepEqual((await runOk(waited, 'wait all --timeout 1000000000')).data, {
+      time: 900_000_002,
+      waited: 900_000_002,
+    });
+    const ticked = createTestContext();
+    await runOk(ticked, `${spawns}; tick 900000002`);
+    for (const command of ['sched gantt', 'sched stats', 'ps -a'])
+      assert.deepEqual((await runOk(waited, command)).lines, (await runOk(ticked, command)).lines, command);
+    const message = await runFails(waited, "spawn again --prog 'io 100'; wait all --timeout 50", 'ETIMEDOUT');
+    assert.match(message, /after 50 ticks \(t=900000052\)/);
+  },
+);
