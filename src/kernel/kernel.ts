@@ -942,9 +942,10 @@ export class Kernel {
     return found.sort((a, b) => a.pid - b.pid);
   }
 
-  /** Set a process's priority. Throws ESRCH, or EINVAL for a priority out of range. */
+  /** Set a process's priority. Throws ESRCH, EPERM for init, or EINVAL for a priority out of range. */
   nice(pid: number, priority: number): void {
     checkPriority(priority);
+    if (pid === INIT_PID) throw new KernelError('EPERM', 'The priority of init (pid 1) cannot be changed.');
     const process = this.userProcess(pid);
     process.priority = priority;
     process.basePriority = priority;

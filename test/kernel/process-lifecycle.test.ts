@@ -252,7 +252,11 @@ test('init owns nothing: memory, semaphores, messages and resources refuse pid 1
   refuse(() => kernel.mqSend('q', 'hi', 1));
   refuse(() => kernel.resClaim(1, new Map([['A', 1]])));
   refuse(() => kernel.resRequest(1, new Map([['A', 1]])));
-  refuse(() => kernel.nice(1, 5));
+  assert.throws(
+    () => kernel.nice(1, 5),
+    (error: KernelError) =>
+      error.code === 'EPERM' && error.message === 'The priority of init (pid 1) cannot be changed.',
+  );
 });
 
 test('a process killed before it arrives has a zero turnaround, not a negative one', () => {
