@@ -5,6 +5,7 @@
 // (p2pos --password-file, P2POS_PASSWORD), the console's prompt (no echo); else a usage error.
 
 import fs from 'node:fs';
+import {checkName} from '../../net/accounts.js';
 import type {GroupOp} from '../../net/messages.js';
 import type {Peer} from '../../net/peer.js';
 import {expectPositionals, flagText, runSubcommand, type Args} from '../args.js';
@@ -70,13 +71,26 @@ async function passwordFor(
   );
 }
 
+/**
+ * A user or group name checked here as the tracker checks it: one it would refuse as a malformed
+ * message (empty, over 64 characters) closes the link, and the user saw only "Connection closed".
+ */
+function checkedName(value: string, what: 'User' | 'Group'): string {
+  try {
+    checkName(value, what);
+  } catch (error) {
+    throw new ShellError('EUSAGE', (error as Error).message);
+  }
+  return value;
+}
+
 /** `useradd NAME` and `login NAME`: the name, the peer to ask through, and NAME's password. */
 async function nameAndPassword(
   args: Args,
   context: Context,
 ): Promise<{name: string; peer: Peer; password: string; warning?: string}> {
   expectPositionals(args, 1);
-  const name = args.positionals[0]!;
+  const name = checkedName(args.positionals[0]!, 'User');
   const peer = await peerOf(context);
   return {name, peer, ...(await passwordFor(args, context, 'password', `Password for ${name}: `))};
 }
@@ -229,6 +243,8 @@ async function groupRequest(
   group: string,
   user: string | null = null,
 ): Promise<Record<string, unknown>> {
+  checkedName(group, 'Group');
+  if (user !== null) checkedName(user, 'User');
   const peer = await peerOf(context);
   const session = sessionOf(peer, `group ${op}`);
   return peer.requestTracker({type: 'GROUP', token: session.token, op, group, user});

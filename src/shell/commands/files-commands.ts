@@ -3,7 +3,7 @@
 // out what it returns. A download blocks a script until the file is in place; in the console (or with
 // --bg) it returns at once and goes on in the background, shown by `downloads` and the downloads pane.
 
-import {MAX_GROUP_LENGTH, type FileSummary} from '../../net/messages.js';
+import {MAX_FILE_NAME_LENGTH, MAX_GROUP_LENGTH, type FileSummary} from '../../net/messages.js';
 import {NetError} from '../../net/net-error.js';
 import {ProtocolError, RequestError} from '../../net/errors.js';
 import {MAX_CHUNK_SIZE, MIN_CHUNK_SIZE} from '../../net/files/manifest.js';
@@ -213,6 +213,12 @@ export const download: Command = {
   async run(args, context) {
     expectPositionals(args, 1, 2);
     const [ref, dest] = args.positionals as [string, string | undefined];
+    // The tracker takes a ref of 1 to 255 characters; another is a malformed message that closes the link.
+    if (ref.length === 0 || ref.length > MAX_FILE_NAME_LENGTH)
+      throw new ShellError(
+        'EUSAGE',
+        `Bad file \`${ref.slice(0, 32)}${ref.length > 32 ? '…' : ''}\`: expected a file id, an id prefix or a name of 1 to ${MAX_FILE_NAME_LENGTH} characters.`,
+      );
     const peers = flagInteger(args, 'peers', 1, MAX_DOWNLOAD_PEERS);
     const sharing = await sharingOf(context);
     const started = performance.now();

@@ -86,6 +86,13 @@ test('wrong arguments fail with EUSAGE and the usage, before anything is shared 
     ['files --group=', /^Bad --group ``/],
     ['download', /^Missing argument\. Usage: download ID\|NAME \[DEST\] \[--peers N\] \[--force\] \[--bg\]$/],
     ['download a b c', /^Too many arguments: `c`\./],
+    // refs and names the tracker would take for a malformed message, closing the link
+    ["download ''", /^Bad file ``: expected a file id, an id prefix or a name of 1 to 255 characters\./],
+    [`download ${'a'.repeat(256)}`, /^Bad file `a{32}…`/],
+    ["useradd '' --password long-enough", /^User name "" is not allowed\. Expected 1-32 characters\./],
+    [`login ${'u'.repeat(65)} --password long-enough`, /^User name "u+" is not allowed/],
+    ["group create ''", /^Group name "" is not allowed/],
+    ["group accept lab ''", /^User name "" is not allowed/],
     ['download a --peers 0', /^Bad --peers `0`: expected a whole number from 1 to 1000\./],
     ['download a --peers 2.5', /^Bad --peers `2\.5`/],
     ['download a --peers many', /^Bad --peers `many`/],
