@@ -12,7 +12,7 @@ import {randomBytes} from 'node:crypto';
 import type {Kernel} from '../kernel/index.js';
 import {connect, type Connection, type Outgoing, type Reply} from './connection.js';
 import {RequestError} from './errors.js';
-import {createKvStore, type KvEntry, type KvStore} from './kv-store.js';
+import {createKvStore, MAX_KEY_BYTES, type KvEntry, type KvStore} from './kv-store.js';
 import type {Limits} from './limits.js';
 import {createSharing, type Sharing} from './files/sharing.js';
 import {openTransferStore, type TransferStore} from './files/transfer-store.js';
@@ -783,17 +783,35 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     del: async (key) => kv.delete(key),
     list: async (prefix) => kv.list({prefix}),
   };
+  // A key over the limit is refused here, as the local store refuses it: sent, it would be a malformed
+  // message, and the other peer would close the link ("Connection ... closed by the other side").
+  const checkRemoteKey = (key: string, what: string): void => {
+    const bytes = Buffer.byteLength(key, 'utf8');
+    if (bytes > MAX_KEY_BYTES)
+      throw new RequestError(
+        'E2BIG',
+        `${what} ${JSON.stringify(key.slice(0, 40) + '…')} is ${bytes} bytes. Expected at most ${MAX_KEY_BYTES} bytes (UTF-8).`,
+      );
+  };
   const remoteMemory = (connection: Connection): Memory => ({
     set: async (key, value) => {
+      checkRemoteKey(key, 'Key');
       const answer = await connection.request({type: 'SET_MEM', key, value, token: session?.token ?? null});
       return {created: Boolean(answer.created), bytes: Number(answer.bytes)};
     },
     get: async (key) => {
+      checkRemoteKey(key, 'Key');
       const answer = await connection.request({type: 'GET_MEM', key});
       return {found: Boolean(answer.found), value: answer.value};
     },
-    del: async (key) => Boolean((await connection.request({type: 'DEL_MEM', key})).deleted),
-    list: async (prefix = '') => (await connection.request({type: 'LIST_MEM', prefix})).entries as KvEntry[],
+    del: async (key) => {
+      checkRemoteKey(key, 'Key');
+      return Boolean((await connection.request({type: 'DEL_MEM', key})).deleted);
+    },
+    list: async (prefix = '') => {
+      checkRemoteKey(prefix, 'Prefix');
+      return (await connection.request({type: 'LIST_MEM', prefix})).entries as KvEntry[];
+    },
   });
 
   if (server === undefined) {

@@ -367,6 +367,16 @@ describe('a tracker and three serve peers, each a process', {timeout: 120_000}, 
     assert.equal(local?.code, 'ENOENT', "without --peer, kv is the client's own memory");
     // alpha's --run script printed its JSON record on stdout.
     assert.match(alpha.proc.stdout, /"cmd":"kv","ok":true,"data":\{"key":"greeting","created":true/);
+    // A key over 1 KiB is refused as the local store refuses it, not sent to close the link.
+    const long = 'k'.repeat(1_100);
+    const refused = await cluster.client([
+      `kv set ${long} 1 --peer ${beta.id}`,
+      `kv get ${long} --peer ${beta.id}`,
+    ]);
+    for (const record of refused.records) {
+      assert.equal(record.code, 'E2BIG', refused.stderr);
+      assert.match(String(record.error), /is 1100 bytes\. Expected at most 1024 bytes/);
+    }
   });
 
   test(
