@@ -3,7 +3,7 @@
 // commands as a script and exits 0, or 1 when a command failed, or 2 for bad flags.
 
 import {createInterface} from 'node:readline';
-import {createReadStream, mkdirSync} from 'node:fs';
+import {createReadStream, mkdirSync, statSync} from 'node:fs';
 import {networkInterfaces} from 'node:os';
 import {join} from 'node:path';
 import chalk, {Chalk, type ChalkInstance} from 'chalk';
@@ -424,6 +424,20 @@ function twinTracker(): TrackerAddress | undefined {
   return list[0];
 }
 
+/**
+ * A data directory that is a file is a bad flag, said before anything opens: later it surfaced as
+ * Node's "EEXIST: file already exists, mkdir" from whichever store first tried to use it.
+ */
+function checkDataDir(): void {
+  const dir = cli.flags.data ?? defaultDataDir();
+  const what =
+    cli.flags.data !== undefined ? '--data' : process.env.P2POS_DATA ? 'P2POS_DATA' : 'data directory';
+  if (dir === '') usageError(`Bad ${what}: the data directory's path is empty.`);
+  const stats = statSync(dir, {throwIfNoEntry: false});
+  if (stats !== undefined && !stats.isDirectory())
+    usageError(`Bad ${what} \`${dir}\`: it is a file, not a directory.`);
+}
+
 /** `p2pos tracker`: serve the registry until a signal. */
 async function runTracker(): Promise<number> {
   const dataDir = cli.flags.data ?? defaultDataDir();
@@ -483,6 +497,7 @@ async function main(): Promise<number> {
   if (cli.flags.run !== undefined && verb !== 'serve') usageError('--run goes with `p2pos serve`.');
   if (cli.flags.peerTracker !== undefined && verb !== 'tracker')
     usageError('--peer-tracker goes with `p2pos tracker`; a peer names both trackers in --tracker H:A,H:B.');
+  checkDataDir();
   if (verb === 'tracker') return runTracker();
 
   const hz = cli.flags.hz === undefined ? 10 : parseCount(cli.flags.hz);

@@ -364,6 +364,20 @@ const badFlags: {args: string[]; message: RegExp}[] = [
   {args: ['--hz', '200000'], message: /Bad --hz `200000`/},
 ];
 
+test('a --data that is a file exits 2 saying so, for scripts and the tracker alike', async () => {
+  const file = join(data.dir, 'not-a-directory');
+  writeFileSync(file, 'x');
+  for (const args of [
+    ['-c', 'spawn a --burst 1; wait all'],
+    ['tracker', '--port', '0'],
+  ]) {
+    const result = await runBinary(['--data', file, ...args]);
+    assert.equal(result.status, 2, show(result));
+    assert.match(result.stderr, /^p2pos: Bad --data `.*not-a-directory`: it is a file, not a directory\.\n/);
+    assert.equal(result.stdout, '', 'nothing runs');
+  }
+});
+
 for (const {args, message} of badFlags) {
   test(`\`${args.join(' ')}\` exits 2 with a message naming the bad value`, async () => {
     const result = await p2pos([...args, '-c', 'echo ran']);
