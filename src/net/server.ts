@@ -7,6 +7,7 @@
 
 import net from 'node:net';
 import {Connection, type ConnectionOptions} from './connection.js';
+import {RequestError} from './errors.js';
 import {DEFAULT_LIMITS, type Limits} from './limits.js';
 import {secureAcceptor} from './secure-link.js';
 
@@ -83,15 +84,19 @@ export async function listen(options: ServerOptions): Promise<Server> {
       server.listen({host: options.host, port, exclusive: true});
     });
   try {
-    await tryListen(options.port);
+    try {
+      await tryListen(options.port);
+    } catch (error) {
+      if (
+        (error as NodeJS.ErrnoException).code !== 'EADDRINUSE' ||
+        !options.fallbackToFreePort ||
+        options.port === 0
+      )
+        throw error;
+      await tryListen(0);
+    }
   } catch (error) {
-    if (
-      (error as NodeJS.ErrnoException).code !== 'EADDRINUSE' ||
-      !options.fallbackToFreePort ||
-      options.port === 0
-    )
-      throw error;
-    await tryListen(0);
+    throw listenError(error as NodeJS.ErrnoException, options.host, options.port);
   }
   server.on('error', (error) => options.log?.(`server error: ${error.message}`));
   const address = server.address() as net.AddressInfo;
@@ -106,4 +111,32 @@ export async function listen(options: ServerOptions): Promise<Server> {
         for (const connection of all) connection.close('server shutting down');
       }),
   };
+}
+
+/**
+ * Why the server could not listen, as a sentence naming the address and what to do (RequestError
+ * with the system's code): Node's own reads "listen EADDRINUSE: address already in use 127.0.0.1:9000".
+ */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): RequestError {
+  const code = error.code ?? 'EIO';
+  const where = `${host}:${port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new RequestError(
+        code,
+        `Cannot listen on ${where}: the port is in use. Give another --port, or 0 for a free one.`,
+      );
+    case 'EADDRNOTAVAIL':
+      return new RequestError(code, `Cannot listen on ${host}: it is not an address of this machine.`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new RequestError(code, `Cannot listen on ${host}: no such host.`);
+    case 'EACCES':
+      return new RequestError(
+        code,
+        `Cannot listen on ${where}: permission denied (ports below 1024 need privileges).`,
+      );
+    default:
+      return new RequestError(code, `Cannot listen on ${where}: ${error.message}`);
+  }
 }

@@ -211,7 +211,10 @@ test('connecting to a closed port fails with a clear error', async () => {
 test('a taken default port falls back to a free one; a taken explicit port is an error', async (t) => {
   const {server} = await echoServer(t);
   const options = {host: HOST, port: server.port, hello: {peer: 's2', role: 'peer' as const, name: 's2'}};
-  await assert.rejects(listen(options), {code: 'EADDRINUSE'});
+  await assert.rejects(listen(options), {
+    code: 'EADDRINUSE',
+    message: `Cannot listen on ${HOST}:${server.port}: the port is in use. Give another --port, or 0 for a free one.`,
+  });
   const second = await listen({...options, fallbackToFreePort: true});
   t.after(() => second.close());
   assert.notEqual(second.port, server.port);
