@@ -235,8 +235,14 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
         log(
           `peer ${peerId} shares ${request.file.fileId.slice(0, 12)} ${request.file.name} (${request.file.size} bytes)`,
         );
-        // The name and group the network knows the file by: a known file keeps its first share's.
-        return {created: known.created, name: known.name, group: known.group};
+        // The name and group the network knows the file by (a known file keeps its first share's), told
+        // only to whom may see that file: a non-member with the same bytes learns no group file's name.
+        const isVisible = access.canSee(user)(known.group);
+        return {
+          created: known.created,
+          name: isVisible ? known.name : request.file.name,
+          group: isVisible ? known.group : request.file.group,
+        };
       }
       case 'UNSHARE': {
         const removed = files.unshare(asSender(request.peerId, connection), request.fileId);
