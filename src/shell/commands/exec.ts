@@ -215,7 +215,8 @@ export const batch: Command = {
     const peer = await peerOf(context);
     const results = await peer.batch(specs);
     const failed = results.filter((result) => !result.ok).length;
-    const summary = `${results.length} tasks on ${new Set(results.map((result) => result.peer)).size} peers, ${failed} failed`;
+    const peers = new Set(results.map((result) => result.peer)).size;
+    const summary = `${results.length} task${results.length === 1 ? '' : 's'} on ${peers} peer${peers === 1 ? '' : 's'}, ${failed} failed`;
     const lines: Result['lines'] = [
       tableBlock(
         results.map((result, index) => ({...result, index: index + 1})),

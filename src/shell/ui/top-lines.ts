@@ -29,7 +29,7 @@ const WIDE_TOTALS_COLUMNS = 60;
 export function summaryLines(snapshot: KernelSnapshot, width: number, maxLines: number): Span[][] {
   const totals = topTotals(snapshot);
   const parts: Line[] = [
-    [{text: `${totals.processes} procs`, isBold: true}],
+    [{text: `${totals.processes} proc${totals.processes === 1 ? '' : 's'}`, isBold: true}],
     ...summaryStates(totals).map((state): Line => [
       {text: `${totals[state]} ${STATE_LABELS[state]}`, tone: stateTone(state)},
     ]),

@@ -36,3 +36,10 @@ test('the row window clamps the scroll and names the rows shown when some are hi
   assert.deepEqual(rowWindow(50, 10, 45), {from: 40, to: 50, hint: 'rows 41-50 of 50'});
   assert.deepEqual(rowWindow(50, 0, 7), {from: 7, to: 7, hint: 'rows 0-7 of 50'});
 });
+
+test('one process is "1 proc"', () => {
+  const kernel = createKernel();
+  kernel.spawn({name: 'a', burst: 5});
+  kernel.tick(1);
+  assert.match(lineText(summaryLines(kernel.snapshot(), 80, 1)[0]!), /^1 proc {2}1 run/);
+});

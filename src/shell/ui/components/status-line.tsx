@@ -25,7 +25,7 @@ export const StatusLine = React.memo(function StatusLine({snapshot, hz, isRunnin
     `load ${totals.load} (${totals.running} run, ${totals.ready} ready, ${totals.waiting} wait)`,
     `cpu ${Math.round(totals.cpuPercent)}%`,
     `mem ${Math.round(totals.memoryPercent)}%`,
-    `${totals.processes} procs`,
+    `${totals.processes} proc${totals.processes === 1 ? '' : 's'}`,
   ];
   return (
     <Box width={width} height={1} overflow="hidden">
