@@ -181,7 +181,7 @@ export async function openPartial(options: OpenPartialOptions): Promise<PartialF
   openTempPaths.add(tempPath); // before any await, so two opens at once cannot both pass the check
   let handle: FileHandle | undefined;
   try {
-    await checkFinalName(finalPath, isForced, tempPath);
+    await checkFinalName(finalPath, isForced, tempPath, true);
     const existing = await fsp.lstat(tempPath).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw fsError(error, tempPath, 'Cannot open partial file');
@@ -435,7 +435,12 @@ function createPartialFile(parts: PartialFileParts): PartialFile {
 }
 
 /** Throw EEXIST when `finalPath` is taken (by anything, a link or a directory too) unless `isForced`; a directory always. */
-async function checkFinalName(finalPath: string, isForced: boolean, tempPath: string): Promise<void> {
+async function checkFinalName(
+  finalPath: string,
+  isForced: boolean,
+  tempPath: string,
+  isBeforeStart = false,
+): Promise<void> {
   let stats: fs.Stats;
   try {
     stats = await fsp.lstat(finalPath);
@@ -450,7 +455,9 @@ async function checkFinalName(finalPath: string, isForced: boolean, tempPath: st
     throw new PartialFileError(
       'EEXIST',
       finalPath,
-      `File ${finalPath} exists and force is not set, so it is not replaced (the download stays in ${tempPath}).`,
+      isBeforeStart
+        ? `File ${finalPath} exists; it is replaced only when forced (download --force).`
+        : `File ${finalPath} exists and is replaced only when forced (download --force); the download stays in ${tempPath}.`,
     );
   }
 }

@@ -140,6 +140,10 @@ test('an existing file is refused at open without force, and replaced with force
   fs.writeFileSync(target, 'an older file');
 
   await assertPartialError(openPartial({dir, name: 'file.bin', manifest}), 'EEXIST', target);
+  // said before any byte is fetched, naming the way out, and no temporary file to point at
+  await assert.rejects(openPartial({dir, name: 'file.bin', manifest}), {
+    message: `File ${target} exists; it is replaced only when forced (download --force).`,
+  });
   assert.deepEqual(fs.readdirSync(dir), ['file.bin'], 'no temporary file was made for nothing');
 
   const partial = await open(t, {dir, name: 'file.bin', manifest, force: true});
