@@ -70,7 +70,22 @@ export const sched: Command = {
   },
 };
 
+/** The schedulers each option means something to: given to another, it would be silently ignored. */
+const OPTION_POLICIES: Readonly<Record<string, readonly string[]>> = {
+  quantum: ['rr', 'mlfq'],
+  aging: ['priority'],
+  preemptive: ['priority'],
+  levels: ['mlfq'],
+  quanta: ['mlfq'],
+  boost: ['mlfq'],
+};
+
 function schedulerOptions(args: Args, name: string): Partial<SchedulerOptions> {
+  for (const flag of args.flags.keys()) {
+    const policies = OPTION_POLICIES[flag];
+    if (policies !== undefined && !policies.includes(name))
+      throw new ShellError('EUSAGE', `--${flag} applies to ${policies.join(' and ')} only, not ${name}.`);
+  }
   const options: Partial<SchedulerOptions> = {};
   const quantum = flagInteger(args, 'quantum', 1, MAX_TICKS);
   if (quantum !== undefined) options.quantum = quantum;
@@ -78,8 +93,6 @@ function schedulerOptions(args: Args, name: string): Partial<SchedulerOptions> {
   if (aging !== undefined) options.aging = aging;
   // Switching to priority without --preemptive means the non-preemptive textbook form.
   if (name === 'priority') options.preemptive = args.flags.has('preemptive');
-  else if (args.flags.has('preemptive'))
-    throw new ShellError('EUSAGE', '--preemptive applies to priority only.');
   const levels = flagInteger(args, 'levels', 1, MAX_MLFQ_LEVELS);
   if (levels !== undefined) options.levels = levels;
   const quanta = flagText(args, 'quanta');

@@ -1,0 +1,27 @@
+// The sched command's options: each goes with the schedulers it means something to.
+
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {createTestContext, runFails, runOk} from '../../support/shell-context.js';
+
+test('an option refused by the scheduler it would be ignored by, the scheduler left as it was', async () => {
+  const context = createTestContext();
+  for (const [line, message] of [
+    ['sched fcfs --quantum 3', /^--quantum applies to rr and mlfq only, not fcfs\./],
+    ['sched sjf --preemptive', /^--preemptive applies to priority only, not sjf\./],
+    ['sched rr --boost 5', /^--boost applies to mlfq only, not rr\./],
+    ['sched mlfq --aging 4', /^--aging applies to priority only, not mlfq\./],
+    // no name: the options go to the scheduler in use (fcfs)
+    ['sched --levels 2', /^--levels applies to mlfq only, not fcfs\./],
+  ] as const) {
+    assert.match(await runFails(context, line, 'EUSAGE'), message, line);
+  }
+  assert.equal(context.kernel.schedulerName, 'fcfs');
+  assert.deepEqual((await runOk(context, 'sched rr -q 3')).lines, ['scheduler rr (quantum 3)']);
+  assert.deepEqual((await runOk(context, 'sched mlfq --levels 2 --boost 50 --quantum 2')).lines, [
+    'scheduler mlfq (2 levels, quanta 2,4, boost 50)',
+  ]);
+  assert.deepEqual((await runOk(context, 'sched priority --preemptive --aging 5')).lines, [
+    'scheduler priority (preemptive, aging 5)',
+  ]);
+});
