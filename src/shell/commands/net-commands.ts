@@ -133,11 +133,29 @@ export const netCommand: Command = {
 
 /** A value typed at the prompt: JSON when it parses (5, "a", [1,2], {"k":1}), else the text itself. */
 export function parseValue(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return text;
   }
+  // JSON.parse reads 1e999 as Infinity, which JSON cannot hold: sent on, it would arrive as null.
+  if (hasNonFiniteNumber(value))
+    throw new ShellError(
+      'EUSAGE',
+      `${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)} holds a number too large for JSON (it reads as Infinity).`,
+    );
+  return value;
+}
+
+function hasNonFiniteNumber(value: unknown): boolean {
+  const pending = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'number' && !Number.isFinite(next)) return true;
+    if (next !== null && typeof next === 'object') pending.push(...Object.values(next));
+  }
+  return false;
 }
 
 export const kv: Command = {

@@ -8,6 +8,7 @@ import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import type {Context} from '../../../src/shell/command.js';
 import {createNetAccess, type NetAccess} from '../../../src/shell/net-access.js';
+import {parseValue} from '../../../src/shell/commands/net-commands.js';
 import {recordTask} from '../../../src/shell/task-history.js';
 import {ensureBuilt} from '../../support/binary.js';
 import {createTestContext, run, runFails, runOk} from '../../support/shell-context.js';
@@ -198,9 +199,18 @@ test('offline, tasks run here without a port; what needs another peer fails with
     const confidential = await runOk(offline, `exec --confidential -e 'function main(){ return "here" }'`);
     assert.equal(confidential.data.result, 'here');
     const file = join(dir, 'offline-batch.json');
-    writeFileSync(file, JSON.stringify([{code: 'function main(x){ return x }', args: [1]}, {code: 'function main(x){ return x }', args: [2]}]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        {code: 'function main(x){ return x }', args: [1]},
+        {code: 'function main(x){ return x }', args: [2]},
+      ]),
+    );
     const batch = await runOk(offline, `batch ${file}`);
-    assert.deepEqual((batch.data.results as {result: unknown}[]).map((each) => each.result), [1, 2]);
+    assert.deepEqual(
+      (batch.data.results as {result: unknown}[]).map((each) => each.result),
+      [1, 2],
+    );
     const net = await runOk(offline, 'net');
     assert.equal(net.data.offline, true);
     assert.equal(net.data.address, null);
@@ -220,3 +230,10 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5_000): 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+test('an argument or value with a number JSON cannot hold is refused, not sent on as null', () => {
+  for (const text of ['1e999', '[1, -1e400]', '{"a": {"b": [1e309]}}'])
+    assert.throws(() => parseValue(text), {code: 'EUSAGE', message: /too large for JSON/}, text);
+  assert.deepEqual(parseValue('[1, 2.5e300]'), [1, 2.5e300]);
+  assert.equal(parseValue('not json'), 'not json');
+});
