@@ -9,7 +9,7 @@ import {expectPositionals, flagInteger, flagText, type Args} from '../args.js';
 import type {Command, Result} from '../command.js';
 import {ShellError} from '../errors.js';
 import {tableBlock} from '../format.js';
-import {parseValue, peerOf} from './net-commands.js';
+import {hasNonFiniteNumber, parseValue, peerOf} from './net-commands.js';
 
 export const DEFAULT_TASK_TIMEOUT_MS = 30_000;
 const FN_NAME = /^[A-Za-z_$][\w$]*$/;
@@ -170,6 +170,8 @@ export const batch: Command = {
       if (error instanceof ShellError) throw error;
       throw new ShellError('EUSAGE', `${path} is not JSON: ${(error as Error).message}.`);
     }
+    if (hasNonFiniteNumber(entries))
+      throw new ShellError('EUSAGE', `${path} holds a number too large for JSON (it reads as Infinity).`);
     if (!Array.isArray(entries) || entries.length === 0)
       throw new ShellError('EUSAGE', `${path} must hold a non-empty JSON array of tasks.`);
     if (entries.length > MAX_BATCH_TASKS)

@@ -148,7 +148,8 @@ export function parseValue(text: string): unknown {
   return value;
 }
 
-function hasNonFiniteNumber(value: unknown): boolean {
+/** Whether `value` (parsed JSON) holds a number that overflowed to Infinity. */
+export function hasNonFiniteNumber(value: unknown): boolean {
   const pending = [value];
   while (pending.length > 0) {
     const next = pending.pop();

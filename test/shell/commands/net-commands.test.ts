@@ -161,6 +161,8 @@ test('batch runs every task of a file and prints the results in order', async ()
   );
   writeFileSync(file, '{"not": "an array"}');
   await runFails(context, `batch ${file}`, 'EUSAGE');
+  writeFileSync(file, '[{"code": "function main(x){return x}", "args": [1e999]}]');
+  assert.match(await runFails(context, `batch ${file}`, 'EUSAGE'), /too large for JSON/);
 });
 
 test('bad arguments print usage; a missing file is ENOENT', async () => {
