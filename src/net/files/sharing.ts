@@ -313,7 +313,13 @@ export function createSharing(options: SharingOptions): Sharing {
       );
     const group = upOptions.group ?? null;
     const known = await share(manifest, group); // the tracker first: a refused share is not served
-    const record = store.addShare({manifest, path: absolute, group});
+    // Kept as the network knows it, so `unshare` names it so and a group file's chunks are served
+    // only to members, whatever this upload asked for.
+    const record = store.addShare({
+      manifest: {...manifest, name: known.name},
+      path: absolute,
+      group: known.group,
+    });
     serveLocal(record, {size: stats.size, mtimeMs: stats.mtimeMs});
     return {
       fileId: manifest.fileId,
@@ -440,7 +446,9 @@ export function createSharing(options: SharingOptions): Sharing {
           });
       },
       haveMap: async (holder) => {
-        const answer = await (await linkTo(holder)).request({
+        const answer = await (
+          await linkTo(holder)
+        ).request({
           type: 'HAVE_MAP',
           fileId: manifest.fileId,
           token: token(),
@@ -630,7 +638,8 @@ export function createSharing(options: SharingOptions): Sharing {
   };
 
   const serve = async (request: Request): Promise<Record<string, unknown> | Reply> => {
-    if (request.type === 'CHUNK' || request.type === 'HAVE_MAP') await mayServe(request.fileId, request.token);
+    if (request.type === 'CHUNK' || request.type === 'HAVE_MAP')
+      await mayServe(request.fileId, request.token);
     if (request.type === 'CHUNK') return serveChunks(request.fileId, request.index, request.count);
     if (request.type === 'HAVE_MAP') {
       if (served.has(request.fileId)) return {complete: true};

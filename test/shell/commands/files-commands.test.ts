@@ -155,6 +155,10 @@ test('upload prints the file id and what was shared; files lists it with its hol
   // is not told them either; it hears back what it asked for.
   const again = await seed.sharing.upload(path, {name: 'renamed.txt', chunkSize: 64 * 1024});
   assert.deepEqual([again.name, again.group, again.isNew], ['renamed.txt', null, false]);
+  // A member uploading it again under another name is told the network's name and group, and keeps
+  // them (unshare below names it notes.txt).
+  const member = await runOk(context, `upload ${path} --name other.txt --chunk-size 64KiB`);
+  assert.deepEqual([member.data.name, member.data.group, member.data.isNew], ['notes.txt', 'lab', false]);
   const listed = await runOk(context, 'files --group lab');
   assert.equal(listed.lines[0], 'ID            NAME            SIZE  PEERS  GROUP  OWNER');
   assert.equal(listed.lines[1], `${fileId.slice(0, 12)}  notes.txt  300.0 KiB      2  lab    tess`);
