@@ -443,6 +443,7 @@ async function runTracker(): Promise<number> {
   const dataDir = cli.flags.data ?? defaultDataDir();
   const explicit = portOf(cli.flags.port, '--port') ?? portOf(process.env.TRACKER_PORT, 'TRACKER_PORT');
   const config = netConfig();
+  const peerTracker = twinTracker(); // a bad --peer-tracker is refused before anything is written
   mkdirSync(dataDir, {recursive: true, mode: 0o700});
   warnIfInsecure();
   // The network's secret: given (a twin tracker's, or one chosen), else the one this data directory
@@ -458,7 +459,7 @@ async function runTracker(): Promise<number> {
     port: explicit ?? DEFAULT_TRACKER_PORT,
     fallbackToFreePort: explicit === undefined,
     dbPath: join(dataDir, TRACKER_DB_FILE),
-    peerTracker: twinTracker(),
+    peerTracker,
     heartbeatMs: config.heartbeatMs,
     secret,
     log: stderrLog,
@@ -468,8 +469,10 @@ async function runTracker(): Promise<number> {
   if (advertised.note !== undefined) stderrLog(advertised.note);
   // One line to copy to every other machine, naming this tracker and its twin (peers fail over to
   // it). It carries the secret: keep it as private as the secret.
-  const twin = twinTracker();
-  const trackers = [{host: advertised.host, port: tracker.port}, ...(twin === undefined ? [] : [twin])];
+  const trackers = [
+    {host: advertised.host, port: tracker.port},
+    ...(peerTracker === undefined ? [] : [peerTracker]),
+  ];
   process.stdout.write(
     secret === undefined
       ? `join: p2pos --tracker ${trackers.map(({host, port}) => `${host}:${port}`).join(',')} --insecure\n`

@@ -511,6 +511,19 @@ test('a run that finishes no process creates no database file', async () => {
   }
 });
 
+test('a tracker with a bad --peer-tracker exits 2 before it writes anything (no secret, no database)', async () => {
+  const own = tempDataDir();
+  try {
+    const dir = join(own.dir, 'tracker');
+    const result = await runBinary(['tracker', '--data', dir, '--port', '0', '--peer-tracker', 'bogus']);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /^p2pos: Bad --peer-tracker: `bogus`/);
+    assert.equal(existsSync(dir), false);
+  } finally {
+    own.remove();
+  }
+});
+
 test('p2pos -c exit does not create the data directory', async () => {
   const own = tempDataDir();
   try {
