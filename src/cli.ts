@@ -126,6 +126,9 @@ const cli = parseFlags(() =>
   ),
 );
 refuseUnknownFlags(Object.keys(cli.unnormalizedFlags));
+// meow reads a -c with nothing after it as an empty script, which would run nothing and exit 0.
+if (['-c', '--command'].includes(process.argv.at(-1)!))
+  usageError(`${process.argv.at(-1)} needs a script, e.g. p2pos -c 'spawn a --burst 5; wait all; ps'.`);
 
 /** An unknown flag is a bad flag: its name, the usage, status 2 (meow gives its values camelCased keys). */
 function refuseUnknownFlags(given: readonly string[]): void {

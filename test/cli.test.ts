@@ -323,6 +323,12 @@ test('--version prints the package version', async () => {
   assert.equal(result.stdout.trim(), PACKAGE.version);
 });
 
+test('-c with nothing after it exits 2 instead of running an empty script', async () => {
+  const result = await p2pos(['-c']);
+  assert.equal(result.status, 2, show(result));
+  assert.match(result.stderr, /^p2pos: -c needs a script/);
+});
+
 test('a flag given twice exits 2 with one line, not a stack trace', async () => {
   const result = await p2pos(['-c', 'echo one', '-c', 'echo two']);
   assert.equal(result.status, 2, show(result));
