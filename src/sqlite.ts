@@ -86,6 +86,11 @@ const FAILURE_CODES: Readonly<Record<string, SqliteFailureCode>> = {
   EEXIST: 'EROFS',
 };
 
+/** Why a store file written by a newer p2pos is refused: `what` names the store ("Registry"). */
+export function newerSchemaMessage(what: string, path: string, version: number, known: number): string {
+  return `${what} ${path} has schema version ${version}; this p2pos understands up to ${known}. Upgrade p2pos or move the file away.`;
+}
+
 /** A SQLite or fs error as a store's code and a one-line reason (no trailing period), for its own message. */
 export function describeFailure(error: unknown): {code: SqliteFailureCode; reason: string} {
   const cause = error instanceof Error ? error.message : String(error);

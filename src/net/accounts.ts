@@ -18,9 +18,9 @@
 // owner was its last member, the group is dissolved: its requests are dropped and its name is free.
 
 import type BetterSqlite3 from 'better-sqlite3';
-import {describeFailure, openSqliteFile} from '../sqlite.js';
+import {openSqliteFile} from '../sqlite.js';
 import {createLoginThrottle, type LoginThrottle, type LoginThrottleOptions} from './login-throttle.js';
-import {NetError} from './net-error.js';
+import {NetError, newerSchema, storeFailure} from './net-error.js';
 import {
   checkNewPassword,
   createPasswordHasher,
@@ -292,10 +292,7 @@ export function openAccounts(path: string, options: AccountsOptions): AccountSto
       return db.transaction(work).immediate();
     } catch (error) {
       if (error instanceof NetError) throw error;
-      const {code, reason} = describeFailure(error);
-      const netError = new NetError('EIO', `Account store ${path} failed (${code}): ${reason}.`);
-      netError.cause = error;
-      throw netError;
+      throw storeFailure(error, `Account store ${path} failed`);
     }
   }
 
@@ -734,21 +731,10 @@ function checkChange(change: AccountChange): void {
 
 function connect(path: string): BetterSqlite3.Database {
   try {
-    return openSqliteFile(
-      path,
-      MIGRATIONS,
-      (version, known) =>
-        new NetError(
-          'ENOTSUP',
-          `Account store ${path} has schema version ${version}; this p2pos understands up to ${known}. Upgrade p2pos or move the file away.`,
-        ),
-    );
+    return openSqliteFile(path, MIGRATIONS, newerSchema('Account store', path));
   } catch (error) {
     if (error instanceof NetError) throw error;
-    const {code, reason} = describeFailure(error);
-    const netError = new NetError('EIO', `Cannot open account store ${path} (${code}): ${reason}.`);
-    netError.cause = error;
-    throw netError;
+    throw storeFailure(error, `Cannot open account store ${path}`);
   }
 }
 

@@ -13,9 +13,9 @@
 
 import {randomBytes} from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import {describeFailure, openSqliteFile} from '../sqlite.js';
+import {openSqliteFile} from '../sqlite.js';
 import type {JsonValue} from './json.js';
-import {NetError} from './net-error.js';
+import {NetError, newerSchema, storeFailure} from './net-error.js';
 
 // MIGRATIONS[n] takes the schema from version n to n + 1; a file's PRAGMA user_version says how far it is.
 const MIGRATIONS: readonly string[] = [
@@ -109,18 +109,10 @@ export function isNewer(a: Version, b: Version | undefined): boolean {
 export function openChangeLog(path: string): ChangeLog {
   let db: BetterSqlite3.Database;
   try {
-    db = openSqliteFile(
-      path,
-      MIGRATIONS,
-      (version, known) =>
-        new NetError(
-          'ENOTSUP',
-          `Change log ${path} has schema version ${version}; this p2pos understands up to ${known}. Upgrade p2pos or move the file away.`,
-        ),
-    );
+    db = openSqliteFile(path, MIGRATIONS, newerSchema('Change log', path));
   } catch (error) {
     if (error instanceof NetError) throw error;
-    throw ioError(error, `Cannot open change log ${path}`);
+    throw storeFailure(error, `Cannot open change log ${path}`);
   }
   const sql = {
     selectMeta: db.prepare<[string], {value: string}>('SELECT value FROM meta WHERE key = ?'),
@@ -157,7 +149,7 @@ export function openChangeLog(path: string): ChangeLog {
     for (const row of sql.selectCursors.all()) cursors.set(row.origin, row.seq);
   } catch (error) {
     db.close();
-    throw ioError(error, `Cannot read change log ${path}`);
+    throw storeFailure(error, `Cannot read change log ${path}`);
   }
   let isClosed = false;
 
@@ -180,7 +172,7 @@ export function openChangeLog(path: string): ChangeLog {
           if (version) sql.upsertVersion.run(kind, key, at, origin);
         }).immediate();
       } catch (error) {
-        throw ioError(error, `Cannot save change ${seq} of ${origin} in change log ${path}`);
+        throw storeFailure(error, `Cannot save change ${seq} of ${origin} in change log ${path}`);
       }
       cursors.set(origin, seq);
     },
@@ -225,12 +217,4 @@ export function openChangeLog(path: string): ChangeLog {
       db.close();
     },
   };
-}
-
-/** A SQLite or fs failure as one line of EIO naming the file. */
-function ioError(error: unknown, context: string): NetError {
-  const {code, reason} = describeFailure(error);
-  const netError = new NetError('EIO', `${context} (${code}): ${reason}.`);
-  netError.cause = error;
-  return netError;
 }

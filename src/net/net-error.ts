@@ -3,6 +3,8 @@
 // never on the message, which is one sentence naming the bad value and what is allowed.
 // (Bytes that are not a valid frame or message are a ProtocolError, in errors.ts.)
 
+import {describeFailure, newerSchemaMessage} from '../sqlite.js';
+
 export type NetErrorCode =
   | 'EINVAL' // a bad argument: a negative load, a non-integer port, a value that is not JSON
   | 'ENOENT' // no such peer (a heartbeat from a peer the tracker does not know: it should register again)
@@ -29,4 +31,17 @@ export class NetError extends Error {
     this.name = 'NetError';
     this.code = code;
   }
+}
+
+/** A network store's SQLite or file-system failure as EIO: `context` says what failed and names the file. */
+export function storeFailure(error: unknown, context: string): NetError {
+  const {code, reason} = describeFailure(error);
+  const netError = new NetError('EIO', `${context} (${code}): ${reason}.`);
+  netError.cause = error;
+  return netError;
+}
+
+/** openSqliteFile's refusal of a store file a newer p2pos wrote: ENOTSUP naming the store (`what`) and file. */
+export function newerSchema(what: string, path: string): (version: number, known: number) => NetError {
+  return (version, known) => new NetError('ENOTSUP', newerSchemaMessage(what, path, version, known));
 }

@@ -12,7 +12,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import {openSqliteFile} from '../sqlite.js';
 import {toJsonText, type JsonValue} from './json.js';
 import type {PeerLoad} from './messages.js';
-import {NetError} from './net-error.js';
+import {NetError, newerSchema, storeFailure} from './net-error.js';
 
 export const DEFAULT_HEARTBEAT_MS = 3_000;
 /** Heartbeats a peer may miss before it counts as dead. */
@@ -340,7 +340,7 @@ export function openRegistry(path: string, options: RegistryOptions): Registry {
     try {
       run();
     } catch (error) {
-      throw toNetError(error, `Cannot ${what} in registry ${path}`);
+      throw storeFailure(error, `Cannot ${what} in registry ${path}`);
     }
   }
 
@@ -553,15 +553,7 @@ function connect(path: string): {
 } {
   let db: BetterSqlite3.Database | undefined;
   try {
-    db = openSqliteFile(
-      path,
-      MIGRATIONS,
-      (version, known) =>
-        new NetError(
-          'ENOTSUP',
-          `Registry ${path} has schema version ${version}; this p2pos understands up to ${known}. Upgrade p2pos or move the file away.`,
-        ),
-    );
+    db = openSqliteFile(path, MIGRATIONS, newerSchema('Registry', path));
     const statements: Statements = {
       upsertPeer: db.prepare<UpsertParams>(
         `INSERT INTO peers (id, name, host, port, version, registered_at, last_heartbeat, ready, tasks, queue, tasks_done, rtt_ms)
@@ -590,7 +582,7 @@ function connect(path: string): {
   } catch (error) {
     db?.close();
     if (error instanceof NetError) throw error;
-    throw toNetError(error, `Cannot open registry ${path}`);
+    throw storeFailure(error, `Cannot open registry ${path}`);
   }
 }
 
@@ -810,12 +802,4 @@ function badOption(name: string, value: unknown, expected: string): NetError {
 /** A bad value as the message shows it: strings quoted, so '' and '3' read as strings. */
 function quote(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
-/** Wrap a SQLite or fs error as EIO, one line naming the file: "Cannot open registry /x: file is not a database." */
-function toNetError(error: unknown, context: string): NetError {
-  const cause = error instanceof Error ? error.message : String(error);
-  const netError = new NetError('EIO', `${context}: ${cause.replace(/\s+/g, ' ').replace(/\.$/, '')}.`);
-  netError.cause = error;
-  return netError;
 }

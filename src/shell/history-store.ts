@@ -18,7 +18,14 @@ import nodePath from 'node:path'; // `path` is the database file's path througho
 import {fileURLToPath} from 'node:url';
 import {MessageChannel, receiveMessageOnPort, Worker, type MessagePort} from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
-import {cutText, describeFailure, loadSqlite, migrateSchema, StoreError} from '../sqlite.js';
+import {
+  cutText,
+  describeFailure,
+  loadSqlite,
+  migrateSchema,
+  newerSchemaMessage,
+  StoreError,
+} from '../sqlite.js';
 import type {WriterData, WriterFailure, WriterRequest} from './history-writer.js';
 
 /** One finished process, as the kernel reports it on exit (virtual ticks). */
@@ -573,11 +580,7 @@ export function openConnection(path: string): Connection {
       db,
       MIGRATIONS,
       (version, known) =>
-        new HistoryStoreError(
-          'ENOTSUP',
-          path,
-          `History database ${path} has schema version ${version}; this p2pos understands up to ${known}. Upgrade p2pos or move the file away.`,
-        ),
+        new HistoryStoreError('ENOTSUP', path, newerSchemaMessage('History database', path, version, known)),
     );
     return {
       db,

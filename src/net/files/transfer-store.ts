@@ -14,7 +14,14 @@
 import fs from 'node:fs';
 import nodePath from 'node:path'; // `path` is the database file's path throughout
 import type BetterSqlite3 from 'better-sqlite3';
-import {cutText, describeFailure, loadSqlite, migrateSchema, StoreError} from '../../sqlite.js';
+import {
+  cutText,
+  describeFailure,
+  loadSqlite,
+  migrateSchema,
+  newerSchemaMessage,
+  StoreError,
+} from '../../sqlite.js';
 import {chunkCount, chunkRange, type Manifest} from './manifest.js';
 
 /** The transfer database's file name inside the data directory (beside history.sqlite). */
@@ -735,7 +742,7 @@ function openConnection(path: string): Connection {
         new TransferStoreError(
           'ENOTSUP',
           path,
-          `Transfer database ${path} has schema version ${version}; this p2pos understands up to ${known}. Upgrade p2pos or move the file away.`,
+          newerSchemaMessage('Transfer database', path, version, known),
         ),
     );
     const selectDownloads = `SELECT ${DOWNLOAD_COLUMNS} FROM ${DOWNLOADS_FROM}`;
