@@ -6,6 +6,7 @@
 // connection); its answer is an OK or ERR carrying `re` = that id. HELLO is the first frame each
 // side sends, and the only one without an id.
 
+import type {Change} from './change-log.js';
 import {ProtocolError} from './errors.js';
 import type {JsonValue} from './json.js';
 
@@ -162,15 +163,7 @@ export type ReplicationRequest =
   | {type: 'CHANGES'; id: number; origin: string; since: number; limit: number};
 
 /** A logged change on the wire: its blob (if any) is the next `blobBytes` bytes of the frame body. */
-export interface WireChange {
-  origin: string;
-  seq: number;
-  kind: string;
-  key: string;
-  at: number;
-  data: JsonValue;
-  blobBytes: number;
-}
+export type WireChange = Omit<Change, 'blob'> & {blobBytes: number};
 
 /** Soft state forwarded to a twin, not logged: the latest `data` for (kind, key), e.g. a heartbeat. */
 export interface SoftChange {
