@@ -12,7 +12,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import {openSqliteFile} from '../sqlite.js';
 import {chunkCount as countChunks, MAX_CHUNK_SIZE, MAX_CHUNKS, MIN_CHUNK_SIZE} from './files/manifest.js';
 import type {FileSummary} from './messages.js';
-import {NetError} from './net-error.js';
+import {NetError, newerSchema, storeFailure} from './net-error.js';
 
 // Field limits, the same as the protocol's (messages.ts), so anything that arrived in a valid message fits.
 const MAX_PEER_ID_LENGTH = 64;
@@ -182,6 +182,9 @@ interface FileState {
   holders: Map<string, number>;
 }
 
+/** A file as a SHARE or a replicated change brings it, before it has a time or holders. */
+type NewFile = Omit<SharedFile, 'hashes' | 'sharedAt'>;
+
 interface FileRow {
   fileId: string;
   name: string;
@@ -319,7 +322,7 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
     try {
       row = statements.selectHashes.get(fileId);
     } catch (error) {
-      throw toNetError(error, `Cannot read the chunk hashes of file ${fileId} in file registry ${path}`);
+      throw storeFailure(error, `Cannot read the chunk hashes of file ${fileId} in file registry ${path}`);
     }
     if (row === undefined)
       throw new NetError('EIO', `File registry ${path} lost the row of file ${fileId} while it was open.`);
@@ -355,8 +358,43 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
     try {
       run();
     } catch (error) {
-      throw toNetError(error, `Cannot ${what} in file registry ${path}`);
+      throw storeFailure(error, `Cannot ${what} in file registry ${path}`);
     }
+  }
+
+  /** A new file's row: its fields and the bytes of its chunk hashes (SQLite copies them). */
+  function insertFileRow(file: NewFile, sharedAt: number, hashes: Uint8Array): void {
+    statements.insertFile.run(
+      file.fileId,
+      file.name,
+      file.size,
+      file.chunkSize,
+      file.owner,
+      file.group,
+      sharedAt,
+      Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength),
+    );
+  }
+
+  /** A new file's record, put in every index (by id, by name, in id order, by age); no holders yet. */
+  function indexFile(file: NewFile, sharedAt: number): FileState {
+    const {fileId, name, size, chunkSize, chunkCount, owner, group} = file;
+    const created: FileState = {
+      fileId,
+      name,
+      size,
+      chunkSize,
+      chunkCount,
+      owner,
+      group,
+      sharedAt,
+      holders: new Map(),
+    };
+    files.set(fileId, created);
+    addName(created);
+    sortedIds.splice(lowerBound(fileId), 0, fileId);
+    insertByAge(created);
+    return created;
   }
 
   function toSharedFile(file: FileState): SharedFile {
@@ -391,37 +429,13 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
         return known;
       }
       const sharedAt = options.now();
-      const created: FileState = {
-        fileId,
-        name: file.name,
-        size: file.size,
-        chunkSize: file.chunkSize,
-        chunkCount: file.chunkCount,
-        owner: file.owner,
-        group: file.group,
-        sharedAt,
-        holders: new Map(),
-      };
       write(`save file ${fileId}`, () =>
         db.transaction(() => {
-          statements.insertFile.run(
-            fileId,
-            file.name,
-            file.size,
-            file.chunkSize,
-            file.owner,
-            file.group,
-            sharedAt,
-            // A Buffer over the caller's bytes (a plain Uint8Array too); SQLite copies them.
-            Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength),
-          );
+          insertFileRow(file, sharedAt, hashes);
           statements.upsertHolder.run(fileId, peerId, file.chunkCount);
         })(),
       );
-      files.set(fileId, created);
-      addName(created);
-      sortedIds.splice(lowerBound(fileId), 0, fileId);
-      insertByAge(created);
+      const created = indexFile(file, sharedAt);
       addHolding(created, peerId, created.chunkCount);
       return {created: true, name: file.name, group: file.group};
     },
@@ -586,34 +600,8 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
           throw new NetError('EINVAL', `File change time ${quote(at)} is not a number of ms.`);
         const withHashes = {...file, hashes: hashes ?? Buffer.alloc(0)} as Omit<SharedFile, 'sharedAt'>;
         checkSharedFile(withHashes);
-        const created: FileState = {
-          fileId: file.fileId,
-          name: file.name,
-          size: file.size,
-          chunkSize: file.chunkSize,
-          chunkCount: file.chunkCount,
-          owner: file.owner,
-          group: file.group,
-          sharedAt: at,
-          holders: new Map(),
-        };
-        const bytes = withHashes.hashes;
-        write(`save file ${file.fileId}`, () =>
-          statements.insertFile.run(
-            file.fileId,
-            file.name,
-            file.size,
-            file.chunkSize,
-            file.owner,
-            file.group,
-            at,
-            Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-          ),
-        );
-        files.set(file.fileId, created);
-        addName(created);
-        sortedIds.splice(lowerBound(file.fileId), 0, file.fileId);
-        insertByAge(created);
+        write(`save file ${file.fileId}`, () => insertFileRow(file, at, withHashes.hashes));
+        indexFile(file, at);
         return true;
       }
       if (change?.op !== 'holding')
@@ -662,15 +650,7 @@ function connect(path: string): {
 } {
   let db: BetterSqlite3.Database | undefined;
   try {
-    db = openSqliteFile(
-      path,
-      MIGRATIONS,
-      (version, known) =>
-        new NetError(
-          'ENOTSUP',
-          `File registry ${path} has schema version ${version}; this p2pos understands up to ${known}. Upgrade p2pos or move the file away.`,
-        ),
-    );
+    db = openSqliteFile(path, MIGRATIONS, newerSchema('File registry', path));
     const statements: Statements = {
       insertFile: db.prepare<InsertFileParams>(
         `INSERT INTO files (file_id, name, size, chunk_size, owner, share_group, shared_at, hashes)
@@ -697,7 +677,7 @@ function connect(path: string): {
   } catch (error) {
     db?.close();
     if (error instanceof NetError) throw error;
-    throw toNetError(error, `Cannot open file registry ${path}`);
+    throw storeFailure(error, `Cannot open file registry ${path}`);
   }
 }
 
@@ -811,12 +791,4 @@ function quote(value: unknown): string {
   }
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? `an array of ${value.length}` : `a ${value.constructor?.name ?? 'object'}`;
-}
-
-/** Wrap a SQLite or fs error as EIO, one line naming the file. */
-function toNetError(error: unknown, context: string): NetError {
-  const cause = error instanceof Error ? error.message : String(error);
-  const netError = new NetError('EIO', `${context}: ${cause.replace(/\s+/g, ' ').replace(/\.$/, '')}.`);
-  netError.cause = error;
-  return netError;
 }
