@@ -43,6 +43,17 @@ function open(t: TestContext, file = ':memory:', now = () => 1_000): Replication
   return replication;
 }
 
+/** Two trackers' replications, a with notes `local` (changes made with `record`) and b with `remote`. */
+function twoWithNotes(t: TestContext, now?: () => number) {
+  const a = open(t, ':memory:', now);
+  const b = open(t);
+  const local = noteStore();
+  const remote = noteStore();
+  const record = a.plug(local.store);
+  b.plug(remote.store);
+  return {a, b, local, remote, record};
+}
+
 function tempDir(t: TestContext): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'p2pos-replication-'));
   t.after(() => fs.rmSync(dir, {recursive: true, force: true}));
@@ -56,12 +67,7 @@ const twinConnection = {
 
 test('a change applied twice, or an older one after a newer, leaves the same state', (t) => {
   const clock = {time: 1_000};
-  const a = open(t, ':memory:', () => clock.time);
-  const b = open(t);
-  const local = noteStore();
-  const remote = noteStore();
-  const record = a.plug(local.store);
-  b.plug(remote.store);
+  const {a, b, local, remote, record} = twoWithNotes(t, () => clock.time);
 
   const first = record({key: 'k', text: 'one'});
   clock.time += 10;
@@ -94,12 +100,7 @@ test('a change applied twice, or an older one after a newer, leaves the same sta
 });
 
 test('changes of one origin apply in the order made: one after a gap waits for those before it', (t) => {
-  const a = open(t);
-  const b = open(t);
-  const local = noteStore();
-  const remote = noteStore();
-  const record = a.plug(local.store);
-  b.plug(remote.store);
+  const {a, b, local, remote, record} = twoWithNotes(t);
   const changes = ['x', 'y', 'z'].map((key) => record({key, text: key.toUpperCase()}));
 
   assert.deepEqual(b.applyBatch([changes[1]!, changes[2]!]), {[a.id]: 0}, 'nothing past the gap');
@@ -131,12 +132,7 @@ test('a local change is stamped past the version it replaces, so it wins on a la
 });
 
 test('CHANGES answers a twin from its cursor, blobs in the body; the twin catches up from it', (t) => {
-  const a = open(t);
-  const b = open(t);
-  const local = noteStore();
-  const remote = noteStore();
-  const record = a.plug(local.store);
-  b.plug(remote.store);
+  const {a, b, local, remote, record} = twoWithNotes(t);
   for (let index = 1; index <= 5; index += 1)
     record({key: `k${index}`, text: `v${index}`}, index === 4 ? Buffer.from('blob-4') : undefined);
 
