@@ -4,7 +4,6 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {test, type TestContext} from 'node:test';
@@ -15,6 +14,7 @@ import {openRegistry} from '../../src/net/registry.js';
 import {openReplication, type Change, type Replication} from '../../src/net/replication.js';
 import {startTracker, type Tracker} from '../../src/net/tracker.js';
 import {fileStore, peerStore} from '../../src/net/tracker-replication.js';
+import {freePort} from '../support/free-port.js';
 
 /** A store of notes: key -> text, null deletes; counts the applies that changed something. */
 function noteStore(kind = 'notes') {
@@ -238,15 +238,6 @@ test('registry and file registry apply replicated changes idempotently, unregist
     },
   );
 });
-
-/** A port free a moment ago, for the twin the first tracker must name before the second listens. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const {port} = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import {randomFillSync} from 'node:crypto';
 import {mkdirSync, writeFileSync} from 'node:fs';
-import net from 'node:net';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {connect} from '../../src/net/connection.js';
@@ -15,6 +14,7 @@ import type {FileSummary, PeerInfo} from '../../src/net/messages.js';
 import {formatSecret, generateSecret} from '../../src/net/network-secret.js';
 import {ensureBuilt} from '../support/binary.js';
 import {Cluster, dataOf, Session, type JsonRecord, type Proc} from '../support/cluster.js';
+import {freePort} from '../support/free-port.js';
 
 const TEST_TIMEOUT_MS = 60_000;
 /** The bound on failing over. */
@@ -32,15 +32,6 @@ interface TrackerRun {
   id: string;
   port: number;
   dir: string;
-}
-
-/** A port free a moment ago: the first tracker must name its twin's before the twin listens. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const {port} = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function startTracker(label: string, dir: string, port: number, twinPort: number): Promise<TrackerRun> {
