@@ -185,6 +185,12 @@ interface FileState {
 /** A file as a SHARE or a replicated change brings it, before it has a time or holders. */
 type NewFile = Omit<SharedFile, 'hashes' | 'sharedAt'>;
 
+/** A file's record as it starts: its fields (no hashes: they stay in SQLite) and no holders. */
+function newFileState(file: NewFile, sharedAt: number): FileState {
+  const {fileId, name, size, chunkSize, chunkCount, owner, group} = file;
+  return {fileId, name, size, chunkSize, chunkCount, owner, group, sharedAt, holders: new Map()};
+}
+
 interface FileRow {
   fileId: string;
   name: string;
@@ -251,19 +257,7 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
     for (const row of fileRows) {
       const problem = fileProblem(row, row.hashBytes);
       if (problem !== undefined) throw new Error(problem);
-      const {fileId, name, size, chunkSize, owner, group, sharedAt} = row;
-      const chunkCount = countChunks(size, chunkSize);
-      const file: FileState = {
-        fileId,
-        name,
-        size,
-        chunkSize,
-        chunkCount,
-        owner,
-        group,
-        sharedAt,
-        holders: new Map(),
-      };
+      const file = newFileState({...row, chunkCount: countChunks(row.size, row.chunkSize)}, row.sharedAt);
       files.set(file.fileId, file);
       addName(file);
       sortedIds.push(file.fileId);
@@ -378,21 +372,10 @@ export function openFileRegistry(path: string, options: FileRegistryOptions): Fi
 
   /** A new file's record, put in every index (by id, by name, in id order, by age); no holders yet. */
   function indexFile(file: NewFile, sharedAt: number): FileState {
-    const {fileId, name, size, chunkSize, chunkCount, owner, group} = file;
-    const created: FileState = {
-      fileId,
-      name,
-      size,
-      chunkSize,
-      chunkCount,
-      owner,
-      group,
-      sharedAt,
-      holders: new Map(),
-    };
-    files.set(fileId, created);
+    const created = newFileState(file, sharedAt);
+    files.set(created.fileId, created);
     addName(created);
-    sortedIds.splice(lowerBound(fileId), 0, fileId);
+    sortedIds.splice(lowerBound(created.fileId), 0, created.fileId);
     insertByAge(created);
     return created;
   }
