@@ -81,6 +81,7 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
   let starting: Promise<Peer> | undefined;
   let peer: Peer | undefined;
   let tracker: Tracker | undefined;
+  let isClosed = false;
 
   // What the peer is, online or not; where it listens and whom it joins are added below.
   const peerOptions = {
@@ -142,6 +143,8 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
   return {
     config,
     peer() {
+      if (isClosed)
+        return Promise.reject(new ShellError('ENONET', 'The network is closed: this shell is leaving.'));
       starting ??= start().catch((error: Error) => {
         starting = undefined;
         throw new ShellError('ENONET', `The network did not start: ${error.message}`);
@@ -151,6 +154,10 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
     current: () => peer,
     tracker: () => tracker,
     async close() {
+      isClosed = true;
+      // A start still under way (the console starts the network at boot; Ctrl-D may come first)
+      // finishes before it is stopped, or its peer and tracker would keep the process alive.
+      await starting?.catch(() => {});
       const running = peer;
       peer = undefined;
       starting = undefined;

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
+import {connect as netConnect} from 'node:net';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import type {Context} from '../../../src/shell/command.js';
@@ -238,4 +239,27 @@ test('an argument or value with a number JSON cannot hold is refused, not sent o
     assert.throws(() => parseValue(text), {code: 'EUSAGE', message: /too large for JSON/}, text);
   assert.deepEqual(parseValue('[1, 2.5e300]'), [1, 2.5e300]);
   assert.equal(parseValue('not json'), 'not json');
+});
+
+test('close() while the network is still starting stops what the start opens', async () => {
+  const access = createNetAccess({
+    kernel: createTestContext().kernel,
+    config: {offline: false, tracker: undefined, host: '127.0.0.1', port: 0, trackerPort: 0, name: 'brief'},
+    log: () => {},
+  });
+  const starting = access.peer(); // not awaited: the console starts the network at boot, Ctrl-D may come first
+  await access.close();
+  const started = await starting.catch((error: Error) => error);
+  // Either the start was refused, or it finished and close() stopped it: nothing is left listening.
+  assert.equal(access.current(), undefined, 'no peer is left running');
+  assert.equal(access.tracker(), undefined, 'no tracker is left running');
+  if (!(started instanceof Error)) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = netConnect({host: started.host, port: started.port});
+      socket.once('connect', () => (socket.destroy(), resolve(false)));
+      socket.once('error', () => resolve(true));
+    });
+    assert.ok(refused, `the peer's port ${started.port} still accepts connections`);
+  }
+  await assert.rejects(access.peer(), /closed/, 'a closed network does not start again');
 });
