@@ -129,7 +129,20 @@ test('a throw comes back with its name, message and the task frames of its stack
   assert.equal(result.message, 'TypeError: bad input');
   assert.match(result.stack ?? '', /at helper \(task\.js:1:\d+\)\n\s+at main \(task\.js:2:\d+\)/);
   assert.doesNotMatch(result.stack ?? '', /bootstrap|node:|\/work\//);
-  assert.equal((await run('function main() { throw "just a string" }')).ok, false);
+  // a value that is no error says what was thrown, without a made-up Error name
+  for (const [thrown, message] of [
+    ['"just a string"', 'threw "just a string"'],
+    ['5', 'threw 5'],
+    ['{code: 7}', 'threw {"code":7}'],
+    ['null', 'threw null'],
+    ['(() => { const o = {}; o.o = o; return o })()', 'threw an object that is not JSON'],
+  ]) {
+    const failure = await run(`function main() { throw ${thrown} }`);
+    assert.ok(!failure.ok);
+    assert.equal(failure.code, 'ETHROW');
+    assert.equal(failure.message, message, `throw ${thrown}`);
+    assert.equal(failure.name, undefined, `throw ${thrown}`);
+  }
   const top = await run('throw new Error("at load")\nfunction main() {}');
   assert.ok(!top.ok);
   assert.equal(top.code, 'ETHROW');

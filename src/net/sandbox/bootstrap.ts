@@ -97,20 +97,28 @@ export const BOOTSTRAP_SOURCE = `'use strict';
     return lineStart < 0 ? stack : apply(slice, stack, [0, lineStart]);
   }
 
+  // A thrown value that is no error (throw 5, throw {code: 1}) has no name: its message says what it was.
   function describe(error) {
-    let name = 'Error';
+    let name = '';
     let message = '';
     let stack = null;
-    if (error !== null && (typeof error === 'object' || typeof error === 'function')) {
-      name = readText(error, 'name') ?? 'Error';
-      message = readText(error, 'message') ?? '';
+    const isObject = error !== null && typeof error === 'object';
+    if (isObject) {
       const text = readText(error, 'stack');
       if (text !== undefined) stack = clip(trimStack(text), ${MAX_STACK_CHARS});
-    } else {
+      const errorName = readText(error, 'name');
+      const errorMessage = readText(error, 'message');
+      if (errorName !== undefined || errorMessage !== undefined || stack !== null) {
+        name = errorName ?? 'Error';
+        message = errorMessage ?? '';
+      }
+    }
+    if (name === '') {
       try {
-        message = toText(error);
+        const shown = typeof error === 'string' || isObject ? stringify(error) : toText(error);
+        message = 'threw ' + (typeof error === 'bigint' ? shown + 'n' : shown ?? 'a ' + typeof error);
       } catch {
-        message = 'a thrown ' + typeof error;
+        message = isObject ? 'threw an object that is not JSON' : 'threw a ' + typeof error;
       }
     }
     return stringify([clip(name, 200), clip(message, ${MAX_MESSAGE_CHARS}), stack]);

@@ -268,7 +268,7 @@ function release(guest: Guest): void {
 }
 
 function thrown(payload: string, execMs: number): Failure {
-  let name = 'Error';
+  let name = ''; // none when the value thrown was no error (throw 5): the message says `threw 5`
   let message = '';
   let stack: string | undefined;
   try {
@@ -277,7 +277,7 @@ function thrown(payload: string, execMs: number): Failure {
     message = thrownMessage;
     stack = thrownStack ?? undefined;
   } catch {
-    message = 'the thrown value could not be read';
+    message = 'threw a value that could not be read';
   }
   // isolated-vm answers a dynamic import() with a bare "Not supported": say what was refused.
   if (name === 'Error' && message === 'Not supported')
@@ -285,8 +285,8 @@ function thrown(payload: string, execMs: number): Failure {
   return {
     ok: false,
     code: 'ETHROW',
-    name,
-    message: message === '' ? name : `${name}: ${message}`,
+    ...(name === '' ? {} : {name}),
+    message: name === '' ? message : message === '' ? name : `${name}: ${message}`,
     execMs,
     ...(stack === undefined ? {} : {stack}),
   };
