@@ -255,7 +255,11 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   // Tasks run for a connection share its fate: when the submitter goes away (closed, crashed), no one
   // is left to read their results, so they are canceled rather than left to run to their time limit.
   const runningFor = new WeakMap<Connection, Set<string>>();
-  const runFor = async (connection: Connection, task: TaskSpec, user: string | null): Promise<TaskOutcome> => {
+  const runFor = async (
+    connection: Connection,
+    task: TaskSpec,
+    user: string | null,
+  ): Promise<TaskOutcome> => {
     let tasks = runningFor.get(connection);
     if (tasks === undefined) {
       const open = new Set<string>();
@@ -720,8 +724,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
                 {type: 'BATCH', tasks: share, token: session?.token ?? null},
                 longest + EXEC_MARGIN_MS,
               )
-            )
-              .outcomes as TaskOutcome[];
+            ).outcomes as TaskOutcome[];
           } catch (error) {
             // The peer failed as a whole: its share runs elsewhere, one by one, placed again (exec
             // records each task itself).

@@ -868,7 +868,11 @@ function taskParams(task: TaskRecord, path: string): TaskInsertParams {
   if (!Number.isSafeInteger(task.attempts) || task.attempts < 0)
     throw bad('attempts', 'a whole number, 0 or more');
   if (typeof task.cached !== 'boolean') throw bad('cached', 'true or false');
-  if (task.user !== undefined && task.user !== null && (typeof task.user !== 'string' || task.user.length > 64))
+  if (
+    task.user !== undefined &&
+    task.user !== null &&
+    (typeof task.user !== 'string' || task.user.length > 64)
+  )
     throw bad('user', 'a user name of at most 64 characters, or null');
   return [
     task.taskId,

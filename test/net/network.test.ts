@@ -450,7 +450,9 @@ describe('a tracker and three serve peers, each a process', {timeout: 120_000}, 
     {timeout: TEST_TIMEOUT_MS},
     async () => {
       const session = await cluster.session();
-      const started = await session.send(`exec --bg --no-cache --peer ${beta.id} --timeout 60000 -e "${LOOP}"`);
+      const started = await session.send(
+        `exec --bg --no-cache --peer ${beta.id} --timeout 60000 -e "${LOOP}"`,
+      );
       assert.ok(started.ok, JSON.stringify(started));
       await cluster.waitForPeers(
         (peers) => (find(peers, beta.id)?.load.tasks ?? 0) >= 1,

@@ -333,41 +333,45 @@ test('a host killed from outside fails its task with ECRASH and is replaced', op
   }
 });
 
-test('quick code lets the host write results together, and a crash among them blames the right task', options, async () => {
-  const existing = new Set(childPids());
-  const lines: string[] = [];
-  // quickMs: even on a loaded machine the first run (which loads the code) counts as quick
-  const own = createSandboxPool({log: (line) => lines.push(line), quickMs: 5_000});
-  try {
-    const code = 'function main(n) { if (n < 0) for (;;); return n }';
-    // ran quickly once: from now on the host may keep results back before this code's tasks
-    assert.equal(await value(code, {args: [0], isolation: 'warm'}), 0);
-    const [pid] = childPids().filter((child) => !existing.has(child));
-    assert.ok(pid !== undefined);
-    const runs = [1, 2, 3, -1, 4].map((n) =>
-      own.run(task(code, {args: [n], isolation: 'warm', timeoutMs: n < 0 ? 700 : 5_000})),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    process.kill(pid, 'SIGKILL'); // while -1 loops, with the results of 1, 2 and 3 perhaps kept back
-    const results = await Promise.all(runs);
-    assert.deepEqual(
-      results.map((result) => (result.ok ? result.result : result.code)),
-      [1, 2, 3, 'ETIMEDOUT', 4],
-      'the finished tasks are not blamed for the crash; the loop runs again and times out',
-    );
-    assert.ok(
-      lines.some((line) => /running one of 5 tasks that kept results back/.test(line)),
-      lines.join('\n'),
-    );
-  } finally {
-    await own.close();
-  }
-  async function value(code: string, overrides: Partial<SandboxTask>): Promise<unknown> {
-    const result = await own.run(task(code, overrides));
-    assert.ok(result.ok, JSON.stringify(result));
-    return result.result;
-  }
-});
+test(
+  'quick code lets the host write results together, and a crash among them blames the right task',
+  options,
+  async () => {
+    const existing = new Set(childPids());
+    const lines: string[] = [];
+    // quickMs: even on a loaded machine the first run (which loads the code) counts as quick
+    const own = createSandboxPool({log: (line) => lines.push(line), quickMs: 5_000});
+    try {
+      const code = 'function main(n) { if (n < 0) for (;;); return n }';
+      // ran quickly once: from now on the host may keep results back before this code's tasks
+      assert.equal(await value(code, {args: [0], isolation: 'warm'}), 0);
+      const [pid] = childPids().filter((child) => !existing.has(child));
+      assert.ok(pid !== undefined);
+      const runs = [1, 2, 3, -1, 4].map((n) =>
+        own.run(task(code, {args: [n], isolation: 'warm', timeoutMs: n < 0 ? 700 : 5_000})),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      process.kill(pid, 'SIGKILL'); // while -1 loops, with the results of 1, 2 and 3 perhaps kept back
+      const results = await Promise.all(runs);
+      assert.deepEqual(
+        results.map((result) => (result.ok ? result.result : result.code)),
+        [1, 2, 3, 'ETIMEDOUT', 4],
+        'the finished tasks are not blamed for the crash; the loop runs again and times out',
+      );
+      assert.ok(
+        lines.some((line) => /running one of 5 tasks that kept results back/.test(line)),
+        lines.join('\n'),
+      );
+    } finally {
+      await own.close();
+    }
+    async function value(code: string, overrides: Partial<SandboxTask>): Promise<unknown> {
+      const result = await own.run(task(code, overrides));
+      assert.ok(result.ok, JSON.stringify(result));
+      return result.result;
+    }
+  },
+);
 
 test('warm contexts keep globals per scope and code; fresh ones keep nothing', options, async () => {
   const counter =

@@ -218,7 +218,9 @@ class Pool implements SandboxPool {
     const memoryMb = task.memoryMb ?? this.#config.memoryMb;
     const isolation = task.isolation ?? 'fresh';
     const quickKey =
-      task.code.length <= MAX_QUICK_CODE_CHARS ? `${memoryMb}\u0000${isolation}\u0000${task.code}` : undefined;
+      task.code.length <= MAX_QUICK_CODE_CHARS
+        ? `${memoryMb}\u0000${isolation}\u0000${task.code}`
+        : undefined;
     const request: RunRequest = {
       type: 'run',
       id: this.#nextWireId,

@@ -57,7 +57,6 @@ interface Guest {
 
 type GuestRun = (op: number, code: string, name: string, argsJson: string, maxChars: number) => string;
 
-
 export class TaskRunner {
   readonly #config: HostConfig;
   readonly #slots: LruMap<number, IsolateSlot>;
@@ -281,7 +280,8 @@ function thrown(payload: string, execMs: number): Failure {
   }
   // isolated-vm answers a dynamic import() with a bare "Not supported": say what was refused.
   if (name === 'Error' && message === 'Not supported')
-    message = 'Not supported: import() cannot load modules in the sandbox (a task has no modules, files or network)';
+    message =
+      'Not supported: import() cannot load modules in the sandbox (a task has no modules, files or network)';
   return {
     ok: false,
     code: 'ETHROW',
