@@ -42,9 +42,10 @@ function checkCode(code: string, what: string): string {
   return code;
 }
 
-function checkFn(name: string): string {
-  if (!FN_NAME.test(name))
-    throw new ShellError('EUSAGE', `--fn \`${name}\` is not a JavaScript function name.`);
+/** `name` if it is a JavaScript identifier; `what` names where it came from (--fn, or a batch entry's "fn"). */
+function checkFn(name: unknown, what = '--fn'): string {
+  if (typeof name !== 'string' || !FN_NAME.test(name))
+    throw new ShellError('EUSAGE', `${what} \`${String(name)}\` is not a JavaScript function name.`);
   return name;
 }
 
@@ -186,11 +187,15 @@ export const batch: Command = {
       const where = `${path} task ${index + 1}`;
       if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
         throw new ShellError('EUSAGE', `${where} is not an object.`);
+      if (entry.code !== undefined && typeof entry.code !== 'string')
+        throw new ShellError('EUSAGE', `${where}: "code" must be a string of JavaScript.`);
+      if (entry.file !== undefined && typeof entry.file !== 'string')
+        throw new ShellError('EUSAGE', `${where}: "file" must be a path, as a string.`);
       let code =
-        typeof entry.code === 'string'
+        entry.code !== undefined
           ? entry.code
           : entry.file !== undefined
-            ? await readCode(String(entry.file))
+            ? await readCode(entry.file)
             : previousCode;
       if (code === undefined) throw new ShellError('EUSAGE', `${where} has no "code" or "file".`);
       code = checkCode(code, `${where}'s code`);
@@ -206,7 +211,7 @@ export const batch: Command = {
       specs.push({
         taskId: newTaskId(),
         code,
-        fn: checkFn(entry.fn ?? 'main'),
+        fn: checkFn(entry.fn ?? 'main', `${where}: "fn"`),
         args: entry.args ?? [],
         timeoutMs: timeout,
         priority,

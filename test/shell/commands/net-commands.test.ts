@@ -164,6 +164,16 @@ test('batch runs every task of a file and prints the results in order', async ()
   await runFails(context, `batch ${file}`, 'EUSAGE');
   writeFileSync(file, '[{"code": "function main(x){return x}", "args": [1e999]}]');
   assert.match(await runFails(context, `batch ${file}`, 'EUSAGE'), /too large for JSON/);
+  // a field of the wrong type is named as such, not reported missing
+  for (const [entry, message] of [
+    ['{"code": 5}', /task 1: "code" must be a string of JavaScript\./],
+    ['{"file": 7}', /task 1: "file" must be a path, as a string\./],
+    ['{"code": "function main(){}", "fn": 3}', /task 1: "fn" `3` is not a JavaScript function name\./],
+    ['{"args": [1]}', /task 1 has no "code" or "file"\./],
+  ] as const) {
+    writeFileSync(file, `[${entry}]`);
+    assert.match(await runFails(context, `batch ${file}`, 'EUSAGE'), message, entry);
+  }
 });
 
 test('bad arguments print usage; a missing file is ENOENT', async () => {
