@@ -3,6 +3,7 @@
 import {Box, Text} from 'ink';
 import React from 'react';
 import type {KernelSnapshot} from '../../../kernel/index.js';
+import {formatNumber} from '../../format.js';
 import {useTheme} from '../theme.js';
 import {topTotals} from '../top-rows.js';
 
@@ -23,8 +24,9 @@ export const StatusLine = React.memo(function StatusLine({snapshot, hz, isRunnin
     `t=${snapshot.time}`,
     policy,
     `load ${totals.load} (${totals.running} run, ${totals.ready} ready, ${totals.waiting} wait)`,
-    `cpu ${Math.round(totals.cpuPercent)}%`,
-    `mem ${Math.round(totals.memoryPercent)}%`,
+    // one decimal, as the Top pane and `top` show them: 0.4% of memory in use is not 0%
+    `cpu ${formatNumber(totals.cpuPercent, 1)}%`,
+    `mem ${formatNumber(totals.memoryPercent, 1)}%`,
     `${totals.processes} proc${totals.processes === 1 ? '' : 's'}`,
   ];
   return (
