@@ -209,6 +209,17 @@ test('Tab pressed twice in one read completes and then lists the choices', async
   assert.equal(promptLine(await terminal.screen()).trimEnd(), 'p2pos> fit', 'no spaces inserted');
 });
 
+test('a bracketed paste turns tabs into spaces and drops control keys; a typed Tab then always completes', async (t) => {
+  const terminal = await startConsole(t);
+  // Ctrl-D inside a paste would otherwise leave the console; a pasted tab is a separator, not Tab
+  await terminal.paste('\techo a\tb\u0004c');
+  await terminal.waitFor((screen) => promptLine(screen) === 'p2pos>  echo a bc', 'the paste at the prompt');
+  await terminal.press('C-u');
+  // the terminal marks its pastes, so a tab typed between letters in one read is the Tab key
+  await terminal.type('spaw\tx');
+  await terminal.waitFor((screen) => promptLine(screen).trimEnd() === 'p2pos> spawn x', 'spaw completed');
+});
+
 test('CI=1 in the environment still draws the console on a terminal', async (t) => {
   // Ink draws only the last frame when it believes it runs under CI; a terminal is not CI.
   const terminal = await startConsole(t, {env: {CI: '1'}});

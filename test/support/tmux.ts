@@ -4,6 +4,7 @@
 // Interface:
 //   const term = await startTerminal({args, columns: 80, rows: 24})
 //   await term.type('ps'); await term.press('Enter')    literal text, then tmux key names (F2, C-c, M-1)
+//   await term.paste('ps\tmem')                          as pasted (bracketed when the program asks)
 //   await term.waitFor('p2pos>')                         poll the screen under a deadline
 //   await term.exitStatus()                              after the program leaves
 //   await term.close()                                   always, in a finally or t.after
@@ -55,6 +56,8 @@ export interface Terminal {
   type(text: string): Promise<void>;
   /** Press keys by tmux name: Enter, Up, F2, C-c, C-d, M-1. */
   press(...keys: string[]): Promise<void>;
+  /** Paste text as a terminal does: in bracketed-paste marks when the program asked for them. */
+  paste(text: string): Promise<void>;
   /** Wait until the screen contains `text` or matches `condition`; returns that screen. */
   waitFor(condition: string | RegExp | ((screen: string) => boolean), what?: string): Promise<string>;
   /** Resize the window (the program gets SIGWINCH). */
@@ -111,6 +114,10 @@ export async function startTerminal(options: TerminalOptions): Promise<Terminal>
     },
     async press(...keys) {
       for (const key of keys) await tmux('send-keys', key);
+    },
+    async paste(text) {
+      await tmux('set-buffer', '-b', 'paste', '--', text);
+      await tmux('paste-buffer', '-p', '-d', '-b', 'paste'); // -p: bracketed if the program enabled it
     },
     async waitFor(condition, what) {
       const matches =

@@ -12,6 +12,7 @@ import type {NetAccess} from '../net-access.js';
 import {App} from './app.js';
 import {Clock} from './clock.js';
 import {downloadsScrollLimit, NO_DOWNLOADS, readDownloads} from './downloads-lines.js';
+import {DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE} from './keys.js';
 import type {Layout} from './layout.js';
 import {paneInner} from './components/pane-frame.js';
 import {schedulerScrollLimit} from './scheduler-lines.js';
@@ -147,9 +148,10 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
     if (hasRestored) return;
     hasRestored = true;
     parts.clock.stop();
-    stdout.write(LEAVE_ALTERNATE_SCREEN + SHOW_CURSOR);
+    stdout.write(DISABLE_BRACKETED_PASTE + LEAVE_ALTERNATE_SCREEN + SHOW_CURSOR);
   };
-  stdout.write(ENTER_ALTERNATE_SCREEN);
+  // Bracketed paste: the terminal marks pasted text, so a pasted tab is a space and a typed one Tab.
+  stdout.write(ENTER_ALTERNATE_SCREEN + ENABLE_BRACKETED_PASTE);
   // Ink restores raw mode and the cursor on exit; the alternate screen is ours to leave.
   process.once('exit', restore);
   const status = await new Promise<number>((resolve) => {

@@ -131,9 +131,10 @@ export function decodeKey(sequence: string): KeyPress {
  * in one chunk: "ps\rsched\r" (a paste) runs two commands, and Ctrl-U then Ctrl-D ("\u0015\u0004")
  * are two presses, never one unknown one. Printable text between them stays one 'text' press, so a
  * paste is inserted at once. Tabs between two words are a paste's separator and become a space (as
- * in decodeKey); any other tab is the Tab key: "kill\t\t" completes and then lists.
+ * in decodeKey); any other tab is the Tab key: "kill\t\t" completes and then lists. With
+ * `tabsAreKeys` (the terminal marks its pastes, see createInputDecoder) every tab is the Tab key.
  */
-export function decodeInput(sequence: string): KeyPress[] {
+export function decodeInput(sequence: string, options: {tabsAreKeys?: boolean} = {}): KeyPress[] {
   if (sequence.startsWith(ESC) || sequence.length === 1) return [decodeKey(sequence)];
   const presses: KeyPress[] = [];
   let textStart = 0;
@@ -142,7 +143,8 @@ export function decodeInput(sequence: string): KeyPress[] {
   };
   for (let index = 0; index < sequence.length; index += 1) {
     const code = sequence.charCodeAt(index);
-    const isKey = code === 9 ? !isTabInText(sequence, index) : code < 32 || code === 127;
+    const isKey =
+      code === 9 ? options.tabsAreKeys === true || !isTabInText(sequence, index) : code < 32 || code === 127;
     if (!isKey) continue;
     endText(index);
     if (code === 13 && sequence.charCodeAt(index + 1) === 10) index += 1; // CR LF: one return
@@ -165,4 +167,34 @@ function isTabInText(sequence: string, index: number): boolean {
 /** A character code of typed text; NaN (past either end of the chunk) is not. */
 function isPrintable(code: number): boolean {
   return code >= 32 && code !== 127;
+}
+
+/** Bracketed paste (xterm): the console asks for it, and the terminal then wraps each paste in marks. */
+export const ENABLE_BRACKETED_PASTE = '\u001B[?2004h';
+export const DISABLE_BRACKETED_PASTE = '\u001B[?2004l';
+const PASTE_START = ESC + '[200~';
+const PASTE_END = ESC + '[201~';
+
+/**
+ * A terminal's input events in order, as key presses. Text between bracketed-paste marks is pasted:
+ * its line breaks are returns (a pasted lab runs line by line, as typed), its tabs spaces, and its
+ * control characters and escape sequences are dropped, never pressed. Once the terminal has marked a
+ * paste, every unmarked tab is the Tab key, however fast it came after a letter; until then (or on a
+ * terminal without bracketed paste) a tab between two words is taken as a paste's, as in decodeInput.
+ */
+export function createInputDecoder(): (sequence: string) => KeyPress[] {
+  let isPasting = false;
+  let marksPastes = false;
+  return (sequence) => {
+    if (sequence === PASTE_START || sequence === PASTE_END) {
+      isPasting = sequence === PASTE_START;
+      marksPastes = true;
+      return [];
+    }
+    if (!isPasting) return decodeInput(sequence, {tabsAreKeys: marksPastes});
+    if (sequence.startsWith(ESC)) return [];
+    return decodeInput(sequence.replace(/\t/g, ' ')).filter(
+      (press) => press.name === 'text' || press.name === 'return',
+    );
+  };
 }

@@ -3,7 +3,13 @@
 
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {decodeInput, decodeKey, type KeyName, type KeyPress} from '../../../src/shell/ui/keys.js';
+import {
+  createInputDecoder,
+  decodeInput,
+  decodeKey,
+  type KeyName,
+  type KeyPress,
+} from '../../../src/shell/ui/keys.js';
 
 const ESC = '\u001B';
 
@@ -313,4 +319,28 @@ test('decodeInput reads a tab that does not sit between two words as the Tab key
   assert.deepEqual(decodeInput('kill \t\r'), [press('text', {text: 'kill '}), press('tab'), press('return')]);
   // tabs between two words, however many, stay a pasted separator
   assert.deepEqual(decodeInput('a\t\tb'), [press('text', {text: 'a  b'})]);
+});
+
+test('a bracketed paste is text and returns only: its tabs are spaces, its control keys dropped', () => {
+  const decode = createInputDecoder();
+  // Ink hands the marks and the text between them over as separate events
+  const events = [`${ESC}[200~`, '\tps\tmem\u0004\rsched', `${ESC}[A`, `${ESC}[201~`];
+  assert.deepEqual(
+    events.flatMap((event) => decode(event)),
+    [press('text', {text: ' ps mem'}), press('return'), press('text', {text: 'sched'})],
+  );
+});
+
+test('once the terminal marks its pastes, every unmarked tab is the Tab key', () => {
+  const decode = createInputDecoder();
+  // before any mark, a tab between letters read at once is taken as a paste's separator
+  assert.deepEqual(decode('spaw\tx'), [press('text', {text: 'spaw x'})]);
+  decode(`${ESC}[200~`);
+  decode(`${ESC}[201~`);
+  assert.deepEqual(decode('spaw\tx'), [
+    press('text', {text: 'spaw'}),
+    press('tab'),
+    press('text', {text: 'x'}),
+  ]);
+  assert.deepEqual(decode(`${ESC}[A`), [press('up')], 'keys outside a paste are keys');
 });

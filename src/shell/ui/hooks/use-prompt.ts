@@ -4,7 +4,7 @@
 
 import {useStdin} from 'ink';
 import {useEffect} from 'react';
-import {decodeInput} from '../keys.js';
+import {createInputDecoder} from '../keys.js';
 import type {PromptController, PromptState} from '../prompt-controller.js';
 import {useStore} from './use-store.js';
 
@@ -12,8 +12,9 @@ export function usePrompt(controller: PromptController): PromptState {
   const {internal_eventEmitter: input, setRawMode, isRawModeSupported} = useStdin();
   useEffect(() => {
     if (isRawModeSupported) setRawMode(true);
+    const decode = createInputDecoder(); // remembers whether a bracketed paste is open
     const onInput = (data: string) => {
-      for (const key of decodeInput(data)) void controller.press(key);
+      for (const key of decode(data)) void controller.press(key);
     };
     input.on('input', onInput);
     return () => {
