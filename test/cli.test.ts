@@ -217,6 +217,69 @@ test('--json reports a line that does not parse as one failed record', async () 
   assert.equal(result.stderr, '<stdin>:1: Unterminated double quote.\n');
 });
 
+test('--json reports each command of a sourced file as its own line, nested files too, then the source', async () => {
+  const ok = join(data.dir, 'json-ok.txt');
+  const inner = join(data.dir, 'json-inner.txt');
+  const outer = join(data.dir, 'json-outer.txt');
+  writeFileSync(ok, 'spawn a --burst 3\necho hi\n');
+  writeFileSync(inner, `echo in\nbogus\nsource ${ok}\n`);
+  writeFileSync(outer, `echo before\nsource ${inner}\necho after\n`);
+  const result = await p2pos(['--json', '-c', `source ${outer}`]);
+  assert.equal(result.status, 1, show(result));
+  const records = jsonLines(result.stdout);
+  assert.deepEqual(
+    records.map((record) => [record.cmd, record.ok]),
+    [
+      ['echo', true],
+      ['echo', true],
+      ['bogus', false],
+      ['spawn', true],
+      ['echo', true],
+      ['source', true],
+      ['source', false],
+      ['echo', true],
+      ['source', false],
+    ],
+  );
+  assert.equal(dataOf(records[3]).pid, 2);
+  assert.equal(dataOf(records[4]).text, 'hi');
+  assert.deepEqual(dataOf(records[5]), {file: ok, commands: 2});
+  assert.equal(
+    result.stderr,
+    `${inner}:2: Unknown command \`bogus\`. Type \`help\` for the list.\n` +
+      `${outer}:2: 1 of 3 commands in ${inner} failed.\n` +
+      `-c:1: 1 of 3 commands in ${outer} failed.\n`,
+  );
+  // text mode keeps the sourced lines' output and errors in place on stdout, as before
+  const text = await p2pos(['-c', `source ${outer}`]);
+  assert.equal(
+    text.stdout,
+    `before\nin\n${inner}:2: Unknown command \`bogus\`. Type \`help\` for the list.\n2\nhi\n` +
+      `${outer}:2: 1 of 3 commands in ${inner} failed.\nafter\n`,
+  );
+  assert.equal(text.stderr, `-c:1: 1 of 3 commands in ${outer} failed.\n`);
+});
+
+test('--json reports a line of a sourced file that does not parse as a failed record at its FILE:LINE', async () => {
+  const file = join(data.dir, 'json-quote.txt');
+  writeFileSync(file, 'echo "open\necho next\n');
+  const result = await p2pos(['--json', '-c', `source ${file}`]);
+  assert.equal(result.status, 1, show(result));
+  const records = jsonLines(result.stdout);
+  assert.deepEqual(
+    records.map((record) => [record.cmd, record.ok, record.code]),
+    [
+      ['', false, 'EPARSE'],
+      ['echo', true, undefined],
+      ['source', false, 'ESOURCE'],
+    ],
+  );
+  assert.equal(
+    result.stderr,
+    `${file}:1: Unterminated double quote.\n-c:1: 1 of 1 commands in ${file} failed.\n`,
+  );
+});
+
 // --- errors and exit status ------------------------------------------------------------------
 
 test('an error on stdin is reported as <stdin>:LINE and the run continues, exiting 1', async () => {

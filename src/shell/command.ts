@@ -8,6 +8,7 @@ import type {Args, FlagSpecs} from './args.js';
 import type {Block} from './format.js';
 import type {HistoryStore} from './history-store.js';
 import type {NetAccess} from './net-access.js';
+import type {InnerOutcome} from './run-line.js';
 
 export interface Session {
   /** `set -e`: stop the script at the first failed command. */
@@ -90,6 +91,11 @@ export interface Result {
   lines: Block[];
   /** The same answer as data, for --json. */
   data?: Record<string, unknown>;
+  /**
+   * Commands this one ran for the user (source runs a file's lines). `lines` already shows their
+   * output; --json reports each as its own line, before this command's.
+   */
+  inner?: InnerOutcome[];
 }
 
 export interface Command {

@@ -1,6 +1,7 @@
 // The shell's one error class. `code` is stable; callers branch on it, never on the message.
 
 import type {Block} from './format.js';
+import type {InnerOutcome} from './run-line.js';
 
 export type ShellErrorCode =
   | 'EUSAGE' // wrong arguments: the message carries the usage line
@@ -20,11 +21,19 @@ export class ShellError extends Error {
   readonly code: ShellErrorCode;
   /** What the command printed before it failed (a sourced file's earlier commands). */
   readonly output: readonly Block[];
+  /** The commands it ran before it failed, as Result.inner (a sourced file's lines). */
+  readonly inner: readonly InnerOutcome[];
 
-  constructor(code: ShellErrorCode, message: string, output: readonly Block[] = []) {
+  constructor(
+    code: ShellErrorCode,
+    message: string,
+    output: readonly Block[] = [],
+    inner: readonly InnerOutcome[] = [],
+  ) {
     super(message);
     this.name = 'ShellError';
     this.code = code;
     this.output = output;
+    this.inner = inner;
   }
 }

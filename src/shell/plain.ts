@@ -1,5 +1,6 @@
 // The script runner: reads command lines (a file, stdin or -c), runs each through runCommand,
-// and prints plain text or one JSON line per command. Errors go to stderr as FILE:LINE: message.
+// and prints plain text or one JSON line per command (a sourced file's commands each get theirs).
+// Errors go to stderr as FILE:LINE: message.
 // Returns the exit status: 0, or 1 when any command failed.
 
 import type {ChalkInstance} from 'chalk';
@@ -57,6 +58,11 @@ export async function runScript(
   return hasFailed ? 1 : 0;
 }
 
+/**
+ * Print one outcome: its text, or its JSON line. In --json a command that ran others (source) has
+ * each of them reported first, as if typed, with its own FILE:LINE on stderr; text mode shows them
+ * in the command's own lines already.
+ */
 function report(
   outcome: Outcome,
   line: number,
@@ -65,6 +71,9 @@ function report(
   style: ChalkInstance,
 ): void {
   if (options.json) {
+    for (const inner of outcome.inner ?? []) {
+      report(inner.outcome, inner.line, output, {...options, source: inner.file}, style);
+    }
     const record = outcome.ok
       ? {cmd: outcome.cmd, ok: true, data: outcome.data}
       : {cmd: outcome.cmd, ok: false, error: outcome.error, code: outcome.code};

@@ -23,6 +23,8 @@ export type Outcome =
       /** The output: lines and tables (blocksToLines lays it out as text). */
       blocks: Block[];
       data: Record<string, unknown>;
+      /** Commands it ran for the user (a sourced file's lines), each reported as if typed in --json. */
+      inner?: InnerOutcome[];
     }
   | {
       ok: false;
@@ -32,7 +34,15 @@ export type Outcome =
       usage?: string[];
       /** What the command printed before it failed, if anything. */
       blocks?: Block[];
+      inner?: InnerOutcome[];
     };
+
+/** A command another one ran (a line of a sourced file): its outcome and where it was written. */
+export interface InnerOutcome {
+  file: string;
+  line: number;
+  outcome: Outcome;
+}
 
 /** Run a parsed command. Never throws: every failure comes back as an Outcome with ok false. */
 export async function runCommand(line: CommandLine, context: Context): Promise<Outcome> {
@@ -53,8 +63,10 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
       cmd: command.name,
       blocks: result.lines,
       data: result.data ?? {},
+      ...(result.inner ? {inner: result.inner} : {}),
     };
-    if (context.session.trace) addTrace(outcome, context, eventsBefore);
+    // A command that ran others (source) caused no events of its own: each inner one traced its own.
+    if (context.session.trace && !result.inner) addTrace(outcome, context, eventsBefore);
     return outcome;
   } catch (error) {
     if (error instanceof ShellError && error.code === 'EUSAGE') {
@@ -66,13 +78,14 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
         usage: command.usage,
       };
     }
-    if (error instanceof ShellError && error.output.length > 0) {
+    if (error instanceof ShellError && (error.output.length > 0 || error.inner.length > 0)) {
       return {
         ok: false,
         cmd: command.name,
         code: error.code,
         error: error.message,
         blocks: [...error.output],
+        ...(error.inner.length > 0 ? {inner: [...error.inner]} : {}),
       };
     }
     if (

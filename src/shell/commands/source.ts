@@ -8,7 +8,7 @@ import type {Command} from '../command.js';
 import {ShellError} from '../errors.js';
 import type {Block} from '../format.js';
 import {parseLine} from '../parse.js';
-import {runCommand} from '../run-line.js';
+import {runCommand, type InnerOutcome} from '../run-line.js';
 
 /** A file sourcing itself would otherwise recurse until the stack ran out. */
 const MAX_SOURCE_DEPTH = 8;
@@ -35,6 +35,7 @@ export const source: Command = {
       throw new ShellError('ESOURCE', `Sources nest deeper than ${MAX_SOURCE_DEPTH} files (at ${path}).`);
     const text = readSource(path);
     const output: Block[] = [];
+    const inner: InnerOutcome[] = [];
     let ran = 0;
     let failed = 0;
     depths.set(context.session, depth + 1);
@@ -44,13 +45,20 @@ export const source: Command = {
         try {
           commands = parseLine(line, index + 1);
         } catch (error) {
+          const message = (error as Error).message;
           failed++;
-          output.push(context.style.red(`${path}:${index + 1}: ${(error as Error).message}`));
+          output.push(context.style.red(`${path}:${index + 1}: ${message}`));
+          inner.push({
+            file: path,
+            line: index + 1,
+            outcome: {ok: false, cmd: '', code: 'EPARSE', error: message},
+          });
           if (context.session.errexit) break;
           continue;
         }
         for (const command of commands) {
           const outcome = await runCommand(command, context);
+          inner.push({file: path, line: index + 1, outcome});
           ran++;
           if (outcome.ok) output.push(...outcome.blocks);
           else {
@@ -72,8 +80,8 @@ export const source: Command = {
 
     function finish() {
       if (failed > 0)
-        throw new ShellError('ESOURCE', `${failed} of ${ran} commands in ${path} failed.`, output);
-      return {lines: output, data: {file: path, commands: ran}};
+        throw new ShellError('ESOURCE', `${failed} of ${ran} commands in ${path} failed.`, output, inner);
+      return {lines: output, data: {file: path, commands: ran}, inner};
     }
   },
 };

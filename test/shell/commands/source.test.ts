@@ -258,3 +258,34 @@ test('a missing file named inside a sourced file is reported at its line', async
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+test('with trace on, each sourced command shows its own events once, before its output', async (t) => {
+  const files = tempFiles(t);
+  const path = files.write('traced.p2', 'spawn a --burst 3\necho hi\n');
+  const context = createTestContext();
+  await runOk(context, 'trace on');
+  const outcome = await run(context, `source ${path}`);
+  assert.ok(outcome.ok);
+  assert.deepEqual(linesOf(outcome), ['  [t=0] pid 2 spawn', '  [t=0] pid 2 admit', '2', 'hi']);
+  assert.equal(outcome.data.events, undefined, 'the events are on the spawn, not repeated on source');
+});
+
+test("the outcome carries each sourced command's own outcome and FILE:LINE, for --json", async (t) => {
+  const files = tempFiles(t);
+  const inner = files.write('inner.p2', 'kill 99\n');
+  const outer = files.write('outer.p2', `echo one; echo two\nsource ${inner}\n`);
+  const outcome = failed(await run(createTestContext(), `source ${outer}`));
+  assert.deepEqual(
+    outcome.inner?.map(({file, line, outcome}) => [file, line, outcome.cmd, outcome.ok]),
+    [
+      [outer, 1, 'echo', true],
+      [outer, 1, 'echo', true],
+      [outer, 2, 'source', false],
+    ],
+  );
+  const nested = outcome.inner?.[2]?.outcome.inner;
+  assert.deepEqual(
+    nested?.map(({file, line, outcome}) => [file, line, outcome.ok ? '' : outcome.code]),
+    [[inner, 1, 'ESRCH']],
+  );
+});
