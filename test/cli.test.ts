@@ -280,6 +280,26 @@ test('--json reports a line of a sourced file that does not parse as a failed re
   );
 });
 
+test('a UTF-8 byte-order mark at the start of a script is ignored: stdin, -c, run FILE and source FILE', async () => {
+  const BOM = '\uFEFF';
+  const script = `${BOM}spawn a --burst 3\nwait all\n`;
+  const expected = '2\nall done at t=3\n';
+  const file = join(data.dir, 'bom.txt');
+  writeFileSync(file, script);
+  for (const [what, result] of [
+    ['stdin', await p2pos([], script)],
+    ['-c', await p2pos(['-c', script])],
+    ['run FILE', await p2pos(['run', file])],
+    ['source FILE', await p2pos(['-c', `source ${file}`])],
+  ] as const) {
+    assert.equal(result.status, 0, `${what}: ${show(result)}`);
+    assert.equal(result.stdout, expected, what);
+  }
+  // only at the start: a mark inside a script is still a character of the word it is in
+  const inside = await p2pos(['-c', `echo one\n${BOM}echo two`]);
+  assert.equal(inside.status, 1, show(inside));
+});
+
 // --- errors and exit status ------------------------------------------------------------------
 
 test('an error on stdin is reported as <stdin>:LINE and the run continues, exiting 1', async () => {

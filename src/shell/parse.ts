@@ -15,6 +15,11 @@ export interface CommandLine {
   words: string[];
 }
 
+/** A script's first line without the UTF-8 byte-order mark some editors put at the start of a file. */
+export function stripByteOrderMark(text: string): string {
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
 /** Split one line into its commands (several when `;` separates them). Throws ShellError EPARSE on an unterminated quote. */
 export function parseLine(text: string, line = 1): CommandLine[] {
   const commands: CommandLine[] = [];

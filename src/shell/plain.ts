@@ -6,7 +6,7 @@
 import type {ChalkInstance} from 'chalk';
 import type {Context} from './command.js';
 import {blocksToLines} from './format.js';
-import {parseLine, type CommandLine} from './parse.js';
+import {parseLine, stripByteOrderMark, type CommandLine} from './parse.js';
 import {runCommand, type Outcome} from './run-line.js';
 
 export interface ScriptOptions {
@@ -33,7 +33,7 @@ export async function runScript(
     lineNumber++;
     let commands: CommandLine[];
     try {
-      commands = parseLine(text, lineNumber);
+      commands = parseLine(lineNumber === 1 ? stripByteOrderMark(text) : text, lineNumber);
     } catch (error) {
       report(
         {ok: false, cmd: '', code: 'EPARSE', error: (error as Error).message},

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {ShellError} from '../../src/shell/errors.js';
-import {parseLine} from '../../src/shell/parse.js';
+import {parseLine, stripByteOrderMark} from '../../src/shell/parse.js';
 
 const wordCases: {name: string; line: string; words: string[][]}[] = [
   {
@@ -105,4 +105,11 @@ for (const [line, kind] of [
 
 test('a quote character inside the other kind of quote is text', () => {
   assert.deepEqual(parseLine(`echo "it's" 'say "hi"'`)[0]?.words, ['echo', "it's", 'say "hi"']);
+});
+
+test('stripByteOrderMark drops a leading UTF-8 byte-order mark and nothing else', () => {
+  assert.equal(stripByteOrderMark('\uFEFFspawn a'), 'spawn a');
+  assert.equal(stripByteOrderMark('spawn a'), 'spawn a');
+  assert.equal(stripByteOrderMark('echo \uFEFF'), 'echo \uFEFF');
+  assert.equal(stripByteOrderMark(''), '');
 });

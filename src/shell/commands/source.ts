@@ -7,7 +7,7 @@ import {expectPositionals} from '../args.js';
 import type {Command} from '../command.js';
 import {ShellError} from '../errors.js';
 import type {Block} from '../format.js';
-import {parseLine} from '../parse.js';
+import {parseLine, stripByteOrderMark} from '../parse.js';
 import {runCommand, type InnerOutcome} from '../run-line.js';
 
 /** A file sourcing itself would otherwise recurse until the stack ran out. */
@@ -94,7 +94,7 @@ function readSource(path: string): string {
         'ESOURCE',
         `${path} is larger than ${MAX_SOURCE_BYTES} bytes; not a command file?`,
       );
-    return text;
+    return stripByteOrderMark(text);
   } catch (error) {
     if (error instanceof ShellError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
