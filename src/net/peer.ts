@@ -524,6 +524,8 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   };
 
   const linkTo = (peerId: string, address?: PeerAddress): Promise<Connection> => {
+    // As for the tracker: a task retried while close() runs must not open a link nothing would close.
+    if (isClosing) return Promise.reject(new RequestError('ECLOSED', `Peer ${id} is shutting down.`));
     if (address !== undefined && !links.has(peerId)) addresses.set(peerId, {...address, alive: true});
     let link = links.get(peerId);
     if (link === undefined) {
@@ -578,6 +580,17 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   });
 
   // ---- submitting tasks ----
+  /** exec() and batch() calls not yet ended: close() waits for them, so each is recorded first. */
+  const submitting = new Set<Promise<unknown>>();
+  const trackSubmit = <T>(work: Promise<T>): Promise<T> => {
+    submitting.add(work);
+    work.then(
+      () => submitting.delete(work),
+      () => submitting.delete(work),
+    );
+    return work;
+  };
+
   const remember = (task: SubmittedTask) => {
     submitted.set(task.taskId, task);
     if (submitted.size > MAX_SUBMITTED) submitted.delete(submitted.keys().next().value!);
@@ -866,8 +879,8 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     },
     requestTracker: (message) => askTracker(message),
     peers: refreshPeers,
-    exec,
-    batch,
+    exec: (spec, how) => trackSubmit(exec(spec, how)),
+    batch: (specs) => trackSubmit(batch(specs)),
     cancel,
     submitted: () => [...submitted.values()],
     async memory(peerId) {
@@ -913,6 +926,9 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
           (connection) => connection.close('peer shutting down'),
           () => {},
         );
+      // Tasks this peer submitted end now (ECLOSED when their link went) and are told to
+      // onTaskEnded before close() returns: the caller closes the history right after.
+      await Promise.allSettled([...submitting]);
       await server?.close();
       if (ownsSandbox) await sandbox.close();
       log(`peer ${id} stopped`);
