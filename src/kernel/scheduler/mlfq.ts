@@ -2,7 +2,8 @@
 // within a level. A new process enters the top level; one that uses its whole quantum drops a
 // level; one that blocks first keeps its level. A process preempted by a higher level goes back
 // to the head of its own level with the rest of its quantum. Every `boost` ticks all processes
-// return to the top level so long jobs cannot starve.
+// return to the top level with a fresh quantum, the running one included, so long jobs cannot
+// starve (OSTEP ch. 8, rule 5).
 
 import type {Process} from '../process.js';
 import type {SchedulerOptions, SchedulerPolicy} from './policy.js';
@@ -13,15 +14,24 @@ export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
   const quanta = Array.from({length: levels}, (_, i) => options.quanta[i] ?? options.quantum * 2 ** i);
   const queues = Array.from({length: levels}, () => new FifoQueue());
   // A boost moves everyone to level 0 lazily: a level recorded before the latest boost reads as 0,
-  // so a boost costs O(levels) and not O(processes).
+  // and a ready process whose level is that old gets its fresh quantum when it is dispatched, so a
+  // boost costs O(levels) and not O(processes).
   let epoch = 0;
   let size = 0;
-  let lastBoostPeriod = 0; // a switch to MLFQ mid-run boosts at once, harmlessly: everyone starts at the top
+  // Set at the first boundary, without a boost: until then no process can have dropped a level under
+  // this policy (a switch to MLFQ mid-run puts everyone at the top), and a boost would hand the
+  // running process a second fresh quantum.
+  let lastBoostPeriod: number | undefined;
 
   const levelOf = (process: Process) => (process.levelEpoch === epoch ? process.level : 0);
   const setLevel = (process: Process, level: number) => {
     process.level = level;
     process.levelEpoch = epoch;
+  };
+  /** The boost's rule for one process: level 0 and a whole quantum there, not what is left of one below. */
+  const restartAtTop = (process: Process) => {
+    setLevel(process, 0);
+    process.sliceUsed = 0;
   };
   const topLevel = () => queues.findIndex((queue) => queue.size > 0);
 
@@ -58,16 +68,22 @@ export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
     },
     reprioritize: () => {},
     order: (): Process[] => queues.flatMap((queue) => [...queue]),
-    onBoundary: (now) => {
+    onBoundary: (now, running) => {
       // Compare boost periods rather than test now % boost, so a boost falling inside a stretch
       // the kernel skipped (nothing ready) still happens, at the end of it.
       const period = options.boost > 0 ? Math.floor(now / options.boost) : 0;
       if (period === lastBoostPeriod) return;
+      const isFirst = lastBoostPeriod === undefined;
       lastBoostPeriod = period;
+      if (isFirst) return;
       epoch++;
       for (let level = 1; level < levels; level++) queues[0]!.append(queues[level]!);
+      if (running) restartAtTop(running);
     },
-    onDispatch: () => {},
+    onDispatch: (process) => {
+      // Boosted while ready (after a preemption it still holds the part of a quantum it used below).
+      if (process.levelEpoch !== epoch) restartAtTop(process);
+    },
     describe: () => `mlfq (${levels} levels, quanta ${quanta.join(',')}, boost ${options.boost || 'off'})`,
     tagOf: (process) => `L${levelOf(process)}`,
   };

@@ -41,9 +41,12 @@ export interface SchedulerPolicy {
   reprioritize(process: Process): void;
   /** The dispatch order of the ready processes. O(n log n): for display, not the hot path. */
   order(): Process[];
-  /** Called at each tick boundary after arrivals (and at the end of a skipped idle stretch): aging and boosts happen here. */
+  /**
+   * Called at each tick boundary after arrivals (and at the end of a skipped idle stretch): aging and
+   * boosts happen here. A boost may restart the running process's quantum (reset its sliceUsed).
+   */
   onBoundary(now: number, running: Process | undefined): void;
-  /** Called when a process gets the CPU. */
+  /** Called when a process gets the CPU, before it runs; may restart its quantum (reset its sliceUsed). */
   onDispatch(process: Process): void;
   /** The policy and its parameters, e.g. "rr (quantum 4)". */
   describe(): string;

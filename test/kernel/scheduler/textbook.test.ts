@@ -215,6 +215,49 @@ test('an MLFQ boost returns a demoted process to the top level', () => {
   assert.equal(kernel.process(pid)!.tag, 'L0');
 });
 
+test('an MLFQ boost gives the running process a fresh top-level quantum', () => {
+  const kernel = createKernel({scheduler: 'mlfq', schedulerOptions: {quantum: 4, levels: 3, boost: 10}});
+  const a = kernel.spawn({name: 'a', burst: 20});
+  kernel.spawn({name: 'b', burst: 20});
+  kernel.tick(9);
+  assert.deepEqual([kernel.process(a)!.tag, kernel.process(a)!.sliceUsed], ['L1', 1]);
+  kernel.tick(1); // the boost at 10: a stays on the CPU, at L0 with none of L0's 4 ticks used
+  assert.deepEqual([kernel.process(a)!.tag, kernel.process(a)!.sliceUsed], ['L0', 0]);
+  while (kernel.liveProcesses > 0) kernel.tick();
+  const names = new Map(kernel.listProcesses(true).map((p) => [p.pid, p.name]));
+  const gantt = kernel
+    .ganttSegments()
+    .map((s) => `${names.get(s.pid)} ${s.start}-${s.end}`)
+    .join(', ');
+  // a: 2 ticks at L1 (8-10), then a whole L0 quantum (10-14); the boosts at 20 and 30 likewise.
+  assert.equal(gantt, 'a 0-4, b 4-8, a 8-14, b 14-18, a 18-24, b 24-28, a 28-32, b 32-40');
+});
+
+test('a process boosted while ready keeps none of the quantum it used below', () => {
+  const kernel = createKernel({scheduler: 'mlfq', schedulerOptions: {quantum: 2, levels: 3, boost: 10}});
+  const a = kernel.spawn({name: 'A', burst: 30});
+  kernel.spawn({name: 'B', burst: 5, arrive: 7});
+  // A: L0 0-2, L1 2-6, L2 6-7 (1 tick used) until B preempts it; B: L0 7-9, L1 9-10, boost, L0 10-12.
+  // A, boosted while ready, then gets L0's whole quantum of 2 (12-14), not the 1 left of it.
+  kernel.tick(15);
+  const expiries = kernel
+    .recentEvents()
+    .filter((e) => e.pid === a && e.kind === 'expire')
+    .map((e) => e.time);
+  assert.deepEqual(expiries, [2, 6, 14]);
+});
+
+test('switching to MLFQ mid-run does not boost at once and restart the running quantum', () => {
+  const kernel = createKernel({scheduler: 'rr', schedulerOptions: {quantum: 4, boost: 100}});
+  const pid = kernel.spawn({name: 'long', burst: 500});
+  kernel.tick(150);
+  kernel.setScheduler('mlfq');
+  kernel.tick(4);
+  assert.deepEqual([kernel.process(pid)!.tag, kernel.process(pid)!.sliceUsed], ['L0', 4]);
+  kernel.tick(1);
+  assert.deepEqual([kernel.process(pid)!.tag, kernel.process(pid)!.sliceUsed], ['L1', 1]);
+});
+
 test('switching policy keeps the ready processes in their dispatch order', () => {
   const kernel = createKernel({scheduler: 'sjf'});
   kernel.spawn({name: 'a', burst: 9});
