@@ -11,7 +11,7 @@ import {FifoQueue} from './ready-queue.js';
 
 export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
   const levels = options.levels;
-  const quanta = Array.from({length: levels}, (_, i) => options.quanta[i] ?? options.quantum * 2 ** i);
+  const quanta = levelQuanta(options);
   const queues = Array.from({length: levels}, () => new FifoQueue());
   // A boost moves everyone to level 0 lazily: a level recorded before the latest boost reads as 0,
   // and a ready process whose level is that old gets its fresh quantum when it is dispatched, so a
@@ -87,4 +87,15 @@ export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
     describe: () => `mlfq (${levels} levels, quanta ${quanta.join(',')}, boost ${options.boost || 'off'})`,
     tagOf: (process) => `L${levelOf(process)}`,
   };
+}
+
+/**
+ * The quantum of each level, top first: the given quanta, then doubling from the last one given
+ * (`--quanta 50,60` on 3 levels is 50,60,120), or q, 2q, 4q, … from `quantum` when none is given.
+ */
+function levelQuanta(options: Pick<SchedulerOptions, 'levels' | 'quanta' | 'quantum'>): number[] {
+  const quanta = options.quanta.slice(0, options.levels);
+  if (quanta.length === 0) quanta.push(options.quantum);
+  while (quanta.length < options.levels) quanta.push(quanta[quanta.length - 1]! * 2);
+  return quanta;
 }

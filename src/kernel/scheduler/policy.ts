@@ -14,7 +14,10 @@ export interface SchedulerOptions {
   preemptive: boolean;
   /** MLFQ levels. */
   levels: number;
-  /** MLFQ quantum per level, top first; empty = quantum, 2*quantum, 4*quantum, … */
+  /**
+   * MLFQ quantum per level, top first; empty = quantum, 2*quantum, 4*quantum, …; fewer than `levels`
+   * = the rest double from the last one given.
+   */
   quanta: readonly number[];
   /** MLFQ: every this many ticks every process returns to the top level; 0 = never. */
   boost: number;

@@ -32,7 +32,8 @@ export const sched: Command = {
     'SJF/SRTF order by the next CPU burst (cpu ops until the next op that may block).',
     'MLFQ: new processes start at the top; using a whole quantum drops a level; blocking keeps',
     '  the level; every --boost T ticks all return to the top with a fresh quantum, the running',
-    '  one included. Quanta default to q, 2q, 4q, …',
+    '  one included. Quanta default to q, 2q, 4q, …; a level past the last of --quanta gets',
+    '  double the quantum above it (--quanta 50,60 on 3 levels is 50,60,120).',
     'queue: the running process and the ready queue in dispatch order, and who waits on what.',
     'stats: waiting, turnaround and response time per process, averages, throughput, CPU use.',
     'gantt: who ran when (0 = idle).',
@@ -97,9 +98,16 @@ function schedulerOptions(args: Args, name: string): Partial<SchedulerOptions> {
   const levels = flagInteger(args, 'levels', 1, MAX_MLFQ_LEVELS);
   if (levels !== undefined) options.levels = levels;
   const quanta = flagText(args, 'quanta');
-  if (quanta !== undefined)
+  if (quanta !== undefined) {
     options.quanta = quanta.split(',').map((text) => toInteger(text, '--quanta value', 1, MAX_TICKS));
-  else if (levels !== undefined || quantum !== undefined) options.quanta = [];
+    // Both name the top level's quantum: refuse rather than silently pick one.
+    if (quantum !== undefined && options.quanta[0] !== quantum) {
+      throw new ShellError(
+        'EUSAGE',
+        `--quantum ${quantum} and --quanta ${quanta} disagree on the top level's quantum; give one of them, or start --quanta with ${quantum}.`,
+      );
+    }
+  } else if (levels !== undefined || quantum !== undefined) options.quanta = [];
   const boost = flagInteger(args, 'boost', 0, MAX_TICKS);
   if (boost !== undefined) options.boost = boost;
   return options;

@@ -25,3 +25,24 @@ test('an option refused by the scheduler it would be ignored by, the scheduler l
     'scheduler priority (preemptive, aging 5)',
   ]);
 });
+
+test('levels past the last of --quanta double the quantum above them', async () => {
+  const context = createTestContext();
+  for (const [line, expected] of [
+    ['sched mlfq --quanta 50,60', 'scheduler mlfq (3 levels, quanta 50,60,120, boost 100)'],
+    ['sched mlfq --levels 4 --quanta 2', 'scheduler mlfq (4 levels, quanta 2,4,8,16, boost 100)'],
+    ['sched mlfq --levels 3 --quantum 3', 'scheduler mlfq (3 levels, quanta 3,6,12, boost 100)'],
+    ['sched mlfq --quantum 2 --quanta 2,3', 'scheduler mlfq (3 levels, quanta 2,3,6, boost 100)'],
+  ] as const) {
+    assert.deepEqual((await runOk(context, line)).lines, [expected], line);
+  }
+});
+
+test('--quantum and --quanta that disagree on the top quantum are refused', async () => {
+  const context = createTestContext();
+  assert.match(
+    await runFails(context, 'sched mlfq --quantum 2 --quanta 5', 'EUSAGE'),
+    /^--quantum 2 and --quanta 5 disagree on the top level's quantum/,
+  );
+  assert.equal(context.kernel.schedulerName, 'fcfs');
+});
