@@ -40,7 +40,7 @@ export const history: Command = {
     expectPositionals(args, 0, 1);
     const countText = args.positionals[0];
     const limit =
-      countText === undefined ? DEFAULT_HISTORY_ROWS : toInteger(countText, 'N', 0, MAX_HISTORY_ROWS);
+      countText === undefined ? DEFAULT_HISTORY_ROWS : toInteger(countText, 'N', 1, MAX_HISTORY_ROWS);
     if (args.flags.has('tasks')) return taskHistory(store, limit);
     const {rows, summary} = readHistory(() => ({rows: store.recent(limit), summary: store.summary()}));
     const lines: Block[] =
