@@ -1,7 +1,8 @@
 // The heap scaled to a row of cells, for `mem map` and the console's block-map pane. Pure: a memory
 // map in, one summary per cell out. Cell i of n covers addresses [floor(i * total / n),
 // floor((i + 1) * total / n)), so every unit lands in exactly one cell and cells differ by at most one unit.
-// `mem map` shows each cell's main owner; the console the owner of its smallest block.
+// A cell with both block and hole units is drawn MIXED_CELL by both, so no hole and no block vanishes;
+// otherwise `mem map` shows the cell's main owner, the console the owner of its smallest block.
 
 import type {MapEntry} from '../kernel/index.js';
 
@@ -20,6 +21,9 @@ export interface BlockCell {
    */
   smallestOwner: number | null;
 }
+
+/** How a cell holding units of a block and of a hole is drawn, in `mem map` and in the pane alike. */
+export const MIXED_CELL = '░';
 
 /** A cell's look: no block in it, blocks only, or blocks and holes together. */
 export type CellKind = 'free' | 'used' | 'mixed';

@@ -2,7 +2,7 @@
 
 import {formatAddress, SHELL_OWNER, type MapEntry} from '../../kernel/index.js';
 import {expectPositionals, toChoice} from '../args.js';
-import {blockCells} from '../block-map.js';
+import {blockCells, cellKind, MIXED_CELL} from '../block-map.js';
 import type {Command, Context, Result} from '../command.js';
 import {formatPercent, tableBlock} from '../format.js';
 
@@ -21,7 +21,8 @@ export const mem: Command = {
   details: [
     'External fragmentation is 1 - largest free block / free units: the share of free memory outside the largest hole.',
     `mem map draws the heap as ${BAR_CHARS} cells: ${SHELL_SYMBOL} for the shell's blocks, a letter per owning pid,`,
-    `${FREE_SYMBOL} for a cell with no block. A cell shows whoever owns most of it, so a tiny block still shows.`,
+    `${FREE_SYMBOL} for a cell with no block, ${MIXED_CELL} for one with both block and hole units (as the console's`,
+    'block map draws it), so no hole and no block vanishes however small; a full cell shows whoever owns most of it.',
     'Then the table: ADDR and END (the first address past it) in hex, SIZE in units, OWNER (pid, shell or free).',
   ],
   subcommands: ['map'],
@@ -81,7 +82,7 @@ function showMap({kernel}: Context): Result {
   ]);
   const legend = [...symbols]
     .map(([owner, symbol]) => `${symbol}=${owner === SHELL_OWNER ? 'shell' : `pid ${owner}`}`)
-    .concat(`${FREE_SYMBOL}=free`)
+    .concat(`${FREE_SYMBOL}=free`, `${MIXED_CELL}=part free`)
     .join('  ');
   return {
     lines: [`[${drawBar(view.map, view.total, symbolOf)}]`, legend, rows],
@@ -110,9 +111,12 @@ function ownerSymbols(map: readonly MapEntry[]): Map<number, string> {
   return symbols;
 }
 
-/** The heap as min(BAR_CHARS, total) cells, each showing the owner with most units in it, or FREE_SYMBOL. */
+/** The heap as min(BAR_CHARS, total) cells: the owner with most units, FREE_SYMBOL or MIXED_CELL. */
 function drawBar(map: readonly MapEntry[], total: number, symbolOf: (owner: number) => string): string {
   return blockCells(map, total, BAR_CHARS)
-    .map((cell) => (cell.owner === null ? FREE_SYMBOL : symbolOf(cell.owner)))
+    .map((cell) => {
+      const kind = cellKind(cell);
+      return kind === 'free' ? FREE_SYMBOL : kind === 'mixed' ? MIXED_CELL : symbolOf(cell.owner!);
+    })
     .join('');
 }

@@ -5,15 +5,15 @@
 // units is drawn MIXED_GLYPH in that owner's colour: small holes and blocks still mark the bar.
 
 import {SHELL_OWNER, type KernelSnapshot, type MemoryView} from '../../kernel/index.js';
-import {blockCells, cellKind, type BlockCell} from '../block-map.js';
+import {blockCells, cellKind, MIXED_CELL, type BlockCell} from '../block-map.js';
 import {formatPercent, formatSize} from '../format.js';
 import {joinRuns, packSections, type Line, type Section, type Span} from './spans.js';
 import {ownerGlyph} from './theme.js';
 
 /** A cell with no block in it. */
 export const FREE_GLYPH = '·';
-/** A cell holding units of a block and of a hole. */
-export const MIXED_GLYPH = '░';
+/** A cell holding units of a block and of a hole (as `mem map` draws it). */
+export const MIXED_GLYPH = MIXED_CELL;
 /** Bar rows at most: more resolution, while the stats and legend keep their rows. */
 const MAX_BAR_ROWS = 4;
 /** Legend rows kept before the bar grows past one row. */

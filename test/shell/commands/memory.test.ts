@@ -134,7 +134,7 @@ test('mem map draws a bar per owner and lists every block and hole', async () =>
   const {lines, data} = await runOk(context, 'mem map');
   assert.deepEqual(lines, [
     '[................aaaaaaaa########................................]',
-    'a=pid 2  #=shell  .=free',
+    'a=pid 2  #=shell  .=free  ░=part free',
     'ADDR     END      SIZE  OWNER',
     '0x00000  0x00010    16  free',
     '0x00010  0x00018     8  2',
@@ -153,11 +153,16 @@ test('mem map draws a bar per owner and lists every block and hole', async () =>
   });
 });
 
-test('mem map still shows a block far smaller than one bar cell', async () => {
+test('mem map still shows a block, or a hole, far smaller than one bar cell', async () => {
   const context = createTestContext({heapSize: 1024 * 1024});
   await runOk(context, 'malloc 100');
-  const [bar] = (await runOk(context, 'mem map')).lines;
-  assert.equal(bar, `[#${'.'.repeat(63)}]`);
+  // a cell of 16,384 units holding a 100-unit block and the rest free is part free, not free
+  assert.equal((await runOk(context, 'mem map')).lines[0], `[░${'.'.repeat(63)}]`);
+  await runOk(context, 'malloc 10; malloc 1048466; free 0x64');
+  const {lines} = await runOk(context, 'mem map');
+  // the 10-unit hole between two of the shell's blocks marks its cell, as mem counts it
+  assert.equal(lines[0], `[░${'#'.repeat(63)}]`);
+  assert.match((await runOk(context, 'mem')).lines.join('\n'), /free blocks\s+1$/m);
 });
 
 test('mem rejects an unknown subcommand', async () => {
