@@ -126,9 +126,24 @@ const cli = parseFlags(() =>
   ),
 );
 refuseUnknownFlags(Object.keys(cli.unnormalizedFlags));
-// meow reads a -c with nothing after it as an empty script, which would run nothing and exit 0.
-if (['-c', '--command'].includes(process.argv.at(-1)!))
-  usageError(`${process.argv.at(-1)} needs a script, e.g. p2pos -c 'spawn a --burst 5; wait all; ps'.`);
+refuseMissingValues();
+
+/**
+ * A value flag given without its value is a bad flag. meow reads `--sched` at the end, or followed
+ * by another flag, as '' (which then surfaced as "Unknown scheduler ``", or for --port and
+ * --max-upload as no flag at all), and -c so as an empty script that would run nothing and exit 0.
+ */
+function refuseMissingValues(): void {
+  const flags = cli.flags as Record<string, unknown>;
+  for (const [key, spec] of Object.entries(FLAGS)) {
+    if (spec.type !== 'string' || flags[key] !== '') continue;
+    if (key === 'command') {
+      const name = process.argv.some((word) => word.startsWith('--command')) ? '--command' : '-c';
+      usageError(`${name} needs a script, e.g. p2pos -c 'spawn a --burst 5; wait all; ps'.`);
+    }
+    usageError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs a value.`);
+  }
+}
 
 /** An unknown flag is a bad flag: its name, the usage, status 2 (meow gives its values camelCased keys). */
 function refuseUnknownFlags(given: readonly string[]): void {

@@ -412,6 +412,54 @@ test('-c with nothing after it exits 2 instead of running an empty script', asyn
   assert.match(result.stderr, /^p2pos: -c needs a script/);
 });
 
+// Every flag that takes a value, as the user types it.
+const VALUE_FLAGS = [
+  '--sched',
+  '--quantum',
+  '--heap',
+  '--fit',
+  '--data',
+  '--hz',
+  '--tracker',
+  '--peer-tracker',
+  '--port',
+  '--host',
+  '--name',
+  '--run',
+  '--max-upload',
+  '--max-file-size',
+  '--join',
+  '--secret',
+  '--password-file',
+  '--password',
+];
+
+// The three ways to leave a value out, taken in turn so each flag costs one run.
+const WITHOUT_VALUE = [
+  (flag: string) => [flag, '-c', 'echo ran'],
+  (flag: string) => ['-c', 'echo ran', flag],
+  (flag: string) => [`${flag}=`, '-c', 'echo ran'],
+];
+
+VALUE_FLAGS.forEach((flag, index) => {
+  const args = WITHOUT_VALUE[index % WITHOUT_VALUE.length]!(flag);
+  test(`\`${args.join(' ')}\` exits 2 saying ${flag} needs a value`, async () => {
+    // refused before the data directory is looked at (p2pos() gives one, which --data would repeat)
+    const result = await runBinary(args);
+    assert.equal(result.status, 2, show(result));
+    assert.match(result.stderr, new RegExp(`^p2pos: ${flag} needs a value\\.\\n[^]*Usage`));
+    assert.equal(result.stdout, '', 'nothing runs');
+  });
+});
+
+test('-c followed by another flag exits 2 instead of running an empty script', async () => {
+  for (const args of [['-c', '--json'], ['--command=']]) {
+    const result = await p2pos(args);
+    assert.equal(result.status, 2, show(result));
+    assert.match(result.stderr, new RegExp(`^p2pos: ${args[0]!.replace('=', '')} needs a script`));
+  }
+});
+
 test('a flag given twice exits 2 with one line, not a stack trace', async () => {
   const result = await p2pos(['-c', 'echo one', '-c', 'echo two']);
   assert.equal(result.status, 2, show(result));
