@@ -145,6 +145,8 @@ export interface ExitRecord {
   response: number | null;
   exitStatus: number;
   reason: string;
+  /** Ended by a signal (kill, deadlock recovery) rather than by finishing its work. */
+  killed: boolean;
   /** Present when the process stood for a task (spawnTask): the task's id. */
   taskId?: string;
 }
@@ -749,12 +751,14 @@ export class Kernel {
     }
   }
 
-  private exit(process: Process, status: number, reason: string): void {
+  /** End a process; `isKilled` when a signal ends it, so the averages leave it out. */
+  private exit(process: Process, status: number, reason: string, isKilled = false): void {
     if (process.state === 'new') process.arrival = this.time; // never arrived: no negative turnaround
     this.detach(process);
     process.completion = this.time;
     process.exitStatus = status;
     process.exitReason = reason;
+    process.isKilled = isKilled;
     process.opRemaining = 0;
     this.liveCount--;
     const taskId = taskIdOf(process);
@@ -924,9 +928,9 @@ export class Kernel {
       return [process.pid];
     }
     const descendants = this.descendantsOf(process);
-    this.exit(process, 128 + number, `killed by SIG${signal}`);
+    this.exit(process, 128 + number, `killed by SIG${signal}`, true);
     for (const child of descendants) {
-      if (isLive(child)) this.exit(child, 128 + number, `killed with its ancestor ${process.pid}`);
+      if (isLive(child)) this.exit(child, 128 + number, `killed with its ancestor ${process.pid}`, true);
     }
     return [process.pid, ...descendants.map((child) => child.pid)];
   }
@@ -1425,7 +1429,7 @@ export class Kernel {
       const reason =
         `deadlocked with ${report.deadlocked.filter((other) => other !== pid).join(', ') || 'itself'}; ` +
         `lowest priority (${victim.priority}) and least CPU used (${victim.cpuTime}) among them`;
-      this.exit(victim, 128 + SIGNAL_NUMBERS.KILL, 'deadlock recovery');
+      this.exit(victim, 128 + SIGNAL_NUMBERS.KILL, 'deadlock recovery', true);
       victims.push({pid, name: victim.name, reason});
     }
     this.changed();
@@ -1575,8 +1579,9 @@ export class Kernel {
   /** Waiting, turnaround and response time per process, with the averages. */
   schedulerStats(): SchedulerStats {
     const rows = this.processList().filter((p) => p.pid !== INIT_PID);
-    const finished = rows.filter((p) => p.completion !== undefined);
-    const started = rows.filter((p) => p.firstRun !== undefined);
+    // A killed process did not finish its work: its times would pull the averages toward zero.
+    const finished = rows.filter((p) => p.completion !== undefined && !p.isKilled);
+    const started = rows.filter((p) => p.firstRun !== undefined && !p.isKilled);
     const average = (values: number[]) =>
       values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
     return {
@@ -1595,9 +1600,11 @@ export class Kernel {
           turnaround: p.completion === undefined ? null : p.completion - p.arrival,
           response: p.firstRun === undefined ? null : p.firstRun - p.arrival,
           state: p.state,
+          killed: p.isKilled,
         };
       }),
       finished: finished.length,
+      killed: rows.filter((p) => p.isKilled).length,
       avgWaiting: average(finished.map((p) => p.readyTime)),
       avgTurnaround: average(finished.map((p) => p.completion! - p.arrival)),
       avgResponse: average(started.map((p) => p.firstRun! - p.arrival)),
@@ -1912,6 +1919,7 @@ function exitRecord(process: Process): ExitRecord {
     response: process.firstRun === undefined ? null : process.firstRun - process.arrival,
     exitStatus: process.exitStatus!,
     reason: process.exitReason!,
+    killed: process.isKilled,
   };
   const taskId = taskIdOf(process);
   if (taskId !== undefined) record.taskId = taskId;

@@ -50,6 +50,8 @@ export interface Process {
   opRemaining: number;
   exitStatus: number | undefined;
   exitReason: string | undefined;
+  /** Ended by a signal (kill, deadlock recovery) rather than by finishing its work. */
+  isKilled: boolean;
   lastMessage: string | undefined;
 
   // scheduling: changes at each enqueue and dispatch
@@ -130,6 +132,7 @@ export function createProcess(fields: {
     completion: undefined,
     exitStatus: undefined,
     exitReason: undefined,
+    isKilled: false,
     lastMessage: undefined,
     name: fields.name,
     burst: fields.burst,

@@ -132,10 +132,18 @@ export interface SchedulerStats {
     turnaround: number | null;
     response: number | null;
     state: ProcessState;
+    /** Ended by a signal rather than by finishing its work; left out of the averages. */
+    killed: boolean;
   }[];
+  /** Processes that finished their work (killed ones excluded). */
   finished: number;
+  /** Processes ended by a signal (kill, deadlock recovery). */
+  killed: number;
+  /** Over the finished processes. */
   avgWaiting: number;
+  /** Over the finished processes. */
   avgTurnaround: number;
+  /** Over the processes that have run, killed ones excluded (so it includes the ones still running). */
   avgResponse: number;
   /** Finished processes per tick. */
   throughput: number;

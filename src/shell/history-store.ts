@@ -38,7 +38,10 @@ export interface HistoryRow extends FinishedProcess {
   seq: number;
 }
 
-/** Figures over every stored row; each average is 0 when there is nothing to average. */
+/**
+ * Figures over every stored row; each average is 0 when there is nothing to average. The averages leave
+ * out killed processes: a signal cut their work short, so their times say nothing about the schedule.
+ */
 export interface HistorySummary {
   processes: number;
   boots: number;
@@ -46,8 +49,10 @@ export interface HistorySummary {
   avgWaiting: number;
   /** Over the processes that ran at least once (response is null for the others). */
   avgResponse: number;
-  /** Processes with a nonzero exit status. */
+  /** Processes with a nonzero exit status (killed ones included). */
   failed: number;
+  /** Processes ended by a signal (kill, deadlock recovery). */
+  killed: number;
 }
 
 /** How a task ended: its function returned, threw, was canceled (kill, CANCEL) or ran out of time. */
@@ -231,6 +236,12 @@ const MIGRATIONS: readonly string[] = [
    );`,
   // 4: the user who submitted each task (issue 6); null for tasks of no session and rows from before
   `ALTER TABLE tasks ADD COLUMN user TEXT;`,
+  // 5: whether a signal ended the process, so the averages can leave it out; older rows are marked from
+  // the reasons the kernel gives a signal's victims (kill, its descendants, deadlock recovery)
+  `ALTER TABLE processes ADD COLUMN killed INTEGER NOT NULL DEFAULT 0; -- 0 or 1
+   UPDATE processes SET killed = 1
+     WHERE reason LIKE 'killed by SIG%' OR reason LIKE 'killed with its ancestor %'
+        OR reason = 'deadlock recovery';`,
 ];
 
 /** Prompt lines kept; older ones are dropped as new ones arrive (bash's HISTFILESIZE). */
@@ -239,7 +250,7 @@ export const MAX_PROMPT_LINES = 10_000;
 const MAX_PROMPT_LINE_CHARS = 4_096;
 
 const ROW_COLUMNS = `boot, seq, pid, name, arrival, first_run AS firstRun, completion, burst,
-  cpu_time AS cpuTime, waiting, turnaround, response, exit_status AS exitStatus, reason`;
+  cpu_time AS cpuTime, waiting, turnaround, response, exit_status AS exitStatus, reason, killed`;
 
 const TASK_COLUMNS = `id AS seq, task_id AS taskId, code_hash AS codeHash, fn, args, peer, submitter,
   status, error, submitted_at AS submittedAt, started_at AS startedAt, finished_at AS finishedAt,
@@ -266,6 +277,7 @@ export type ProcessParams = [
   response: number | null,
   exitStatus: number,
   reason: string,
+  killed: number,
 ];
 
 type InsertParams = [boot: number, ...process: ProcessParams];
@@ -290,6 +302,9 @@ export type TaskInsertParams = [
   user: string | null,
 ];
 
+/** A process row as SQLite gives it back: `killed` is 0 or 1. */
+type StoredHistoryRow = Omit<HistoryRow, 'killed'> & {killed: number};
+
 /** A task row as SQLite gives it back: `cached` is 0 or 1. */
 type StoredTaskRow = Omit<TaskRow, 'cached'> & {cached: number};
 
@@ -311,6 +326,7 @@ interface SummaryResult {
   avgWaiting: number | null;
   avgResponse: number | null;
   failed: number | null;
+  killed: number | null;
 }
 
 /** An open database with its statements; history-writer.ts opens its own. */
@@ -318,7 +334,7 @@ export interface Connection {
   db: BetterSqlite3.Database;
   insertBoot: BetterSqlite3.Statement<[startedAt: string]>;
   insertProcess: BetterSqlite3.Statement<InsertParams>;
-  selectRecent: BetterSqlite3.Statement<[limit: number], HistoryRow>;
+  selectRecent: BetterSqlite3.Statement<[limit: number], StoredHistoryRow>;
   selectSummary: BetterSqlite3.Statement<[], SummaryResult>;
   insertLine: BetterSqlite3.Statement<[line: string]>;
   trimLines: BetterSqlite3.Statement<[keep: number]>;
@@ -468,7 +484,9 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
       checkLimit(limit, path, 'History limit', 'rows');
       flush();
       const {selectRecent} = connect();
-      return readOrThrow(path, () => selectRecent.all(limit));
+      return readOrThrow(path, () =>
+        selectRecent.all(limit).map((row) => ({...row, killed: row.killed !== 0})),
+      );
     },
 
     summary() {
@@ -482,6 +500,7 @@ export function openHistoryStore(path: string, options: HistoryStoreOptions = {}
         avgWaiting: result?.avgWaiting ?? 0,
         avgResponse: result?.avgResponse ?? 0,
         failed: result?.failed ?? 0,
+        killed: result?.killed ?? 0,
       };
     },
 
@@ -587,19 +606,20 @@ export function openConnection(path: string): Connection {
       insertBoot: db.prepare<[string]>('INSERT INTO boots (started_at) VALUES (?)'),
       insertProcess: db.prepare<InsertParams>(
         `INSERT INTO processes (boot, seq, pid, name, arrival, first_run, completion, burst,
-           cpu_time, waiting, turnaround, response, exit_status, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           cpu_time, waiting, turnaround, response, exit_status, reason, killed)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      selectRecent: db.prepare<[number], HistoryRow>(
+      selectRecent: db.prepare<[number], StoredHistoryRow>(
         `SELECT ${ROW_COLUMNS} FROM (SELECT * FROM processes ORDER BY id DESC LIMIT ?) ORDER BY id`,
       ),
       selectSummary: db.prepare<[], SummaryResult>(
         `SELECT COUNT(*) AS processes,
            (SELECT COUNT(*) FROM boots) AS boots,
-           AVG(turnaround) AS avgTurnaround,
-           AVG(waiting) AS avgWaiting,
-           AVG(response) AS avgResponse,
-           SUM(exit_status <> 0) AS failed
+           AVG(CASE WHEN killed = 0 THEN turnaround END) AS avgTurnaround,
+           AVG(CASE WHEN killed = 0 THEN waiting END) AS avgWaiting,
+           AVG(CASE WHEN killed = 0 THEN response END) AS avgResponse,
+           SUM(exit_status <> 0) AS failed,
+           SUM(killed) AS killed
          FROM processes`,
       ),
       insertLine: db.prepare<[string]>('INSERT INTO prompt_lines (line) VALUES (?)'),
@@ -688,6 +708,7 @@ function processParams(seq: number, p: FinishedProcess): ProcessParams {
     p.response,
     p.exitStatus,
     p.reason,
+    p.killed ? 1 : 0,
   ];
 }
 
@@ -921,6 +942,7 @@ function checkTicks(process: FinishedProcess, path: string): void {
   if (!Number.isSafeInteger(process.exitStatus)) throw badField(process, 'exitStatus', path, 'an integer');
   if (typeof process.name !== 'string') throw badField(process, 'name', path, 'a string');
   if (typeof process.reason !== 'string') throw badField(process, 'reason', path, 'a string');
+  if (typeof process.killed !== 'boolean') throw badField(process, 'killed', path, 'true or false');
 }
 
 function badField(

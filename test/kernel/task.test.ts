@@ -100,6 +100,7 @@ test('finishTask with status 0 ends the process now and tells the exit listeners
       response: null,
       exitStatus: 0,
       reason: 'exited',
+      killed: false,
       taskId: 't1',
     },
   ]);
@@ -210,14 +211,24 @@ test('killing a task process ends it like any kill, and the exit record names th
   kernel.tick(4);
   assert.deepEqual(kernel.kill(pid), [pid]);
   assert.deepEqual(
-    exits.map(({pid: exited, exitStatus, reason, taskId, completion}) => ({
+    exits.map(({pid: exited, exitStatus, reason, killed, taskId, completion}) => ({
       exited,
       exitStatus,
       reason,
+      killed,
       taskId,
       completion,
     })),
-    [{exited: pid, exitStatus: 143, reason: 'killed by SIGTERM', taskId: 'slow', completion: 4}],
+    [
+      {
+        exited: pid,
+        exitStatus: 143,
+        reason: 'killed by SIGTERM',
+        killed: true,
+        taskId: 'slow',
+        completion: 4,
+      },
+    ],
   );
   assert.equal(kernel.taskLoad().tasks, 0);
   assertKernelError(() => kernel.finishTask(pid, 0), 'ESRCH', /has exited/);

@@ -38,6 +38,7 @@ function finished(pid: number, overrides: Partial<FinishedProcess> = {}): Finish
     response: pid,
     exitStatus: 0,
     reason: 'exited',
+    killed: false,
     ...overrides,
   };
 }
@@ -83,7 +84,9 @@ test('a restart sees the earlier rows, and its own rows get the next boot number
   const file = path.join(tempDir(t), 'history.sqlite');
   const first = openHistoryStore(file);
   first.record(finished(1));
-  first.record(finished(2, {firstRun: null, response: null, exitStatus: 143, reason: 'killed by SIGTERM'}));
+  first.record(
+    finished(2, {firstRun: null, response: null, exitStatus: 143, reason: 'killed by SIGTERM', killed: true}),
+  );
   first.close();
 
   const second = openHistoryStore(file);
@@ -102,7 +105,13 @@ test('a restart sees the earlier rows, and its own rows get the next boot number
   assert.deepEqual(rows[1], {
     boot: 1,
     seq: 2,
-    ...finished(2, {firstRun: null, response: null, exitStatus: 143, reason: 'killed by SIGTERM'}),
+    ...finished(2, {
+      firstRun: null,
+      response: null,
+      exitStatus: 143,
+      reason: 'killed by SIGTERM',
+      killed: true,
+    }),
   });
 });
 
@@ -166,7 +175,7 @@ test('10,000 processes are written in batches of 1,000 and read back in order', 
   assert.ok(elapsedMs < 3_000, `recording 10,000 rows took ${Math.round(elapsedMs)} ms`);
 });
 
-test('summary averages turnaround, waiting and response over every stored row', (t) => {
+test('summary averages turnaround, waiting and response over every stored row but the killed ones', (t) => {
   const file = path.join(tempDir(t), 'history.sqlite');
   const first = openHistoryStore(file);
   first.record(finished(1, {turnaround: 4, waiting: 1, response: 1}));
@@ -174,24 +183,31 @@ test('summary averages turnaround, waiting and response over every stored row', 
   first.close();
   const second = openHistoryStore(file);
   // never ran: response is null and is left out of the response average
+  second.record(finished(3, {turnaround: 9, waiting: 2, firstRun: null, response: null}));
+  // killed: a signal cut its work short, so it is left out of every average (and counted)
   second.record(
-    finished(3, {
-      turnaround: 6,
-      waiting: 6,
-      firstRun: null,
-      response: null,
+    finished(4, {
+      turnaround: 1,
+      waiting: 1,
+      response: 0,
       reason: 'deadlock recovery',
       exitStatus: 137,
+      killed: true,
     }),
   );
   assert.deepEqual(second.summary(), {
-    processes: 3,
+    processes: 4,
     boots: 2,
-    avgTurnaround: 6,
-    avgWaiting: 4,
+    avgTurnaround: 7,
+    avgWaiting: 8 / 3,
     avgResponse: 2,
     failed: 2,
+    killed: 1,
   });
+  assert.deepEqual(
+    second.recent(4).map((row) => row.killed),
+    [false, false, false, true],
+  );
   second.close();
 });
 
@@ -204,6 +220,7 @@ test('summary of an empty history is all zeros', () => {
     avgWaiting: 0,
     avgResponse: 0,
     failed: 0,
+    killed: 0,
   });
   store.close();
 });
@@ -215,7 +232,7 @@ test('the database file uses write-ahead logging and records its schema version'
   store.flush();
   const observer = new Database(file, {readonly: true});
   assert.equal(observer.pragma('journal_mode', {simple: true}), 'wal');
-  assert.equal(observer.pragma('user_version', {simple: true}), 4);
+  assert.equal(observer.pragma('user_version', {simple: true}), 5);
   observer.close();
   store.close();
 });
@@ -555,7 +572,7 @@ test('a schema 2 database gains the tasks table on open and keeps its rows', (t)
   writer.addLine('ps');
   writer.close();
   const downgrade = new Database(file);
-  downgrade.exec('DROP TABLE tasks');
+  downgrade.exec('DROP TABLE tasks; ALTER TABLE processes DROP COLUMN killed');
   downgrade.pragma('user_version = 2');
   downgrade.close();
 
@@ -569,8 +586,36 @@ test('a schema 2 database gains the tasks table on open and keeps its rows', (t)
   assert.deepEqual(store.lines(5), ['ps']);
   store.close();
   const observer = new Database(file, {readonly: true});
-  assert.equal(observer.pragma('user_version', {simple: true}), 4);
+  assert.equal(observer.pragma('user_version', {simple: true}), 5);
   observer.close();
+});
+
+test('a schema 4 database marks its killed processes on open, and the averages leave them out', (t) => {
+  const file = path.join(tempDir(t), 'history.sqlite');
+  const writer = openHistoryStore(file);
+  writer.record(finished(1, {turnaround: 4}));
+  for (const [pid, reason] of [
+    [2, 'killed by SIGTERM'],
+    [3, 'killed with its ancestor 2'],
+    [4, 'deadlock recovery'],
+  ] as const) {
+    writer.record(finished(pid, {turnaround: 0, exitStatus: 137, reason, killed: true}));
+  }
+  writer.record(finished(5, {turnaround: 8, exitStatus: 1, reason: 'task failed'}));
+  writer.close();
+  const downgrade = new Database(file);
+  downgrade.exec('ALTER TABLE processes DROP COLUMN killed');
+  downgrade.pragma('user_version = 4');
+  downgrade.close();
+
+  const store = openHistoryStore(file);
+  assert.deepEqual(
+    store.recent(5).map((row) => row.killed),
+    [false, true, true, true, false],
+  );
+  const summary = store.summary();
+  store.close();
+  assert.deepEqual([summary.processes, summary.killed, summary.avgTurnaround], [5, 3, 6]);
 });
 
 // Background writes: the same store with its boots, processes and tasks written by a worker thread
@@ -778,7 +823,7 @@ test('the writer thread never keeps a process alive', (t) => {
   const script = `
     import {openHistoryStore} from ${JSON.stringify(storeUrl)};
     const row = {pid: 1, name: 'a', arrival: 0, firstRun: 0, completion: 3, burst: 3, cpuTime: 3,
-      waiting: 0, turnaround: 3, response: 0, exitStatus: 0, reason: 'exited'};
+      waiting: 0, turnaround: 3, response: 0, exitStatus: 0, reason: 'exited', killed: false};
     const closed = openHistoryStore(process.argv[1], {backgroundWrites: true});
     closed.record(row);
     closed.close();

@@ -30,7 +30,8 @@ export const history: Command = {
     'START is its first tick on the CPU (- if it never ran), END its completion time.',
     'WAIT is ticks spent ready (waiting for the CPU); TURNAROUND is END - ARRIVAL.',
     'STATUS is the exit status, with the reason when it did not simply exit.',
-    'The summary line averages over every stored process, not only the ones shown.',
+    'The summary line averages over every stored process, not only the ones shown, leaving out',
+    '  the killed ones (a signal cut their work short); it says how many there were.',
     '--tasks lists the last N tasks this peer ran or submitted instead, in real time: WAIT is the time',
     '  from submission until a sandbox took the task, EXEC its time in the sandbox, TURNAROUND',
     '  submission to result; TRIES the peers tried. The summary covers every stored task.',
@@ -77,9 +78,11 @@ function statusText(row: HistoryRow): string {
 function summaryLine(summary: HistorySummary): string {
   const processes = `${summary.processes} ${summary.processes === 1 ? 'process' : 'processes'}`;
   const boots = `${summary.boots} ${summary.boots === 1 ? 'boot' : 'boots'}`;
+  const killed =
+    summary.killed > 0 ? ` (${summary.processes - summary.killed} finished, ${summary.killed} killed)` : '';
   return (
     `${processes}, ${boots}; avg turnaround ${formatNumber(summary.avgTurnaround)}, ` +
-    `avg waiting ${formatNumber(summary.avgWaiting)}, avg response ${formatNumber(summary.avgResponse)}; ` +
+    `avg waiting ${formatNumber(summary.avgWaiting)}, avg response ${formatNumber(summary.avgResponse)}${killed}; ` +
     `${summary.failed} failed`
   );
 }

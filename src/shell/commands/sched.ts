@@ -36,6 +36,7 @@ export const sched: Command = {
     '  double the quantum above it (--quanta 50,60 on 3 levels is 50,60,120).',
     'queue: the running process and the ready queue in dispatch order, and who waits on what.',
     'stats: waiting, turnaround and response time per process, averages, throughput, CPU use.',
+    '  A killed process did not finish its work: the averages and throughput leave it out.',
     'gantt: who ran when (0 = idle).',
   ],
   subcommands: [...SCHEDULER_NAMES, 'queue', 'stats', 'gantt'],
@@ -166,8 +167,9 @@ function showStats({kernel}: Context): Result {
       {header: 'RESPONSE', value: (p) => dash(p.response), align: 'right'},
     ]),
   ];
+  const killed = stats.killed > 0 ? `, ${stats.killed} killed` : '';
   lines.push(
-    `average waiting ${formatNumber(stats.avgWaiting)}, turnaround ${formatNumber(stats.avgTurnaround)}, response ${formatNumber(stats.avgResponse)} (${stats.finished} finished)`,
+    `average waiting ${formatNumber(stats.avgWaiting)}, turnaround ${formatNumber(stats.avgTurnaround)}, response ${formatNumber(stats.avgResponse)} (${stats.finished} finished${killed})`,
     `throughput ${formatNumber(stats.throughput, 4)} per tick, CPU utilisation ${formatPercent(stats.cpuUtilization)}, context switches ${stats.contextSwitches}, t=${stats.time}`,
   );
   return {lines, data: {...stats}};

@@ -239,6 +239,9 @@ test('deadlock --recover kills one victim, and the other then finishes', async (
     context.kernel.semaphoreViews().map((s) => s.value),
     [1, 1],
   );
+  // the victim did not finish its work: sched stats counts it as killed, outside the averages
+  const stats = context.kernel.schedulerStats();
+  assert.deepEqual([stats.finished, stats.killed], [1, 1]);
 });
 
 test('deadlock --recover with nothing deadlocked says so and is not an error', async () => {

@@ -19,11 +19,11 @@ test('history with nothing finished says so, with a zero summary', async () => {
   ]);
   assert.deepEqual(data, {
     processes: [],
-    summary: {processes: 0, boots: 0, avgTurnaround: 0, avgWaiting: 0, avgResponse: 0, failed: 0},
+    summary: {processes: 0, boots: 0, avgTurnaround: 0, avgWaiting: 0, avgResponse: 0, failed: 0, killed: 0},
   });
 });
 
-test('history lists finished processes in the order they finished, with the averages', async () => {
+test('history lists finished processes in the order they finished, with averages that leave out the killed', async () => {
   const context = createTestContext();
   await runOk(context, 'spawn editor --burst 3; spawn compiler --burst 2; spawn spare --burst 5');
   await runOk(context, 'tick 2; kill 4; wait all');
@@ -33,24 +33,32 @@ test('history lists finished processes in the order they finished, with the aver
     '   1    4  spare           0      -    2      5     2           2  143 (killed by SIGTERM)',
     '   1    2  editor          0      0    3      3     0           3  0',
     '   1    3  compiler        0      3    5      2     3           5  0',
-    '3 processes, 1 boot; avg turnaround 3.33, avg waiting 1.67, avg response 1.5; 1 failed',
+    // spare, killed before it ran, would pull the turnaround and waiting averages down
+    '3 processes, 1 boot; avg turnaround 4, avg waiting 1.5, avg response 1.5 (2 finished, 1 killed); 1 failed',
   ]);
-  const rows = data.processes as {pid: number; boot: number; seq: number; exitStatus: number}[];
+  const rows = data.processes as {
+    pid: number;
+    boot: number;
+    seq: number;
+    exitStatus: number;
+    killed: boolean;
+  }[];
   assert.deepEqual(
-    rows.map(({pid, boot, seq, exitStatus}) => ({pid, boot, seq, exitStatus})),
+    rows.map(({pid, boot, seq, exitStatus, killed}) => ({pid, boot, seq, exitStatus, killed})),
     [
-      {pid: 4, boot: 1, seq: 1, exitStatus: 143},
-      {pid: 2, boot: 1, seq: 2, exitStatus: 0},
-      {pid: 3, boot: 1, seq: 3, exitStatus: 0},
+      {pid: 4, boot: 1, seq: 1, exitStatus: 143, killed: true},
+      {pid: 2, boot: 1, seq: 2, exitStatus: 0, killed: false},
+      {pid: 3, boot: 1, seq: 3, exitStatus: 0, killed: false},
     ],
   );
   assert.deepEqual(data.summary, {
     processes: 3,
     boots: 1,
-    avgTurnaround: 10 / 3,
-    avgWaiting: 5 / 3,
+    avgTurnaround: 4,
+    avgWaiting: 1.5,
     avgResponse: 1.5,
     failed: 1,
+    killed: 1,
   });
 });
 

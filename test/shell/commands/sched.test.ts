@@ -46,3 +46,29 @@ test('--quantum and --quanta that disagree on the top quantum are refused', asyn
   );
   assert.equal(context.kernel.schedulerName, 'fcfs');
 });
+
+test('sched stats leaves a killed process out of the averages and the throughput, and counts it', async () => {
+  const context = createTestContext();
+  // b is killed before it runs; a after 2 of its 5 ticks, and its child d with it
+  await runOk(
+    context,
+    'spawn a --burst 5; spawn b --burst 5; spawn c --burst 4; spawn d --burst 9 --parent 2',
+  );
+  await runOk(context, 'tick 2; kill 3; kill 2; wait all');
+  const {lines, data} = await runOk(context, 'sched stats');
+  assert.deepEqual(lines.slice(-2), [
+    'average waiting 2, turnaround 6, response 2 (1 finished, 3 killed)',
+    'throughput 0.1667 per tick, CPU utilisation 100%, context switches 1, t=6',
+  ]);
+  assert.deepEqual(
+    (data.processes as {pid: number; killed: boolean}[]).map(({pid, killed}) => [pid, killed]),
+    [
+      [2, true],
+      [3, true],
+      [4, false],
+      [5, true],
+    ],
+  );
+  assert.equal(data.finished, 1);
+  assert.equal(data.killed, 3);
+});
