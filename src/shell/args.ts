@@ -10,6 +10,11 @@ export interface FlagSpec {
   kind: 'value' | 'boolean';
   /** A one-letter alias, written `-x`. */
   alias?: string;
+  /**
+   * A secret given inline, which others can read (ps, shell history): the runner warns when it is
+   * used, naming this safer way to give it, e.g. '--password-file FILE or P2POS_PASSWORD'.
+   */
+  saferWay?: string;
 }
 
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
@@ -65,6 +70,16 @@ export function parseArgs(words: readonly string[], specs: FlagSpecs = {}): Args
     flags.set(name, value);
   }
   return {positionals, flags};
+}
+
+/** One warning for each inline secret among the flags given (see FlagSpec.saferWay). */
+export function secretWarnings(args: Args, specs: FlagSpecs = {}): string[] {
+  return [...args.flags.keys()].flatMap((name) => {
+    const saferWay = specs[name]?.saferWay;
+    return saferWay === undefined
+      ? []
+      : [`--${name} is visible to other users of this machine (ps, shell history); prefer ${saferWay}.`];
+  });
 }
 
 /** Check the number of positionals. */

@@ -1,6 +1,6 @@
 // The script runner: reads command lines (a file, stdin or -c), runs each through runCommand,
 // and prints plain text or one JSON line per command (a sourced file's commands each get theirs).
-// Errors go to stderr as FILE:LINE: message.
+// Errors go to stderr as FILE:LINE: message, and warnings as FILE:LINE: warning: …, each once a run.
 // Returns the exit status: 0, or 1 when any command failed.
 
 import type {ChalkInstance} from 'chalk';
@@ -27,6 +27,7 @@ export async function runScript(
   output: Output,
   options: ScriptOptions,
 ): Promise<number> {
+  const report = createReporter(output, options, context.style);
   let hasFailed = false;
   let lineNumber = 0;
   for await (const text of lines) {
@@ -35,20 +36,14 @@ export async function runScript(
     try {
       commands = parseLine(lineNumber === 1 ? stripByteOrderMark(text) : text, lineNumber);
     } catch (error) {
-      report(
-        {ok: false, cmd: '', code: 'EPARSE', error: (error as Error).message},
-        lineNumber,
-        output,
-        options,
-        context.style,
-      );
+      report({ok: false, cmd: '', code: 'EPARSE', error: (error as Error).message}, lineNumber);
       hasFailed = true;
       if (context.session.errexit) break;
       continue;
     }
     for (const command of commands) {
       const outcome = await runCommand(command, context);
-      report(outcome, lineNumber, output, options, context.style);
+      report(outcome, lineNumber);
       if (!outcome.ok) hasFailed = true;
       const status = context.session.exitStatus;
       if (status !== undefined) return status === 0 && hasFailed ? 1 : status;
@@ -58,28 +53,41 @@ export async function runScript(
   return hasFailed ? 1 : 0;
 }
 
-/**
- * Print one outcome: its text, or its JSON line. In --json a command that ran others (source) has
- * each of them reported first, as if typed, with its own FILE:LINE on stderr; text mode shows them
- * in the command's own lines already.
- */
-function report(
-  outcome: Outcome,
-  line: number,
-  output: Output,
-  options: ScriptOptions,
-  style: ChalkInstance,
-): void {
-  if (options.json) {
-    for (const inner of outcome.inner ?? []) {
-      report(inner.outcome, inner.line, output, {...options, source: inner.file}, style);
+/** Prints outcomes as the script runs: text or JSON lines on stdout, errors and warnings on stderr. */
+function createReporter(output: Output, options: ScriptOptions, style: ChalkInstance) {
+  /** Warnings already said: each is said once a run, however many commands give cause. */
+  const said = new Set<string>();
+  const warn = (warnings: readonly string[], source: string, line: number) => {
+    for (const warning of warnings) {
+      if (said.has(warning)) continue;
+      said.add(warning);
+      output.stderr(`${source}:${line}: warning: ${warning}\n`);
     }
-    const record = outcome.ok
-      ? {cmd: outcome.cmd, ok: true, data: outcome.data}
-      : {cmd: outcome.cmd, ok: false, error: outcome.error, code: outcome.code};
-    output.stdout(JSON.stringify(record) + '\n');
-  } else if (outcome.blocks && outcome.blocks.length > 0) {
-    output.stdout(blocksToLines(outcome.blocks, style).join('\n') + '\n');
-  }
-  if (!outcome.ok) output.stderr(`${options.source}:${line}: ${outcome.error}\n`);
+  };
+  /** Warnings of an outcome and of the commands it ran, each at its own FILE:LINE. */
+  const warnAll = (outcome: Outcome, source: string, line: number) => {
+    for (const inner of outcome.inner ?? []) warnAll(inner.outcome, inner.file, inner.line);
+    warn(outcome.warnings ?? [], source, line);
+  };
+  /**
+   * Print one outcome: its text, or its JSON line. In --json a command that ran others (source) has
+   * each of them reported first, as if typed, with its own FILE:LINE on stderr; text mode shows them
+   * in the command's own lines already.
+   */
+  const report = (outcome: Outcome, line: number, source = options.source): void => {
+    if (options.json) {
+      for (const inner of outcome.inner ?? []) report(inner.outcome, inner.line, inner.file);
+      warn(outcome.warnings ?? [], source, line);
+      const record = outcome.ok
+        ? {cmd: outcome.cmd, ok: true, data: outcome.data}
+        : {cmd: outcome.cmd, ok: false, error: outcome.error, code: outcome.code};
+      output.stdout(JSON.stringify(record) + '\n');
+    } else {
+      warnAll(outcome, source, line);
+      if (outcome.blocks && outcome.blocks.length > 0)
+        output.stdout(blocksToLines(outcome.blocks, style).join('\n') + '\n');
+    }
+    if (!outcome.ok) output.stderr(`${source}:${line}: ${outcome.error}\n`);
+  };
+  return report;
 }

@@ -9,8 +9,8 @@ import {FileError} from '../net/files/errors.js';
 import {PartialFileError} from '../net/files/partial-file.js';
 import {StoreError} from '../sqlite.js';
 import {KernelBug, KernelError} from '../kernel/index.js';
-import {parseArgs} from './args.js';
-import type {Context, Result} from './command.js';
+import {parseArgs, secretWarnings} from './args.js';
+import type {Command, Context, Result} from './command.js';
 import {commands, findCommand, suggestCommand} from './commands/index.js';
 import {ShellError} from './errors.js';
 import type {Block} from './format.js';
@@ -25,6 +25,8 @@ export type Outcome =
       data: Record<string, unknown>;
       /** Commands it ran for the user (a sourced file's lines), each reported as if typed in --json. */
       inner?: InnerOutcome[];
+      /** Said to the person once, never part of the answer: stderr in a script, the output in the console. */
+      warnings?: string[];
     }
   | {
       ok: false;
@@ -35,6 +37,7 @@ export type Outcome =
       /** What the command printed before it failed, if anything. */
       blocks?: Block[];
       inner?: InnerOutcome[];
+      warnings?: string[];
     };
 
 /** A command another one ran (a line of a sourced file): its outcome and where it was written. */
@@ -55,10 +58,14 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
     return {ok: false, cmd, code: 'ENOCMD', error: `Unknown command \`${cmd}\`.${hint}`};
   }
   const eventsBefore = context.session.trace ? lastEventSeq(context) : 0;
+  let warnings: string[] = [];
+  let outcome: Outcome;
   try {
     const args = command.rawWords ? {positionals: words, flags: new Map()} : parseArgs(words, command.flags);
+    // said whether the command then succeeds or not: the secret was on the command line either way
+    warnings = secretWarnings(args, command.flags);
     const result: Result = await command.run(args, context);
-    const outcome: Outcome = {
+    outcome = {
       ok: true,
       cmd: command.name,
       blocks: result.lines,
@@ -67,52 +74,66 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
     };
     // A command that ran others (source) caused no events of its own: each inner one traced its own.
     if (context.session.trace && !result.inner) addTrace(outcome, context, eventsBefore);
-    return outcome;
   } catch (error) {
-    if (error instanceof ShellError && error.code === 'EUSAGE') {
-      return {
-        ok: false,
-        cmd: command.name,
-        code: error.code,
-        error: `${error.message} Usage: ${command.usage.join(' | ')}`,
-        usage: command.usage,
-      };
-    }
-    if (error instanceof ShellError && (error.output.length > 0 || error.inner.length > 0)) {
-      return {
-        ok: false,
-        cmd: command.name,
-        code: error.code,
-        error: error.message,
-        blocks: [...error.output],
-        ...(error.inner.length > 0 ? {inner: [...error.inner]} : {}),
-      };
-    }
-    if (
-      error instanceof ShellError ||
-      error instanceof KernelError ||
-      error instanceof NetError ||
-      error instanceof RequestError ||
-      error instanceof ProtocolError ||
-      // disk sharing: a file, a download's temporary file, the download, the transfer store
-      error instanceof FileError ||
-      error instanceof PartialFileError ||
-      error instanceof DownloadError ||
-      error instanceof StoreError
-    ) {
-      return {ok: false, cmd: command.name, code: error.code, error: error.message};
-    }
-    if (error instanceof KernelBug) {
-      return {
-        ok: false,
-        cmd: command.name,
-        code: 'EBUG',
-        error: `Kernel bug (please report): ${error.message}`,
-      };
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return {ok: false, cmd: command.name, code: 'EINTERNAL', error: `Internal error: ${message}`};
+    outcome = failureOf(error, command);
   }
+  if (warnings.length > 0) outcome.warnings = warnings;
+  return outcome;
+}
+
+/** The warnings of an outcome and of every command it ran (a sourced file's), in the order they ran. */
+export function warningsOf(outcome: Outcome): string[] {
+  return [
+    ...(outcome.inner ?? []).flatMap((inner) => warningsOf(inner.outcome)),
+    ...(outcome.warnings ?? []),
+  ];
+}
+
+/** A thrown error as a failed outcome of `command`. */
+function failureOf(error: unknown, command: Command): Outcome {
+  if (error instanceof ShellError && error.code === 'EUSAGE') {
+    return {
+      ok: false,
+      cmd: command.name,
+      code: error.code,
+      error: `${error.message} Usage: ${command.usage.join(' | ')}`,
+      usage: command.usage,
+    };
+  }
+  if (error instanceof ShellError && (error.output.length > 0 || error.inner.length > 0)) {
+    return {
+      ok: false,
+      cmd: command.name,
+      code: error.code,
+      error: error.message,
+      blocks: [...error.output],
+      ...(error.inner.length > 0 ? {inner: [...error.inner]} : {}),
+    };
+  }
+  if (
+    error instanceof ShellError ||
+    error instanceof KernelError ||
+    error instanceof NetError ||
+    error instanceof RequestError ||
+    error instanceof ProtocolError ||
+    // disk sharing: a file, a download's temporary file, the download, the transfer store
+    error instanceof FileError ||
+    error instanceof PartialFileError ||
+    error instanceof DownloadError ||
+    error instanceof StoreError
+  ) {
+    return {ok: false, cmd: command.name, code: error.code, error: error.message};
+  }
+  if (error instanceof KernelBug) {
+    return {
+      ok: false,
+      cmd: command.name,
+      code: 'EBUG',
+      error: `Kernel bug (please report): ${error.message}`,
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {ok: false, cmd: command.name, code: 'EINTERNAL', error: `Internal error: ${message}`};
 }
 
 function lastEventSeq(context: Context): number {

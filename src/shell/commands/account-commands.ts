@@ -16,8 +16,6 @@ import {peerOf} from './net-commands.js';
 
 /** A password file's first line is the password; a larger file is not one. */
 const MAX_PASSWORD_FILE_BYTES = 4096;
-const VISIBLE_WARNING =
-  'warning: --password is visible to other users of this machine (ps, shell history); prefer --password-file FILE or P2POS_PASSWORD';
 
 const READ_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file',
@@ -44,20 +42,20 @@ function readPasswordFile(path: string): string {
   return line;
 }
 
-/** A password and the warning it came with (shown first). */
+/** A password, and whether the console's prompt asked for it. (The runner warns about an inline --password.) */
 async function passwordFor(
   args: Args,
   context: Context,
   which: Which,
   prompt: string,
-): Promise<{password: string; warning?: string; isAsked?: boolean}> {
+): Promise<{password: string; isAsked?: boolean}> {
   const flag = which === 'password' ? 'password' : 'new-password';
   const file = flagText(args, `${flag}-file`);
   const value = flagText(args, flag);
   if (file !== undefined && value !== undefined)
     throw new ShellError('EUSAGE', `Give --${flag}-file or --${flag}, not both.`);
   if (file !== undefined) return {password: readPasswordFile(file)};
-  if (value !== undefined) return {password: value, warning: VISIBLE_WARNING};
+  if (value !== undefined) return {password: value};
   const defaults: PasswordDefaults = context.passwords ?? {};
   const fromFile = which === 'password' ? defaults.file : defaults.newFile;
   const fromValue = which === 'password' ? defaults.value : defaults.newValue;
@@ -88,7 +86,7 @@ function checkedName(value: string, what: 'User' | 'Group'): string {
 async function nameAndPassword(
   args: Args,
   context: Context,
-): Promise<{name: string; peer: Peer; password: string; warning?: string}> {
+): Promise<{name: string; peer: Peer; password: string}> {
   expectPositionals(args, 1);
   const name = checkedName(args.positionals[0]!, 'User');
   const peer = await peerOf(context);
@@ -103,12 +101,10 @@ function sessionOf(peer: Peer, what: string): {token: string; user: string} {
   return session;
 }
 
-const PASSWORD_FLAGS = {'password-file': {kind: 'value'}, password: {kind: 'value'}} as const;
-
-function withWarning(result: Result, warning: string | undefined): Result {
-  if (warning === undefined) return result;
-  return {lines: [warning, ...result.lines], data: {...result.data, warning}};
-}
+const PASSWORD_FLAGS = {
+  'password-file': {kind: 'value'},
+  password: {kind: 'value', saferWay: '--password-file FILE or P2POS_PASSWORD'},
+} as const;
 
 function untilText(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
@@ -124,12 +120,9 @@ export const useradd: Command = {
   ],
   flags: PASSWORD_FLAGS,
   async run(args, context) {
-    const {name, peer, password, warning} = await nameAndPassword(args, context);
+    const {name, peer, password} = await nameAndPassword(args, context);
     await peer.requestTracker({type: 'USERADD', name, password});
-    return withWarning(
-      {lines: [`user ${name} added; log in with: login ${name}`], data: {user: name}},
-      warning,
-    );
+    return {lines: [`user ${name} added; log in with: login ${name}`], data: {user: name}};
   },
 };
 
@@ -143,7 +136,7 @@ export const login: Command = {
   ],
   flags: PASSWORD_FLAGS,
   async run(args, context) {
-    const {name, peer, password, warning} = await nameAndPassword(args, context);
+    const {name, peer, password} = await nameAndPassword(args, context);
     const answer = await peer.requestTracker({type: 'LOGIN', name, password});
     const session = {
       token: String(answer.token),
@@ -151,13 +144,10 @@ export const login: Command = {
       expiresAt: Number(answer.expiresAt),
     };
     peer.setSession(session);
-    return withWarning(
-      {
-        lines: [`logged in as ${session.user} until ${untilText(session.expiresAt)}`],
-        data: {user: session.user, expiresAt: session.expiresAt},
-      },
-      warning,
-    );
+    return {
+      lines: [`logged in as ${session.user} until ${untilText(session.expiresAt)}`],
+      data: {user: session.user, expiresAt: session.expiresAt},
+    };
   },
 };
 
@@ -205,7 +195,7 @@ export const passwd: Command = {
   flags: {
     ...PASSWORD_FLAGS,
     'new-password-file': {kind: 'value'},
-    'new-password': {kind: 'value'},
+    'new-password': {kind: 'value', saferWay: '--new-password-file FILE or P2POS_NEW_PASSWORD'},
   },
   async run(args, context) {
     expectPositionals(args, 0);
@@ -227,10 +217,7 @@ export const passwd: Command = {
     // The old session is refused from now on: log in again with the new password.
     const answer = await peer.requestTracker({type: 'LOGIN', name: session.user, password: fresh.password});
     peer.setSession({token: String(answer.token), user: session.user, expiresAt: Number(answer.expiresAt)});
-    return withWarning(
-      {lines: [`password changed for ${session.user}`], data: {user: session.user}},
-      old.warning ?? fresh.warning,
-    );
+    return {lines: [`password changed for ${session.user}`], data: {user: session.user}};
   },
 };
 

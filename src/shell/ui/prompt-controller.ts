@@ -8,7 +8,7 @@ import type {ClockControl} from '../command.js';
 import {complete} from '../completion.js';
 import type {HistoryStore} from '../history-store.js';
 import {parseLine} from '../parse.js';
-import {runCommand} from '../run-line.js';
+import {runCommand, warningsOf} from '../run-line.js';
 import {MAX_CLOCK_HZ} from '../command.js';
 import {ShellError} from '../errors.js';
 import {keyBindingLines} from './key-bindings.js';
@@ -181,8 +181,9 @@ export class PromptController {
       const outcome = await runCommand(command, context);
       context.session.interrupted = false;
       this.#set({busy: undefined});
-      if (outcome.ok) scrollback.append(outcome.blocks);
-      else scrollback.append([...(outcome.blocks ?? []), style.red(`error: ${outcome.error}`)]);
+      const warnings = warningsOf(outcome).map((warning) => style.yellow(`warning: ${warning}`));
+      if (outcome.ok) scrollback.append([...warnings, ...outcome.blocks]);
+      else scrollback.append([...warnings, ...(outcome.blocks ?? []), style.red(`error: ${outcome.error}`)]);
       if (context.session.exitStatus !== undefined) {
         this.#exit(context.session.exitStatus);
         return;

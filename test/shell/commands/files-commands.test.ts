@@ -118,6 +118,18 @@ test("a password file that cannot be read is named with the reason, not Node's m
   );
 });
 
+test('an inline --password is a warning of the outcome, not a line of the output or a field of its data', async () => {
+  await runOk(context, 'useradd wes --password wes-password');
+  const outcome = await run(context, 'login wes --password wes-password');
+  assert.ok(outcome.ok, JSON.stringify(outcome));
+  assert.deepEqual(outcome.warnings, [
+    '--password is visible to other users of this machine (ps, shell history); prefer --password-file FILE or P2POS_PASSWORD.',
+  ]);
+  assert.deepEqual(Object.keys(outcome.data).sort(), ['expiresAt', 'user']);
+  assert.equal(outcome.blocks.length, 1);
+  assert.match(String(outcome.blocks[0]), /^logged in as wes until /);
+});
+
 test('upload prints the file id and what was shared; files lists it with its holders', async () => {
   // A group's file is shared by a member: this shell logs in as the group's owner (issue 6).
   await runOk(context, 'useradd tess --password tess-password');

@@ -140,3 +140,12 @@ test('a second secret cannot be read while one is open', async (t) => {
   press('pw\r');
   assert.equal(await first, 'pw');
 });
+
+test('an inline --password is warned about in the output, before the error of a login that failed', async (t) => {
+  const {prompt, output} = setup(t);
+  await prompt.submit('login alice --password hunter2hunter2'); // no network here: it fails
+  const lines = output().split('\n');
+  const warning = lines.findIndex((line) => line.startsWith('warning: --password is visible'));
+  assert.ok(warning > 0, output());
+  assert.ok(lines.findIndex((line) => line.startsWith('error: ')) > warning, output());
+});
