@@ -122,15 +122,23 @@ function parseOp(text: string, position: number): Op {
   }
 }
 
-/** Parse `R=N` words (N >= 0) into a map; repeated names add up. Calls fail on a malformed word. */
+/**
+ * Parse `R=N` words (N >= 0) into a map, each resource named once. Calls fail on a malformed word
+ * or a resource named twice (`A=1 A=2` is a typo more often than a sum).
+ */
 export function parseAmounts(words: readonly string[], fail: (why: string) => never): Map<string, number> {
   const amounts = new Map<string, number>();
+  const given = new Map<string, string>();
   for (const word of words) {
     const match = /^([^=]+)=(\d+)$/.exec(word);
     if (!match || !isValidName(match[1]!, MAX_NAME_CHARS)) fail(`expected R=N, got \`${word}\`.`);
-    const count = Number(match![2]);
+    const [, name, countText] = match! as unknown as [string, string, string];
+    const count = Number(countText);
     if (!Number.isSafeInteger(count)) fail(`amount in \`${word}\` is too large.`);
-    amounts.set(match![1]!, (amounts.get(match![1]!) ?? 0) + count);
+    const earlier = given.get(name);
+    if (earlier !== undefined) fail(`resource ${name} given twice: \`${earlier}\` and \`${word}\`.`);
+    given.set(name, word);
+    amounts.set(name, count);
   }
   return amounts;
 }

@@ -28,18 +28,24 @@ export const kill: Command = {
   rawWords: true,
   run(args, {kernel}) {
     const words = [...args.positionals];
+    let signalWord: string | undefined;
     let signal: Signal = 'TERM';
     let group: string | undefined;
     let target: string | undefined;
     for (let i = 0; i < words.length; i++) {
       const word = words[i]!;
       if (word === '-g' || word === '--group') {
+        // refused as parseArgs refuses any option given twice, rather than the last one winning
+        if (group !== undefined) throw new ShellError('EUSAGE', `Option ${word} given twice.`);
         group = words[++i];
         if (group === undefined) throw new ShellError('EUSAGE', 'Option -g needs a group.');
       } else if (word.startsWith('-') && word.length > 1) {
         // A pid is never negative, so `-9` is a signal number, not a target.
         const name = word.replace(/^--?/, '').replace(/^SIG/i, '').toUpperCase();
         signal = toChoice(SIGNAL_NUMBERS[name] ?? name, 'signal', SIGNALS);
+        if (signalWord !== undefined)
+          throw new ShellError('EUSAGE', `Signal given twice: \`${signalWord}\` and \`${word}\`.`);
+        signalWord = word;
       } else if (target === undefined) {
         target = word;
       } else {

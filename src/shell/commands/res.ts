@@ -47,7 +47,7 @@ export const res: Command = {
     '  it is granted, or the process waits (not enough available), or it is refused with EDEADLK as unsafe.',
     'With `res avoid off` a request is granted whenever enough is available, so deadlock can happen.',
     'A waiting process gets its request when a release makes it grantable, in FIFO order.',
-    'R=N words name a resource and a whole amount; repeated names add up.',
+    'R=N words name a resource and a whole amount; each resource once.',
     'res with no subcommand is res ls.',
   ],
   subcommands: Object.keys(SUBCOMMANDS),

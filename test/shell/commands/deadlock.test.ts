@@ -134,7 +134,7 @@ test('res create, claim, ls and avoid report what they did', async () => {
     data: {name: 'printer', total: 2, available: 2},
   });
   await runOk(context, 'spawn job --burst 10');
-  assert.deepEqual(await runOk(context, 'res claim 2 printer=1 printer=1'), {
+  assert.deepEqual(await runOk(context, 'res claim 2 printer=2'), {
     lines: ['pid 2 claims printer=2'],
     data: {pid: 2, claim: {printer: 2}},
   });
@@ -202,6 +202,16 @@ test('res rejects bad input with one clear line and changes nothing', async () =
   assert.match(await runFails(context, 'res request 3 Z=1', 'ENOENT'), /No resource named `Z`/);
   assert.match(await runFails(context, 'res release 3 A=5', 'EINVAL'), /holds A=2, cannot release 5/);
   assert.match(await runFails(context, 'res release 3 A=1 B=1', 'EINVAL'), /holds B=0, cannot release 1/);
+  // a resource named twice is refused, as an option given twice is, rather than the amounts added up
+  for (const sub of ['claim 2', 'request 3', 'release 3'])
+    assert.match(
+      await runFails(context, `res ${sub} A=1 B=1 A=2`, 'EUSAGE'),
+      /^Bad amount: resource A given twice: `A=1` and `A=2`\. Usage: /,
+    );
+  assert.match(
+    await runFails(context, "spawn x --prog 'req A=1 A=1, rel A=2'", 'EINVAL'),
+    /^Program op 1 `req A=1 A=1`: resource A given twice: `A=1` and `A=1`\.$/,
+  );
   assert.match(await runFails(context, 'res avoid maybe', 'EUSAGE'), /Unknown avoidance setting `maybe`/);
   assert.match(await runFails(context, 'res grab 2 A=1', 'EUSAGE'), /Unknown res subcommand `grab`/);
   assert.match(await runFails(context, 'res ls --all', 'EUSAGE'), /Unknown option `--all`/);

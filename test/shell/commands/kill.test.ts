@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {createTestContext, run, runOk} from '../../support/shell-context.js';
+import {createTestContext, kernelState, run, runFails, runOk} from '../../support/shell-context.js';
 
 test('kill takes the usual signal numbers as well as names', async () => {
   const context = createTestContext();
@@ -20,4 +20,18 @@ test('kill names an unknown signal number instead of taking it for a pid', async
   const outcome = await run(context, 'kill -3 2');
   assert.equal(outcome.ok, false);
   assert.match(outcome.ok ? '' : outcome.error, /Unknown signal `3`/);
+});
+
+test('kill refuses a signal or a group given twice instead of taking the last', async () => {
+  const context = createTestContext();
+  await runOk(context, 'spawn a --burst 50 --group g');
+  const before = kernelState(context);
+  for (const [line, message] of [
+    ['kill -TERM -KILL 2', /^Signal given twice: `-TERM` and `-KILL`\. Usage: kill/],
+    ['kill -9 -SIGKILL 2', /^Signal given twice: `-9` and `-SIGKILL`\./],
+    ['kill -STOP -g g -g g', /^Option -g given twice\./],
+    ['kill -g g --group g', /^Option --group given twice\./],
+  ] as const)
+    assert.match(await runFails(context, line, 'EUSAGE'), message, line);
+  assert.deepEqual(kernelState(context), before, 'nothing was signalled');
 });
