@@ -28,6 +28,7 @@ import {TRANSFERS_DB_FILE} from './net/files/transfer-store.js';
 import {ACCOUNTS_DB_FILE, defaultDataDir, HISTORY_DB_FILE, TRACKER_DB_FILE} from './shell/data-dir.js';
 import {openHistoryStore} from './shell/history-store.js';
 import {runScript, type Output} from './shell/plain.js';
+import {visibleText} from './shell/visible-text.js';
 import {createNetAccess, type NetConfig} from './shell/net-access.js';
 import {recordTask} from './shell/task-history.js';
 import {DEFAULT_TRACKER_PORT, startTracker} from './net/tracker.js';
@@ -292,8 +293,8 @@ function netConfig(): NetConfig {
     };
   }
   const name = flags.name;
-  if (name !== undefined && (name.length === 0 || name.length > 64 || /\s/.test(name)))
-    usageError(`Bad --name \`${name}\`: 1 to 64 characters, no spaces.`);
+  if (name !== undefined && (name.length === 0 || name.length > 64 || /[\s\x00-\x1f\x7f-\x9f]/.test(name)))
+    usageError(`Bad --name \`${visibleText(name)}\`: 1 to 64 characters, no spaces or control characters.`);
   const heartbeat = env.P2POS_HEARTBEAT_MS ? parseCount(env.P2POS_HEARTBEAT_MS) : undefined;
   if (env.P2POS_HEARTBEAT_MS && (heartbeat === undefined || heartbeat < 10))
     usageError(`Bad P2POS_HEARTBEAT_MS \`${env.P2POS_HEARTBEAT_MS}\`: expected milliseconds, at least 10.`);

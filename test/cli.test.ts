@@ -300,6 +300,19 @@ test('a UTF-8 byte-order mark at the start of a script is ignored: stdin, -c, ru
   assert.equal(inside.status, 1, show(inside));
 });
 
+test('control characters never reach the terminal raw: names are refused, free text is written out', async () => {
+  const script = 'spawn a\x1b[31mX\nspawn b\x07c\nspawn ok\necho bell\x07 csi\u009b\nps\n';
+  const text = await p2pos([], script);
+  assert.equal(text.status, 1, show(text));
+  assert.doesNotMatch(text.stdout + text.stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  assert.match(text.stderr, /^<stdin>:1: `a\\x1b\[31mX` holds a control character \(\\x1b\)/);
+  assert.match(text.stderr, /\n<stdin>:2: `b\\x07c` holds a control character \(\\x07\)/);
+  assert.match(text.stdout, /^2\nbell\\x07 csi\\x9b\n/);
+  const json = await p2pos(['--json'], script);
+  assert.doesNotMatch(json.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  assert.equal(dataOf(jsonLines(json.stdout)[3]).text, 'bell\x07 csi\u009b', 'the data is the text as given');
+});
+
 // --- errors and exit status ------------------------------------------------------------------
 
 test('an error on stdin is reported as <stdin>:LINE and the run continues, exiting 1', async () => {
@@ -499,6 +512,10 @@ const badFlags: {args: string[]; message: RegExp}[] = [
     message: /Bad --hz `0`: expected a whole number of ticks per second from 1 to 100000/,
   },
   {args: ['--hz', '200000'], message: /Bad --hz `200000`/},
+  {
+    args: ['--name', 'a\x1bb'],
+    message: /Bad --name `a\\x1bb`: 1 to 64 characters, no spaces or control characters\./,
+  },
 ];
 
 test('a --data that is a file exits 2 saying so, for scripts and the tracker alike', async () => {

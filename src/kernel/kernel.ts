@@ -1944,10 +1944,11 @@ function exitReasonText(reason: string): string {
 }
 
 function checkProcessName(name: string): void {
-  if (name.length === 0 || name.length > MAX_NAME_CHARS || /\s/.test(name)) {
+  // control characters too (C0, DEL, C1): a name is drawn in every pane, where ESC [41m paints it red
+  if (name.length === 0 || name.length > MAX_NAME_CHARS || /[\s\x00-\x1f\x7f-\x9f]/.test(name)) {
     throw new KernelError(
       'EINVAL',
-      `Process name \`${name}\` must be 1 to ${MAX_NAME_CHARS} characters without spaces.`,
+      `Process name \`${name}\` must be 1 to ${MAX_NAME_CHARS} characters without spaces or control characters.`,
     );
   }
 }

@@ -110,5 +110,11 @@ export interface Command {
   subcommands?: string[];
   /** Take the raw words instead of parsed flags (kill's -TERM, set's -e). */
   rawWords?: boolean;
+  /**
+   * Positionals from index `from` on are free text (echo's words, mq send's message), when the
+   * first positional is `subcommand` (if one is named). Every other argument (names above all)
+   * refuses control characters; free text keeps them, and output shows them written out.
+   */
+  freeText?: {subcommand?: string; from: number};
   run(args: Args, context: Context): Result | Promise<Result>;
 }

@@ -4,6 +4,7 @@
 import type {ChalkInstance} from 'chalk';
 import type {ProcessState} from '../kernel/index.js';
 import {textWidth} from './text-width.js';
+import {visibleText} from './visible-text.js';
 
 /** A colour with a meaning, named rather than applied, so each front end paints it its own way. */
 export type Tone = 'green' | 'cyan' | 'yellow' | 'magenta' | 'gray' | 'red' | 'dim';
@@ -52,7 +53,8 @@ export function tableBlock<Row>(rows: readonly Row[], columns: readonly Column<R
     align,
     rows: rows.map((row) =>
       columns.map((column) => {
-        const text = String(column.value(row));
+        // a cell is measured and padded, so a control character in it is written out (\x1b)
+        const text = visibleText(String(column.value(row)));
         const tone = column.tone?.(text, row);
         return tone === undefined ? {text} : {text, tone};
       }),

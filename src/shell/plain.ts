@@ -1,6 +1,7 @@
 // The script runner: reads command lines (a file, stdin or -c), runs each through runCommand,
 // and prints plain text or one JSON line per command (a sourced file's commands each get theirs).
 // Errors go to stderr as FILE:LINE: message, and warnings as FILE:LINE: warning: …, each once a run.
+// Control characters in what is printed are written out (\x1b), never sent to the terminal raw.
 // Returns the exit status: 0, or 1 when any command failed.
 
 import type {ChalkInstance} from 'chalk';
@@ -8,6 +9,7 @@ import type {Context} from './command.js';
 import {blocksToLines} from './format.js';
 import {parseLine, stripByteOrderMark, type CommandLine} from './parse.js';
 import {runCommand, type Outcome} from './run-line.js';
+import {visibleLine, visibleText} from './visible-text.js';
 
 export interface ScriptOptions {
   /** Name used in error messages: a path, '<stdin>' or '-c'. */
@@ -61,7 +63,7 @@ function createReporter(output: Output, options: ScriptOptions, style: ChalkInst
     for (const warning of warnings) {
       if (said.has(warning)) continue;
       said.add(warning);
-      output.stderr(`${source}:${line}: warning: ${warning}\n`);
+      output.stderr(`${source}:${line}: warning: ${visibleText(warning)}\n`);
     }
   };
   /** Warnings of an outcome and of the commands it ran, each at its own FILE:LINE. */
@@ -81,13 +83,26 @@ function createReporter(output: Output, options: ScriptOptions, style: ChalkInst
       const record = outcome.ok
         ? {cmd: outcome.cmd, ok: true, data: outcome.data}
         : {cmd: outcome.cmd, ok: false, error: outcome.error, code: outcome.code};
-      output.stdout(JSON.stringify(record) + '\n');
+      output.stdout(jsonLine(record) + '\n');
     } else {
       warnAll(outcome, source, line);
-      if (outcome.blocks && outcome.blocks.length > 0)
-        output.stdout(blocksToLines(outcome.blocks, style).join('\n') + '\n');
+      if (outcome.blocks && outcome.blocks.length > 0) {
+        const lines = blocksToLines(outcome.blocks, style).map((text) => visibleLine(text, style.level > 0));
+        output.stdout(lines.join('\n') + '\n');
+      }
     }
-    if (!outcome.ok) output.stderr(`${source}:${line}: ${outcome.error}\n`);
+    if (!outcome.ok) output.stderr(`${source}:${line}: ${visibleText(outcome.error)}\n`);
   };
   return report;
+}
+
+/**
+ * A record as one JSON line. JSON.stringify writes C0 controls as \u001b and the like; DEL and the
+ * C1 controls it leaves raw, and a terminal showing the line would obey them, so they are escaped too.
+ */
+function jsonLine(record: unknown): string {
+  return JSON.stringify(record).replace(
+    /[\x7f-\x9f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -9,12 +9,13 @@ import {FileError} from '../net/files/errors.js';
 import {PartialFileError} from '../net/files/partial-file.js';
 import {StoreError} from '../sqlite.js';
 import {KernelBug, KernelError} from '../kernel/index.js';
-import {parseArgs, secretWarnings} from './args.js';
+import {parseArgs, secretWarnings, type Args} from './args.js';
 import type {Command, Context, Result} from './command.js';
 import {commands, findCommand, suggestCommand} from './commands/index.js';
 import {ShellError} from './errors.js';
 import type {Block} from './format.js';
 import type {CommandLine} from './parse.js';
+import {findControlCharacter, visibleText} from './visible-text.js';
 
 export type Outcome =
   | {
@@ -62,6 +63,7 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
   let outcome: Outcome;
   try {
     const args = command.rawWords ? {positionals: words, flags: new Map()} : parseArgs(words, command.flags);
+    refuseControlCharacters(args, command);
     // said whether the command then succeeds or not: the secret was on the command line either way
     warnings = secretWarnings(args, command.flags);
     const result: Result = await command.run(args, context);
@@ -79,6 +81,30 @@ export async function runCommand(line: CommandLine, context: Context): Promise<O
   }
   if (warnings.length > 0) outcome.warnings = warnings;
   return outcome;
+}
+
+/**
+ * Refuse a control character in any argument but free text: a name holding ESC [41m would be stored
+ * and paint the console red wherever it is shown, and a BEL ring on every ps.
+ */
+function refuseControlCharacters(args: Args, command: Command): void {
+  const {freeText} = command;
+  const isFreeText = (index: number) =>
+    freeText !== undefined &&
+    index >= freeText.from &&
+    (freeText.subcommand === undefined || args.positionals[0] === freeText.subcommand);
+  const words = [
+    ...args.positionals.filter((_, index) => !isFreeText(index)),
+    ...[...args.flags.values()].filter((value) => typeof value === 'string'),
+  ];
+  for (const word of words) {
+    const char = findControlCharacter(word);
+    if (char !== undefined)
+      throw new ShellError(
+        'EUSAGE',
+        `\`${visibleText(word)}\` holds a control character (${visibleText(char)}); names and other arguments cannot.`,
+      );
+  }
 }
 
 /** The warnings of an outcome and of every command it ran (a sourced file's), in the order they ran. */

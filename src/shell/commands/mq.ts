@@ -22,6 +22,7 @@ import {
 import type {Command, Context, Result} from '../command.js';
 import {ShellError} from '../errors.js';
 import {listPids, tableBlock} from '../format.js';
+import {visibleText} from '../visible-text.js';
 
 // Sub-command functions are hoisted declarations below, so the table can stand first.
 const SUBCOMMANDS: Readonly<Record<string, Subcommand<Context, Result | Promise<Result>>>> = {
@@ -46,6 +47,7 @@ export const mq: Command = {
   ],
   flags: {cap: {kind: 'value'}, to: {kind: 'value'}, pid: {kind: 'value', alias: 'p'}},
   subcommands: Object.keys(SUBCOMMANDS),
+  freeText: {subcommand: 'send', from: 2}, // mq send NAME MSG…
   run: (args, context) => runSubcommand(args, 'mq', SUBCOMMANDS, context, 'ls'),
 };
 
@@ -117,7 +119,7 @@ async function receive(args: Args, {kernel, style, block}: Context): Promise<Res
     `a message on queue ${name}`,
   );
   return {
-    lines: [message.text],
+    lines: [visibleText(message.text)],
     data: {
       queue: name,
       pid: SHELL_OWNER,

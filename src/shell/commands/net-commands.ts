@@ -174,6 +174,7 @@ export const kv: Command = {
   ],
   flags: {peer: {kind: 'value'}},
   subcommands: ['set', 'get', 'del', 'ls'],
+  freeText: {subcommand: 'set', from: 2}, // kv set KEY VALUE
   run(args, context) {
     return runSubcommand(args, 'kv', KV_SUBCOMMANDS, context, 'ls');
   },

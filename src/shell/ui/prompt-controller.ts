@@ -9,6 +9,7 @@ import {complete} from '../completion.js';
 import type {HistoryStore} from '../history-store.js';
 import {parseLine} from '../parse.js';
 import {runCommand, warningsOf} from '../run-line.js';
+import {visibleText} from '../visible-text.js';
 import {MAX_CLOCK_HZ} from '../command.js';
 import {ShellError} from '../errors.js';
 import {keyBindingLines} from './key-bindings.js';
@@ -173,7 +174,7 @@ export class PromptController {
     try {
       commands = parseLine(text);
     } catch (error) {
-      scrollback.append([style.red(`error: ${(error as Error).message}`)]);
+      scrollback.append([style.red(`error: ${visibleText((error as Error).message)}`)]);
       return;
     }
     for (const command of commands) {
@@ -181,9 +182,14 @@ export class PromptController {
       const outcome = await runCommand(command, context);
       context.session.interrupted = false;
       this.#set({busy: undefined});
-      const warnings = warningsOf(outcome).map((warning) => style.yellow(`warning: ${warning}`));
+      const warnings = warningsOf(outcome).map((warning) => style.yellow(`warning: ${visibleText(warning)}`));
       if (outcome.ok) scrollback.append([...warnings, ...outcome.blocks]);
-      else scrollback.append([...warnings, ...(outcome.blocks ?? []), style.red(`error: ${outcome.error}`)]);
+      else
+        scrollback.append([
+          ...warnings,
+          ...(outcome.blocks ?? []),
+          style.red(`error: ${visibleText(outcome.error)}`),
+        ]);
       if (context.session.exitStatus !== undefined) {
         this.#exit(context.session.exitStatus);
         return;

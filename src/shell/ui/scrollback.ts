@@ -4,6 +4,7 @@
 
 import type {Block, TableBlock} from '../format.js';
 import {textWidth} from '../text-width.js';
+import {visibleLine} from '../visible-text.js';
 
 /** Rows kept; a `ps` of 1,000 processes fits several times over. */
 export const MAX_SCROLLBACK_ROWS = 5_000;
@@ -35,7 +36,8 @@ export class Scrollback {
   append(blocks: readonly Block[]): void {
     for (const block of blocks) {
       if (typeof block === 'string') {
-        for (const text of block.split('\n')) this.#rows.push({kind: 'text', text});
+        // control characters written out; the shell's own colour codes kept
+        for (const text of block.split('\n')) this.#rows.push({kind: 'text', text: visibleLine(text, true)});
       } else {
         for (let index = -1; index < block.rows.length; index++)
           this.#rows.push({kind: 'table', table: block, index});

@@ -55,6 +55,14 @@ test('a string with line breaks becomes one row per line', () => {
   assert.deepEqual(picture(scrollback.getState().rows), ['first', 'second', '', 'fourth']);
 });
 
+test("control characters in a text row are written out; the shell's colour codes stay", () => {
+  const scrollback = new Scrollback();
+  scrollback.append(['\x1b[31merror: \x1b[41mpainted\x07\x1b[39m']);
+  assert.deepEqual(picture(scrollback.getState().rows), ['\x1b[31merror: \x1b[41mpainted\\x07\x1b[39m']);
+  scrollback.append(['clear \x1b[2J title \x1b]0;x\x07']);
+  assert.equal(picture(scrollback.getState().rows)[1], 'clear \\x1b[2J title \\x1b]0;x\\x07');
+});
+
 test('an empty string is one empty row', () => {
   const scrollback = new Scrollback();
   scrollback.append(['']);
