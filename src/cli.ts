@@ -139,6 +139,9 @@ function refuseMissingValues(): void {
   for (const [key, spec] of Object.entries(FLAGS)) {
     if (spec.type !== 'string' || flags[key] !== '') continue;
     if (key === 'command') {
+      // `-c ''` given as such is an empty script, as `sh -c ''` is: it runs nothing and exits 0
+      const at = process.argv.findIndex((word) => word === '-c' || word === '--command');
+      if (at !== -1 && process.argv[at + 1] === '') continue;
       const name = process.argv.some((word) => word.startsWith('--command')) ? '--command' : '-c';
       usageError(`${name} needs a script, e.g. p2pos -c 'spawn a --burst 5; wait all; ps'.`);
     }

@@ -465,6 +465,13 @@ VALUE_FLAGS.forEach((flag, index) => {
   });
 });
 
+test("-c '' is an empty script, as sh -c '' is: nothing runs and the exit status is 0", async () => {
+  const result = await p2pos(['--offline', '-c', '']);
+  assert.equal(result.status, 0, show(result));
+  assert.equal(result.stdout, '');
+  assert.equal(result.stderr, '');
+});
+
 test('-c followed by another flag exits 2 instead of running an empty script', async () => {
   for (const args of [['-c', '--json'], ['--command=']]) {
     const result = await p2pos(args);
