@@ -83,7 +83,8 @@ function summaryLine(summary: HistorySummary): string {
   return (
     `${processes}, ${boots}; avg turnaround ${formatNumber(summary.avgTurnaround)}, ` +
     `avg waiting ${formatNumber(summary.avgWaiting)}, avg response ${formatNumber(summary.avgResponse)}${killed}; ` +
-    `${summary.failed} failed`
+    // JSON `failed` counts every status but 0, the killed ones too: said so, or they read as others
+    `${summary.failed} ended non-zero`
   );
 }
 

@@ -15,7 +15,7 @@ test('history with nothing finished says so, with a zero summary', async () => {
   const {lines, data} = await runOk(context, 'history');
   assert.deepEqual(lines, [
     'no finished processes yet',
-    '0 processes, 0 boots; avg turnaround 0, avg waiting 0, avg response 0; 0 failed',
+    '0 processes, 0 boots; avg turnaround 0, avg waiting 0, avg response 0; 0 ended non-zero',
   ]);
   assert.deepEqual(data, {
     processes: [],
@@ -34,7 +34,7 @@ test('history lists finished processes in the order they finished, with averages
     '   1    2  editor          0      0    3      3     0           3  0',
     '   1    3  compiler        0      3    5      2     3           5  0',
     // spare, killed before it ran, would pull the turnaround and waiting averages down
-    '3 processes, 1 boot; avg turnaround 4, avg waiting 1.5, avg response 1.5 (2 finished, 1 killed); 1 failed',
+    '3 processes, 1 boot; avg turnaround 4, avg waiting 1.5, avg response 1.5 (2 finished, 1 killed); 1 ended non-zero',
   ]);
   const rows = data.processes as {
     pid: number;
@@ -89,7 +89,7 @@ test('history spans runs: a second boot on the same database adds to the first',
     'BOOT  PID  NAME   ARRIVAL  START  END  BURST  WAIT  TURNAROUND  STATUS',
     '   1    2  early        0      0    2      2     0           2  0',
     '   2    2  late         0      0    4      4     0           4  0',
-    '2 processes, 2 boots; avg turnaround 3, avg waiting 0, avg response 0; 0 failed',
+    '2 processes, 2 boots; avg turnaround 3, avg waiting 0, avg response 0; 0 ended non-zero',
   ]);
   assert.deepEqual(
     (data.processes as {boot: number}[]).map((row) => row.boot),
@@ -199,7 +199,7 @@ test('history --tasks N shows the last N, while the summary covers them all; pla
   assert.deepEqual((await runOk(context, 'history 2 --tasks')).lines.length, 4);
   assert.deepEqual((await runOk(context, 'history')).lines, [
     'no finished processes yet',
-    '0 processes, 0 boots; avg turnaround 0, avg waiting 0, avg response 0; 0 failed',
+    '0 processes, 0 boots; avg turnaround 0, avg waiting 0, avg response 0; 0 ended non-zero',
   ]);
 });
 
