@@ -84,7 +84,8 @@ export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
       // Boosted while ready (after a preemption it still holds the part of a quantum it used below).
       if (process.levelEpoch !== epoch) restartAtTop(process);
     },
-    describe: () => `mlfq (${levels} levels, quanta ${quanta.join(',')}, boost ${options.boost || 'off'})`,
+    describe: () =>
+      `mlfq (${levels} ${levels === 1 ? 'level' : 'levels'}, quanta ${quanta.join(',')}, boost ${options.boost || 'off'})`,
     tagOf: (process) => `L${levelOf(process)}`,
   };
 }

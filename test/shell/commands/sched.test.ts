@@ -31,6 +31,7 @@ test('levels past the last of --quanta double the quantum above them', async () 
   for (const [line, expected] of [
     ['sched mlfq --quanta 50,60', 'scheduler mlfq (3 levels, quanta 50,60,120, boost 100)'],
     ['sched mlfq --levels 4 --quanta 2', 'scheduler mlfq (4 levels, quanta 2,4,8,16, boost 100)'],
+    ['sched mlfq --levels 1', 'scheduler mlfq (1 level, quanta 4, boost 100)'],
     ['sched mlfq --levels 3 --quantum 3', 'scheduler mlfq (3 levels, quanta 3,6,12, boost 100)'],
     ['sched mlfq --quantum 2 --quanta 2,3', 'scheduler mlfq (3 levels, quanta 2,3,6, boost 100)'],
   ] as const) {
