@@ -9,6 +9,13 @@ import type {Process} from '../process.js';
 import type {SchedulerOptions, SchedulerPolicy} from './policy.js';
 import {FifoQueue} from './ready-queue.js';
 
+/**
+ * Epochs are unique across every MLFQ policy made in this process, not only within one: a level
+ * recorded by an earlier policy (before `sched mlfq` was given again) reads as 0 in the new one,
+ * so a switch puts every process at the top, the running one too. Only compared, never shown.
+ */
+let lastEpoch = 0;
+
 export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
   const levels = options.levels;
   const quanta = levelQuanta(options);
@@ -16,7 +23,7 @@ export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
   // A boost moves everyone to level 0 lazily: a level recorded before the latest boost reads as 0,
   // and a ready process whose level is that old gets its fresh quantum when it is dispatched, so a
   // boost costs O(levels) and not O(processes).
-  let epoch = 0;
+  let epoch = ++lastEpoch;
   let size = 0;
   // Set at the first boundary, without a boost: until then no process can have dropped a level under
   // this policy (a switch to MLFQ mid-run puts everyone at the top), and a boost would hand the
@@ -76,7 +83,7 @@ export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
       const isFirst = lastBoostPeriod === undefined;
       lastBoostPeriod = period;
       if (isFirst) return;
-      epoch++;
+      epoch = ++lastEpoch;
       for (let level = 1; level < levels; level++) queues[0]!.append(queues[level]!);
       if (running) restartAtTop(running);
     },

@@ -73,3 +73,14 @@ test('sched stats leaves a killed process out of the averages and the throughput
   assert.equal(data.finished, 1);
   assert.equal(data.killed, 3);
 });
+
+test('sched mlfq given again puts every process at the top level, the running one too', async () => {
+  const context = createTestContext();
+  await runOk(context, 'sched mlfq; spawn a --burst 30; spawn b --burst 30; tick 9');
+  // a ran its L0 quantum and has started on L1; b waits on L1
+  assert.match((await runOk(context, 'sched queue')).lines.join('\n'), /running: 2 a .*slice 1 L1\)/);
+  await runOk(context, 'sched mlfq --quanta 2');
+  const queue = (await runOk(context, 'sched queue')).lines.join('\n');
+  assert.match(queue, /running: 2 a \(remaining 25, slice 0 L0\)/);
+  assert.match(queue, /ready: +3 b L0/);
+});
