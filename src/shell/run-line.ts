@@ -48,6 +48,17 @@ export interface InnerOutcome {
   outcome: Outcome;
 }
 
+/** Whether `line` gives one of its commands a secret inline (a flag with a saferWay: --password P). */
+export function holdsInlineSecret(line: readonly CommandLine[]): boolean {
+  return line.some(({words: [name, ...words]}) => {
+    const flags = findCommand(name ?? '')?.flags ?? {};
+    const secrets = Object.keys(flags).filter((flag) => flags[flag]!.saferWay !== undefined);
+    return words.some((word) =>
+      secrets.some((flag) => word === `--${flag}` || word.startsWith(`--${flag}=`)),
+    );
+  });
+}
+
 /** Run a parsed command. Never throws: every failure comes back as an Outcome with ok false. */
 export async function runCommand(line: CommandLine, context: Context): Promise<Outcome> {
   const [name, ...words] = line.words;

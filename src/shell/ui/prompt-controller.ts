@@ -8,7 +8,7 @@ import type {ClockControl} from '../command.js';
 import {complete} from '../completion.js';
 import type {HistoryStore} from '../history-store.js';
 import {parseLine} from '../parse.js';
-import {runCommand, warningsOf} from '../run-line.js';
+import {holdsInlineSecret, runCommand, warningsOf} from '../run-line.js';
 import {visibleText} from '../visible-text.js';
 import {MAX_CLOCK_HZ} from '../command.js';
 import {ShellError} from '../errors.js';
@@ -169,14 +169,16 @@ export class PromptController {
     this.#recall = NOT_RECALLING;
     scrollback.append([style.cyan(PROMPT) + text]);
     if (text.trim() === '') return;
-    this.#remember(text);
     let commands;
     try {
       commands = parseLine(text);
     } catch (error) {
+      this.#remember(text, true);
       scrollback.append([style.red(`error: ${visibleText((error as Error).message)}`)]);
       return;
     }
+    // A password typed inline stays out of history.sqlite; Up still recalls it in this session.
+    this.#remember(text, !holdsInlineSecret(commands));
     for (const command of commands) {
       this.#set({busy: command.words.join(' ')});
       const outcome = await runCommand(command, context);
@@ -318,11 +320,13 @@ export class PromptController {
     return this.#entries ?? this.#session;
   }
 
-  #remember(text: string): void {
-    const entries = this.#recallEntries(false);
+  #remember(text: string, isSaved: boolean): void {
+    // A line kept from the database joins the lines read from it now, or the first Up would miss it.
+    const entries = this.#recallEntries(!isSaved);
     if (entries[entries.length - 1] === text) return; // like bash's ignoredups
     this.#session.push(text);
     if (this.#entries !== undefined) this.#entries.push(text);
+    if (!isSaved) return;
     try {
       this.#options.history.addLine(text);
     } catch (error) {

@@ -149,3 +149,16 @@ test('an inline --password is warned about in the output, before the error of a 
   assert.ok(warning > 0, output());
   assert.ok(lines.findIndex((line) => line.startsWith('error: ')) > warning, output());
 });
+
+test('a line with a password given inline is recalled in this session but never saved to history', async (t) => {
+  const {prompt, press, history} = setup(t);
+  await prompt.submit('echo before');
+  // offline, login fails; the line was typed all the same
+  await prompt.submit(`login alice --password ${SECRET}`);
+  await prompt.submit(`passwd --new-password=${SECRET}; echo after`);
+  press('\u001B[A');
+  assert.equal(prompt.getState().line.text, `passwd --new-password=${SECRET}; echo after`);
+  assert.deepEqual(history.lines(100), ['echo before']);
+  await prompt.submit('echo --password is only text to echo');
+  assert.deepEqual(history.lines(100), ['echo before', 'echo --password is only text to echo']);
+});
