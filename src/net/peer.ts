@@ -32,6 +32,8 @@ export const DEFAULT_PEER_PORT = 9000;
 const EXEC_MARGIN_MS = 5_000;
 /** Submitted tasks `tasks` remembers. */
 const MAX_SUBMITTED = 1_000;
+/** A finished task's result is kept for `tasks` up to this size as JSON: 1,000 of them stay small. */
+const MAX_KEPT_RESULT_BYTES = 16 * 1024;
 const RECONNECT_MIN_MS = 250;
 /** Keys one LIST_MEM answers with: keeps the answer well inside a frame. */
 const MAX_LIST_KEYS = 1_000;
@@ -137,6 +139,10 @@ export interface SubmittedTask {
   finishedAt: number | undefined;
   error: string | undefined;
   cached: boolean;
+  /** Its result once done, when its JSON is at most MAX_KEPT_RESULT_BYTES (see resultBytes). */
+  result?: unknown;
+  /** The size of the result as JSON, once done: over MAX_KEPT_RESULT_BYTES it is not kept. */
+  resultBytes?: number;
 }
 
 /** A task that ended, submitted here (submitter = this peer) or run here for another peer. */
@@ -202,6 +208,8 @@ export interface Peer {
   /** Cancel a task this peer submitted or runs. Throws ENOENT when it knows no such task. */
   cancel(taskId: string): Promise<{taskId: string; peer: string; state: string}>;
   submitted(): SubmittedTask[];
+  /** A task this peer submitted, once it has ended (at once if it has); undefined if it knows no such task. */
+  ended(taskId: string): Promise<SubmittedTask | undefined>;
   memory(peerId?: string): Promise<Memory>;
   stats(): NetStats;
   /** Unregister, refuse queued tasks, let running ones finish briefly, close every connection. */
@@ -582,6 +590,8 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   // ---- submitting tasks ----
   /** exec() and batch() calls not yet ended: close() waits for them, so each is recorded first. */
   const submitting = new Set<Promise<unknown>>();
+  /** exec() calls not yet ended, by task id: `tasks ID --wait` waits for one. */
+  const running = new Map<string, Promise<ExecResult>>();
   const trackSubmit = <T>(work: Promise<T>): Promise<T> => {
     submitting.add(work);
     work.then(
@@ -685,6 +695,10 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     if (!isCanceled(record))
       record.state = outcome.ok ? 'done' : outcome.code === 'ECANCELED' ? 'canceled' : 'failed';
     if (!outcome.ok) record.error = `${outcome.code}: ${outcome.message}`;
+    else {
+      record.resultBytes = Buffer.byteLength(JSON.stringify(outcome.result) ?? 'null');
+      if (record.resultBytes <= MAX_KEPT_RESULT_BYTES) record.result = outcome.result;
+    }
     options.onTaskEnded?.({
       spec,
       submitter: id,
@@ -879,10 +893,20 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     },
     requestTracker: (message) => askTracker(message),
     peers: refreshPeers,
-    exec: (spec, how) => trackSubmit(exec(spec, how)),
+    exec: (spec, how) => {
+      const work = trackSubmit(exec(spec, how));
+      running.set(spec.taskId, work);
+      const forget = () => running.delete(spec.taskId);
+      work.then(forget, forget);
+      return work;
+    },
     batch: (specs) => trackSubmit(batch(specs)),
     cancel,
     submitted: () => [...submitted.values()],
+    async ended(taskId) {
+      await running.get(taskId)?.catch(() => {}); // a failure is in the record
+      return submitted.get(taskId);
+    },
     async memory(peerId) {
       if (peerId === undefined || peerId === id) return localMemory;
       return remoteMemory(await linkTo(peerId));

@@ -4,7 +4,7 @@
 import {readFile} from 'node:fs/promises';
 import {RequestError} from '../../net/errors.js';
 import {MAX_BATCH_TASKS, MAX_CODE_LENGTH, MAX_TASK_TIMEOUT_MS, type TaskSpec} from '../../net/messages.js';
-import {newTaskId, type ExecResult, type Placement} from '../../net/peer.js';
+import {newTaskId, type ExecResult, type Placement, type SubmittedTask} from '../../net/peer.js';
 import {expectPositionals, flagInteger, flagText, type Args} from '../args.js';
 import type {Command, Result} from '../command.js';
 import {ShellError} from '../errors.js';
@@ -89,7 +89,7 @@ export const exec: Command = {
     'result (JSON; a promise is awaited) prints as JSON. The task is a process on the peer that runs it.',
     '--confidential/--local: run here, never contacting the tracker. --peer ID: run there.',
     '--retries N: on failure try again, on another peer when there is one. --timeout MS (default 30000).',
-    '--bg: print the task id and return; see `tasks`, stop it with `cancel ID`.',
+    '--bg: print the task id and return; `tasks ID --wait` waits for it and prints its result, `cancel ID` stops it.',
     '--warm: reuse a context kept for this code (globals persist, much faster); --no-cache: skip the result cache.',
     'The sandbox (isolated-vm) has no require, import, process, file system, network or WebAssembly.',
   ],
@@ -245,14 +245,28 @@ export const batch: Command = {
   },
 };
 
+/** Characters of a result shown in the `tasks` table; `tasks ID` shows all of it. */
+const RESULT_COLUMN_CHARS = 24;
+
 export const tasks: Command = {
   name: 'tasks',
-  usage: ['tasks'],
+  usage: ['tasks [TASKID] [--wait]'],
   summary:
     'Tasks this peer submitted (placing, running, done, failed, canceled) and where, and those it runs for others',
+  details: [
+    "TASKID: that task alone, with its whole result once done: how a --bg task's result is read.",
+    '--wait: first wait until the task (with no TASKID, every task this peer submitted) has ended; with',
+    'TASKID, a task that failed then fails the command with its error code, as exec would have.',
+    'The last 1,000 tasks are kept, with results up to 16 KiB of JSON each.',
+  ],
+  flags: {wait: {kind: 'boolean'}},
   async run(args, context) {
-    expectPositionals(args, 0);
+    expectPositionals(args, 0, 1);
     const peer = await peerOf(context);
+    const isWaiting = args.flags.has('wait');
+    const taskId = args.positionals[0];
+    if (taskId !== undefined) return oneTask(await peer.ended(taskId), taskId, isWaiting);
+    if (isWaiting) await Promise.all(peer.submitted().map((task) => peer.ended(task.taskId)));
     const now = Date.now();
     const mine = peer.submitted().reverse();
     const load = peer.runner.load();
@@ -269,6 +283,7 @@ export const tasks: Command = {
             value: (task) => `${((task.finishedAt ?? now) - task.submittedAt).toFixed(0)} ms`,
             align: 'right',
           },
+          {header: 'RESULT', value: (task) => clipped(resultText(task), RESULT_COLUMN_CHARS)},
           {header: 'ERROR', value: (task) => task.error ?? ''},
         ]),
         `${mine.length} submitted; running here for anyone: ${load.tasks}, queued: ${load.queue}`,
@@ -277,6 +292,40 @@ export const tasks: Command = {
     };
   },
 };
+
+/** One submitted task, as `tasks ID` shows it; with `isWaiting`, a failed one fails the command. */
+function oneTask(task: SubmittedTask | undefined, taskId: string, isWaiting: boolean): Result {
+  if (task === undefined)
+    throw new ShellError(
+      'ENOENT',
+      `This peer submitted no task \`${taskId}\` (or it is older than the last 1,000).`,
+    );
+  const where = `task ${task.taskId} on ${task.peer ?? '-'}`;
+  if (isWaiting && task.error !== undefined) {
+    const [code] = task.error.split(':', 1);
+    throw new RequestError(
+      code!,
+      `Task ${task.taskId} on ${task.peer ?? '-'}: ${task.error.slice(code!.length + 2)}`,
+    );
+  }
+  const time = `${((task.finishedAt ?? Date.now()) - task.submittedAt).toFixed(0)} ms`;
+  const status = task.error ?? (task.state === 'done' ? `done in ${time}` : `${task.state} for ${time}`);
+  return {
+    lines: [...(task.state === 'done' ? [resultText(task)] : []), `${where}: ${status}`],
+    data: {...task},
+  };
+}
+
+/** A done task's result as JSON; a dropped one says its size. */
+function resultText(task: SubmittedTask): string {
+  if (task.state !== 'done') return '';
+  if (!('result' in task)) return `(${task.resultBytes} bytes of JSON: not kept)`;
+  return JSON.stringify(task.result) ?? 'undefined';
+}
+
+function clipped(text: string, chars: number): string {
+  return text.length > chars ? `${text.slice(0, chars - 1)}…` : text;
+}
 
 export const cancel: Command = {
   name: 'cancel',

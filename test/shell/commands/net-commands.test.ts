@@ -118,6 +118,34 @@ test('--bg returns the task id at once; tasks lists it; cancel stops it while it
   await runFails(context, 'cancel ffffffff', 'ENOENT');
 });
 
+test("a --bg task's result is read with tasks ID --wait, which fails as exec would when the task did", async () => {
+  const slow =
+    'function main(x){ const end = Date.now() + 200; while (Date.now() < end); return {twice: x * 2} }';
+  const started = await runOk(context, `exec -e '${slow}' 21 --bg --no-cache`);
+  const taskId = String(started.data.taskId);
+  const waited = await runOk(context, `tasks ${taskId} --wait`);
+  assert.equal(waited.lines[0], '{"twice":42}');
+  assert.match(String(waited.lines[1]), new RegExp(`^task ${taskId} on p-[0-9a-f]+: done in \\d+ ms$`));
+  assert.equal(waited.data.state, 'done');
+  assert.deepEqual(waited.data.result, {twice: 42});
+  // the table shows results too, and `tasks --wait` with no id waits for every task
+  const thrower = await runOk(
+    context,
+    `exec -e 'function main(){ throw new TypeError("bad") }' --bg --no-cache`,
+  );
+  const listed = await runOk(context, 'tasks --wait');
+  const rows = listed.data.tasks as {taskId: string; state: string}[];
+  assert.equal(rows.find((task) => task.taskId === thrower.data.taskId)?.state, 'failed');
+  assert.match(listed.lines.join('\n'), new RegExp(`^${taskId} .* \\{"twice":42\\}$`, 'm'));
+  assert.match(await runFails(context, `tasks ${thrower.data.taskId} --wait`, 'ETHROW'), /TypeError: bad/);
+  // without --wait, a failed task is shown, not failed on
+  assert.match(
+    String((await runOk(context, `tasks ${thrower.data.taskId}`)).lines[0]),
+    /ETHROW: TypeError: bad/,
+  );
+  await runFails(context, 'tasks ffffffff', 'ENOENT');
+});
+
 test('kv keeps JSON values under any key, __proto__ included', async () => {
   await runOk(context, `kv set __proto__ '{"polluted":true}'`);
   await runOk(context, 'kv set n 5');
