@@ -3,6 +3,7 @@
 // so steps that depend on time poll until the panes show it. Needs tmux; fails (not skips) without it.
 
 import assert from 'node:assert/strict';
+import {createServer, type AddressInfo, type Socket} from 'node:net';
 import {before, test} from 'node:test';
 import {ensureBuilt, tempDataDir} from '../support/binary.js';
 import {paneText, requireTmux, startTerminal, type Terminal} from '../support/tmux.js';
@@ -218,6 +219,44 @@ test('a bracketed paste turns tabs into spaces and drops control keys; a typed T
   // the terminal marks its pastes, so a tab typed between letters in one read is the Tab key
   await terminal.type('spaw\tx');
   await terminal.waitFor((screen) => promptLine(screen).trimEnd() === 'p2pos> spawn x', 'spaw completed');
+});
+
+test('Ctrl-D before the network has started still ends the console once the start is over', async (t) => {
+  // a "tracker" that accepts the connection and never answers: joining it waits out the TLS handshake
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  });
+  const {port} = silent.address() as AddressInfo;
+  const temp = tempDataDir();
+  const terminal = await startTerminal({
+    args: [
+      '--data',
+      temp.dir,
+      '--hz',
+      '50',
+      '--tracker',
+      `127.0.0.1:${port}`,
+      '--secret',
+      'ab'.repeat(32),
+      '--port',
+      '0',
+    ],
+  });
+  t.after(async () => {
+    await terminal.close();
+    temp.remove();
+  });
+  await terminal.waitFor(isFirstFrame, 'the first frame');
+  await terminal.press('C-d'); // the peer is still waiting on the tracker's handshake (5 s)
+  // it used to keep the peer it went on to start, and never exit
+  assert.equal(await terminal.exitStatus(), 0);
 });
 
 test('CI=1 in the environment still draws the console on a terminal', async (t) => {
