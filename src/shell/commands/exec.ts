@@ -151,6 +151,8 @@ interface BatchEntry {
   args?: unknown[];
   timeout?: number;
   priority?: number;
+  noCache?: boolean;
+  warm?: boolean;
 }
 
 export const batch: Command = {
@@ -159,7 +161,8 @@ export const batch: Command = {
   summary: 'Submit many tasks at once, placed across peers by load; prints the results in order',
   details: [
     'FILE.json is an array of tasks: {"code": "function main(x){…}" or "file": "task.js", "fn": "main",',
-    '"args": [1, 2], "timeout": 5000, "priority": 0}; a task without code or file uses the first task\'s code.',
+    '"args": [1, 2], "timeout": 5000, "priority": 0, "noCache": false, "warm": false}; a task without code',
+    "or file uses the code of the task before it. noCache and warm are exec's --no-cache and --warm.",
   ],
   async run(args, context) {
     expectPositionals(args, 1);
@@ -208,6 +211,9 @@ export const batch: Command = {
       const priority = entry.priority ?? 0;
       if (!Number.isSafeInteger(priority) || priority < 0 || priority > 99)
         throw new ShellError('EUSAGE', `${where}: "priority" must be 0 to 99.`);
+      for (const option of ['noCache', 'warm'] as const)
+        if (entry[option] !== undefined && typeof entry[option] !== 'boolean')
+          throw new ShellError('EUSAGE', `${where}: "${option}" must be true or false.`);
       specs.push({
         taskId: newTaskId(),
         code,
@@ -215,8 +221,8 @@ export const batch: Command = {
         args: entry.args ?? [],
         timeoutMs: timeout,
         priority,
-        noCache: false,
-        warm: false,
+        noCache: entry.noCache ?? false,
+        warm: entry.warm ?? false,
       });
     }
     const peer = await peerOf(context);

@@ -192,6 +192,18 @@ test('batch runs every task of a file and prints the results in order', async ()
   await runFails(context, `batch ${file}`, 'EUSAGE');
   writeFileSync(file, '[{"code": "function main(x){return x}", "args": [1e999]}]');
   assert.match(await runFails(context, `batch ${file}`, 'EUSAGE'), /too large for JSON/);
+  // noCache opts a task out of the result cache, as exec --no-cache does
+  const cachedOnce = (noCache: boolean) =>
+    JSON.stringify([{code: 'function main(x){return x + 1}', args: [41], ...(noCache ? {noCache} : {})}]);
+  writeFileSync(file, cachedOnce(false));
+  await runOk(context, `batch ${file}`);
+  const again = (await runOk(context, `batch ${file}`)).data.results as {cached: boolean}[];
+  assert.equal(again[0]!.cached, true, 'the same task again comes from the cache');
+  writeFileSync(file, cachedOnce(true));
+  const fresh = (await runOk(context, `batch ${file}`)).data.results as {cached: boolean; result: unknown}[];
+  assert.deepEqual([fresh[0]!.cached, fresh[0]!.result], [false, 42]);
+  writeFileSync(file, '[{"code": "function main(){}", "noCache": "yes"}]');
+  assert.match(await runFails(context, `batch ${file}`, 'EUSAGE'), /"noCache" must be true or false/);
   // a field of the wrong type is named as such, not reported missing
   for (const [entry, message] of [
     ['{"code": 5}', /task 1: "code" must be a string of JavaScript\./],
