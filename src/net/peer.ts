@@ -105,6 +105,8 @@ export interface PeerOptions {
   maxUploadRate?: number;
   /** Largest file shared or downloaded, bytes. @default 4 GiB */
   maxFileBytes?: number;
+  /** How long a download waits with no peer to fetch from before it fails, ms (tests shorten it). */
+  downloadStallMs?: number;
   /** A sandbox to use (tests share one); by default the peer starts its own. */
   sandbox?: SandboxPool;
   log?: (line: string) => void;
@@ -583,6 +585,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     },
     uploadLimit: options.maxUploadRate === undefined ? undefined : createUploadLimit(options.maxUploadRate),
     maxFileBytes: options.maxFileBytes,
+    downloadStallMs: options.downloadStallMs,
     log,
     now,
   });

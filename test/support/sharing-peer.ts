@@ -14,6 +14,8 @@ export function startSharingPeer(options: {
   tracker: {host: string; port: number};
   sandbox: SandboxPool;
   maxUploadRate?: number;
+  /** How long a download waits with no peer before it fails. */
+  downloadStallMs?: number;
   /** The network secret the tracker was started with; undefined for plain links. */
   secret?: Uint8Array;
 }): Promise<Peer> {
@@ -26,6 +28,7 @@ export function startSharingPeer(options: {
     sandbox: options.sandbox,
     transfers: openTransferStore(':memory:'),
     maxUploadRate: options.maxUploadRate,
+    downloadStallMs: options.downloadStallMs,
     secret: options.secret,
   });
 }

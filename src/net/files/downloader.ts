@@ -162,6 +162,8 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
   const used = new Set<string>();
   const gone = new Set<string>(); // dropped: not added again until the tracker lists it anew
   const avoided = new Set<string>(); // sent corrupt chunks repeatedly: never asked again in this download
+  // Why each dropped peer was dropped, for the error if no peer is left (a seeder's file changed…).
+  const dropReasons = new Map<string, string>();
   let inFlight = 0;
   let corrupt = 0;
   let state: RunState = 'active';
@@ -348,6 +350,7 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
     const code = fetchError.code ?? 'EIO';
     if (PEER_GONE.has(code)) {
       log(`peer ${peerId} dropped from the download: ${fetchError.message}`);
+      dropReasons.set(peerId, fetchError.message);
       drop(peerId);
     } else {
       const reason: FailureReason =
@@ -359,6 +362,14 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
         avoided.add(peerId);
       }
     }
+  }
+
+  /** Why peers were dropped, as the end of the no-peer error: ' Dropped: p-1 (why), p-2 (why).' */
+  function droppedText(): string {
+    if (dropReasons.size === 0) return '';
+    const shown = [...dropReasons].slice(0, 3).map(([id, why]) => `${id} (${why.replace(/\.$/, '')})`);
+    const more = dropReasons.size > 3 ? ` and ${dropReasons.size - 3} more` : '';
+    return ` Dropped: ${shown.join(', ')}${more}.`;
   }
 
   function drop(peerId: string): void {
@@ -389,7 +400,8 @@ export function startDownloadRun(options: DownloadRunOptions): DownloadRun {
       const missing = count - chunksDone;
       fail(
         'ENOPEER',
-        `No live peer has the ${missing} missing chunk${missing === 1 ? '' : 's'} of ${manifest.name}; the ${chunksDone} verified are kept: run download again to resume.`,
+        `No live peer has the ${missing} missing chunk${missing === 1 ? '' : 's'} of ${manifest.name}; the ${chunksDone} verified are kept: run download again to resume.` +
+          droppedText(),
       );
       return;
     }

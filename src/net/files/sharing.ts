@@ -80,6 +80,8 @@ export interface SharingOptions {
   checkAccess?: (token: string | null, group: string) => Promise<void>;
   /** Largest file shared or downloaded. @default DEFAULT_MAX_FILE_BYTES */
   maxFileBytes?: number;
+  /** How long a download waits with no peer to fetch from before it fails (tests shorten it). */
+  downloadStallMs?: number;
   log?: (line: string) => void;
   now?: () => number;
 }
@@ -474,6 +476,7 @@ export function createSharing(options: SharingOptions): Sharing {
       downloadId: record.id,
       source,
       maxPeers: downloadOptions.peers,
+      stallMs: options.downloadStallMs,
       log,
     });
     let entry: Active;

@@ -3,7 +3,7 @@
 // with peers killed midway, are in test/net/files-network.test.ts.)
 
 import assert from 'node:assert/strict';
-import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
@@ -21,12 +21,16 @@ const peers: Peer[] = [];
 /** Every link here is TLS, as in a real network. */
 const secret = generateSecret();
 
-async function peer(name: string, options: {maxUploadRate?: number} = {}): Promise<Peer> {
+async function peer(
+  name: string,
+  options: {maxUploadRate?: number; downloadStallMs?: number} = {},
+): Promise<Peer> {
   const started = await startSharingPeer({
     name,
     tracker,
     sandbox,
     maxUploadRate: options.maxUploadRate,
+    downloadStallMs: options.downloadStallMs,
     secret,
   });
   peers.push(started);
@@ -74,6 +78,36 @@ test(
     // Done, c seeds it too.
     const after = await c.sharing.files({});
     assert.equal(after[0]!.seeders, 3);
+  },
+);
+
+test(
+  "a download whose only seeder's file changed on disk fails saying so, not only that no peer has it",
+  {timeout: 30_000},
+  async () => {
+    const [seeder, downloader] = await Promise.all([
+      peer('changing'),
+      peer('asking', {downloadStallMs: 500}),
+    ]);
+    const source = randomFile('changing.bin', 512 * 1024);
+    const up = await seeder.sharing.upload(source, {chunkSize: 64 * 1024});
+    writeFileSync(source, 'edited after it was shared\n', {flag: 'a'});
+    await new Promise((resolve) => setTimeout(resolve, 150)); // past the seeder's size-and-time check period
+    const out = mkdtempSync(join(dir, 'out-'));
+    const run = await downloader.sharing.download(up.fileId, {dest: out});
+    await assert.rejects(run.done, (error: Error & {code?: string}) => {
+      assert.equal(error.code, 'ENOPEER');
+      assert.match(error.message, /No live peer has the 8 missing chunks of changing\.bin/);
+      assert.match(
+        error.message,
+        new RegExp(`Dropped: ${seeder.id} \\(changing\\.bin changed on disk at its sharer`),
+      );
+      return true;
+    });
+    assert.ok(
+      !readdirSync(out).includes('changing.bin'),
+      'nothing under the final name (the .part stays, to resume)',
+    );
   },
 );
 
