@@ -252,6 +252,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     cache,
     quotas,
     now,
+    log,
     onFinished: (task: RanTask) => {
       // Tasks this peer submitted are recorded when the submitter sees them end (below).
       if (task.submitter !== id) options.onTaskEnded?.({...task, attempts: 1});

@@ -37,6 +37,8 @@ export interface TaskRunnerOptions {
   quotas: Quotas;
   /** Called once for every task that ends here. */
   onFinished?: (task: RanTask) => void;
+  /** Events worth a line in a server's log: a remote peer refused for its quota (at most every 10 s each). */
+  log?: (line: string) => void;
   maxRunning?: number;
   now?: () => number;
 }
@@ -75,6 +77,11 @@ interface Job {
 }
 
 /** Whom a remote task or memory key is charged to: its user when there is one, else the submitting peer. */
+/** A quota refusal is logged at most this often for each peer or user, so a flood is one line. */
+const REFUSAL_LOG_MS = 10_000;
+/** Peers and users whose last refusal is remembered for that. */
+const MAX_REFUSAL_KEYS = 1_000;
+
 export function quotaKey(peerId: string, user: string | null): string {
   return user === null ? peerId : `user:${user}`;
 }
@@ -91,6 +98,21 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
   let rttMs: number | null = null;
   let isClosed = false;
   let drained: (() => void) | undefined;
+  // Quota refusals logged, by quota key: when last, and how many since then went unlogged.
+  const refusals = new Map<string, {loggedAt: number; since: number}>();
+  const logRefusal = (key: string, why: string) => {
+    if (options.log === undefined) return;
+    const at = now();
+    const last = refusals.get(key);
+    if (last !== undefined && at - last.loggedAt < REFUSAL_LOG_MS) {
+      last.since++;
+      return;
+    }
+    const more = last !== undefined && last.since > 0 ? ` (and ${last.since} more since the last line)` : '';
+    refusals.set(key, {loggedAt: at, since: 0});
+    if (refusals.size > MAX_REFUSAL_KEYS) refusals.delete(refusals.keys().next().value!);
+    options.log(`refused a task from ${key}: ${why}${more}`);
+  };
 
   // `kill PID` of a task's process ends the task too.
   const unsubscribe = kernel.onExit((record: ExitRecord) => {
@@ -239,6 +261,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
           try {
             quotas.takeTask(quotaKey(submitter, user));
           } catch (error) {
+            logRefusal(quotaKey(submitter, user), (error as Error).message);
             return refuse((error as NetError).code ?? 'EQUOTA', (error as Error).message);
           }
         }

@@ -450,6 +450,11 @@ describe('a tracker and three serve peers, each a process', {timeout: 120_000}, 
         refused.error ?? '',
         new RegExp(`Peer ${self} is over its quota of 2 tasks per minute; try again in \\d+ s`),
       );
+      // the refusing peer logs it, as a server's log should
+      await zeta.proc.waitFor(
+        'stderr',
+        new RegExp(`refused a task from ${self}: Peer ${self} is over its quota`),
+      );
       const other = await cluster.client([exec(4)]);
       assert.equal(dataOf<ExecData>(other.records[0], other.stderr).result, 4, 'the quota is per peer');
     },
