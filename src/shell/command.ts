@@ -44,6 +44,22 @@ export interface Context {
   passwords?: PasswordDefaults;
   /** Ask the person at the console for a secret without echoing it. Absent in script mode. */
   readSecret?: (prompt: string) => Promise<string>;
+  /**
+   * Await `work` (a task, a request) so that Ctrl-C ends the wait: the console rejects at once with
+   * ShellError EINTR (`Interrupted: ${what}.`), after calling `onInterrupt` (cancel the task). Absent in
+   * script mode, where there is no Ctrl-C to catch (a signal ends the whole script); see untilDone().
+   */
+  interruptible?<T>(work: Promise<T>, what: string, onInterrupt?: () => void): Promise<T>;
+}
+
+/** `work`, interruptible by Ctrl-C where the front end has one (context.interruptible). */
+export function untilDone<T>(
+  context: Context,
+  work: Promise<T>,
+  what: string,
+  onInterrupt?: () => void,
+): Promise<T> {
+  return context.interruptible === undefined ? work : context.interruptible(work, what, onInterrupt);
 }
 
 /** Where account commands find a password when the command names none. */

@@ -141,6 +141,24 @@ test('a session: contend for a semaphore, allocate and free, kill, hide a pane, 
   assert.doesNotMatch(after, /Block map|p2pos>/, `the console is still on screen after exit:\n${after}`);
 });
 
+test('Ctrl-C stops a running exec: the task is canceled and the prompt comes back at once', async (t) => {
+  const temp = tempDataDir();
+  const terminal = await startTerminal({args: ['--data', temp.dir, '--hz', '50', '--offline']});
+  t.after(async () => {
+    await terminal.close();
+    temp.remove();
+  });
+  await terminal.waitFor(isFirstFrame, 'the first frame');
+  await terminal.type(`exec -e 'function main(){ for (;;); }' --timeout 60000`);
+  await terminal.press('Enter');
+  await terminal.waitFor(/^… exec .*\(Ctrl-C stops it\)/m, 'exec to run');
+  const pressed = Date.now();
+  await terminal.press('C-c');
+  await terminal.waitFor(/^error: Interrupted: task [0-9a-f]{8} canceled\.$/m, 'Ctrl-C to stop exec');
+  assert.ok(Date.now() - pressed < 5_000, 'the prompt came back long before the 60 s time limit');
+  await enter(terminal, 'tasks', /^[0-9a-f]{8} +main +canceled /m);
+});
+
 test('command history persists across sessions in the data dir', async (t) => {
   const data = tempDataDir();
   let first: Terminal | undefined;

@@ -6,7 +6,7 @@ import {RequestError} from '../../net/errors.js';
 import {MAX_BATCH_TASKS, MAX_CODE_LENGTH, MAX_TASK_TIMEOUT_MS, type TaskSpec} from '../../net/messages.js';
 import {newTaskId, type ExecResult, type Placement, type SubmittedTask} from '../../net/peer.js';
 import {expectPositionals, flagInteger, flagText, type Args} from '../args.js';
-import type {Command, Result} from '../command.js';
+import {untilDone, type Command, type Result} from '../command.js';
 import {ShellError} from '../errors.js';
 import {tableBlock} from '../format.js';
 import {hasNonFiniteNumber, parseValue, peerOf} from './net-commands.js';
@@ -137,7 +137,10 @@ export const exec: Command = {
       running.catch(() => {}); // its end is in `tasks` and the history
       return {lines: [spec.taskId], data: {taskId: spec.taskId}};
     }
-    const result = await running;
+    // Ctrl-C in the console cancels the task, wherever it runs, and gives the prompt back
+    const result = await untilDone(context, running, `task ${spec.taskId} canceled`, () => {
+      peer.cancel(spec.taskId).catch(() => {}); // ended meanwhile: nothing to cancel
+    });
     if (!result.ok)
       throw new RequestError(result.code, `Task ${result.taskId} on ${result.peer}: ${result.message}`);
     return {lines: [JSON.stringify(result.result), describe(result)], data: resultData(result)};
@@ -226,7 +229,11 @@ export const batch: Command = {
       });
     }
     const peer = await peerOf(context);
-    const results = await peer.batch(specs);
+    const results = await untilDone(
+      context,
+      peer.batch(specs),
+      `stopped waiting for the batch; its ${specs.length} tasks go on (their ends are in history --tasks)`,
+    );
     const failed = results.filter((result) => !result.ok).length;
     const peers = new Set(results.map((result) => result.peer)).size;
     const summary = `${results.length} task${results.length === 1 ? '' : 's'} on ${peers} peer${peers === 1 ? '' : 's'}, ${failed} failed`;
@@ -271,8 +278,15 @@ export const tasks: Command = {
     const peer = await peerOf(context);
     const isWaiting = args.flags.has('wait');
     const taskId = args.positionals[0];
-    if (taskId !== undefined) return oneTask(await peer.ended(taskId), taskId, isWaiting);
-    if (isWaiting) await Promise.all(peer.submitted().map((task) => peer.ended(task.taskId)));
+    const stopped = 'stopped waiting; the tasks go on (`cancel ID` stops one)';
+    if (taskId !== undefined) {
+      const task = isWaiting
+        ? await untilDone(context, peer.ended(taskId), stopped)
+        : peer.submitted().find((each) => each.taskId === taskId);
+      return oneTask(task, taskId, isWaiting);
+    }
+    if (isWaiting)
+      await untilDone(context, Promise.all(peer.submitted().map((task) => peer.ended(task.taskId))), stopped);
     const now = Date.now();
     const mine = peer.submitted().reverse();
     const load = peer.runner.load();

@@ -1,7 +1,8 @@
 // The Context commands run in inside the console. Time runs on the real-time clock, so a blocking
 // command (`wait`, `sem wait` by the shell) waits for the clock's ticks rather than spinning the
 // kernel; it still fails at once when nothing could ever satisfy it (ESTALL, as in script mode),
-// and Ctrl-C ends it (EINTR). `tick N` and `step N` advance at once, as they do in scripts.
+// and Ctrl-C ends it (EINTR). `tick N` and `step N` advance at once, as they do in scripts. A task or
+// request awaited through interruptible() ends at Ctrl-C too (exec then cancels its task).
 
 import type {ChalkInstance} from 'chalk';
 import type {Kernel} from '../../kernel/index.js';
@@ -31,6 +32,23 @@ export function createLiveContext(
     interrupt() {
       if (cancel) cancel();
       else base.session.interrupted = true; // a `tick N` slice loop looks at this
+    },
+    interruptible(work, what, onInterrupt) {
+      return new Promise((resolve, reject) => {
+        const stop = () => {
+          cancel = undefined;
+          onInterrupt?.();
+          reject(new ShellError('EINTR', `Interrupted: ${what}.`));
+        };
+        cancel = stop;
+        const settle = () => {
+          if (cancel === stop) cancel = undefined;
+        };
+        work.then(
+          (value) => (settle(), resolve(value)),
+          (error: unknown) => (settle(), reject(error)),
+        );
+      });
     },
     block(isDone, what, timeout) {
       if (isDone()) return Promise.resolve();

@@ -123,6 +123,9 @@ test("a --bg task's result is read with tasks ID --wait, which fails as exec wou
     'function main(x){ const end = Date.now() + 200; while (Date.now() < end); return {twice: x * 2} }';
   const started = await runOk(context, `exec -e '${slow}' 21 --bg --no-cache`);
   const taskId = String(started.data.taskId);
+  // without --wait, a task still running is shown as it is now
+  const now = await runOk(context, `tasks ${taskId}`);
+  assert.match(String(now.lines.at(-1)), new RegExp(`^task ${taskId} on .*: (placing|running) for \\d+ ms$`));
   const waited = await runOk(context, `tasks ${taskId} --wait`);
   assert.equal(waited.lines[0], '{"twice":42}');
   assert.match(String(waited.lines[1]), new RegExp(`^task ${taskId} on p-[0-9a-f]+: done in \\d+ ms$`));
