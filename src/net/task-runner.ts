@@ -77,6 +77,11 @@ interface Job {
 }
 
 /** Whom a remote task or memory key is charged to: its user when there is one, else the submitting peer. */
+/** `ms` rounded to the microsecond: the sandbox measures with performance.now(), to more digits than mean anything. */
+function microseconds(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 /** A quota refusal is logged at most this often for each peer or user, so a flood is one line. */
 const REFUSAL_LOG_MS = 10_000;
 /** Peers and users whose last refusal is remembered for that. */
@@ -123,10 +128,17 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
   });
   const finishing = new Set<Job>();
 
-  const timings = (job: Job, end: number) => ({
-    waitingMs: (job.startedAt ?? end) - job.submittedAt,
-    execMs: job.startedAt === null ? 0 : end - job.startedAt,
-  });
+  /**
+   * Execution is the sandbox's own measure (`sandboxMs`) when it ran the task: up to 16 tasks are
+   * handed to it at once and run one after another, so the time since a task left this runner's queue
+   * is mostly waiting behind the others. Waiting is the rest of the turnaround.
+   */
+  const timings = (job: Job, end: number, sandboxMs?: number) => {
+    const turnaround = end - job.submittedAt;
+    if (job.startedAt === null) return {waitingMs: turnaround, execMs: 0};
+    const execMs = Math.min(microseconds(sandboxMs ?? end - job.startedAt), turnaround);
+    return {waitingMs: microseconds(turnaround - execMs), execMs};
+  };
 
   function finish(job: Job, outcome: TaskOutcome): void {
     if (job.state === 'done') return;
@@ -216,7 +228,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
               peer: peerId,
               result: result.result,
               cached: false,
-              timings: timings(job, end),
+              timings: timings(job, end, result.execMs),
             });
           } else if (job.canceled !== undefined) {
             finish(job, {
@@ -225,7 +237,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
               peer: peerId,
               code: 'ECANCELED',
               message: `Task ${spec.taskId} was canceled while it ran: ${job.canceled}.`,
-              timings: timings(job, end),
+              timings: timings(job, end, result.execMs),
             });
           } else {
             finish(job, {
@@ -234,7 +246,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
               peer: peerId,
               code: result.code,
               message: result.message,
-              timings: timings(job, end),
+              timings: timings(job, end, result.execMs),
             });
           }
         },

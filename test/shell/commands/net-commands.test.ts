@@ -149,6 +149,16 @@ test("a --bg task's result is read with tasks ID --wait, which fails as exec wou
   await runFails(context, 'tasks ffffffff', 'ENOENT');
 });
 
+test("a task's wait behind another task in the sandbox counts as waiting, not as its execution", async () => {
+  const busy = 'function main(x){ const end = Date.now() + 300; while (Date.now() < end); return x }';
+  await runOk(context, `exec -e '${busy}' 1 --bg --no-cache`);
+  const second = await runOk(context, `exec -e '${busy}' 2 --no-cache`);
+  const {waitingMs, execMs, turnaroundMs} = second.data.timings as Record<string, number>;
+  // it ran for about 300 ms after the first one's 300 ms: the sandbox runs one task at a time
+  assert.ok(execMs >= 290 && execMs < turnaroundMs - 150, `exec ${execMs} of ${turnaroundMs} ms`);
+  assert.ok(waitingMs >= 150, `waited ${waitingMs} ms`);
+});
+
 test('kv keeps JSON values under any key, __proto__ included', async () => {
   await runOk(context, `kv set __proto__ '{"polluted":true}'`);
   await runOk(context, 'kv set n 5');
