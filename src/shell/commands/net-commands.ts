@@ -271,7 +271,8 @@ export const quota: Command = {
   async run(args, context) {
     expectPositionals(args, 0);
     const peer = await peerOf(context);
-    const rows = peer.quotas.list();
+    // this peer's own keys (kv set here) are in the store too, but no quota applies to them
+    const rows = peer.quotas.list().filter((row) => row.peer !== peer.id);
     const {limits} = peer.quotas;
     return {
       lines: [

@@ -159,6 +159,18 @@ test("a task's wait behind another task in the sandbox counts as waiting, not as
   assert.ok(waitingMs >= 150, `waited ${waitingMs} ms`);
 });
 
+test("quota lists remote peers only: this peer's own keys are not a quota's business", async () => {
+  await runOk(context, 'kv set mine 1');
+  const {data, lines} = await runOk(context, 'quota');
+  const self = net.current()!.id;
+  assert.deepEqual(
+    (data.peers as {peer: string}[]).filter((row) => row.peer === self),
+    [],
+    'this peer is not its own remote user',
+  );
+  assert.match(String(lines.at(-1)), /^limits per peer: \d+ tasks a minute, 1000 keys, /);
+});
+
 test('kv keeps JSON values under any key, __proto__ included', async () => {
   await runOk(context, `kv set __proto__ '{"polluted":true}'`);
   await runOk(context, 'kv set n 5');
