@@ -101,6 +101,9 @@ function taskHistory(store: HistoryStore, limit: number): Result {
             {header: 'ID', value: (row) => row.taskId, align: 'left'},
             {header: 'PEER', value: (row) => row.peer, align: 'left'},
             {header: 'FN', value: (row) => row.fn, align: 'left'},
+            // the code's SHA-256, short as git shows a commit; the args as stored (JSON), clipped
+            {header: 'CODE', value: (row) => row.codeHash.slice(0, CODE_HASH_CHARS), align: 'left'},
+            {header: 'ARGS', value: (row) => clipText(row.args, ARGS_COLUMN_CHARS), align: 'left'},
             {
               header: 'STATUS',
               value: (row) => (row.cached ? `${row.status} (cached)` : row.status),
@@ -116,6 +119,15 @@ function taskHistory(store: HistoryStore, limit: number): Result {
         ];
   lines.push(taskSummaryLine(summary));
   return {lines, data: {tasks, summary}};
+}
+
+/** Hex digits of a task's code hash shown; `history --tasks --json` has all 64. */
+const CODE_HASH_CHARS = 8;
+/** Characters of a task's args shown; the JSON has them as stored. */
+const ARGS_COLUMN_CHARS = 16;
+
+function clipText(text: string, chars: number): string {
+  return text.length > chars ? `${text.slice(0, chars - 1)}…` : text;
 }
 
 const TASK_STATUS_TONES: Record<TaskRow['status'], Tone | undefined> = {

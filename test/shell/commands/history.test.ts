@@ -163,12 +163,12 @@ test('history --tasks lists the tasks oldest first with their times, and the suc
   );
   const {lines, data} = await runOk(context, 'history --tasks');
   assert.deepEqual(lines, [
-    'ID  PEER  FN      STATUS         WAIT  EXEC  TURNAROUND  TRIES  ERROR',
-    't1  p2    square  ok             10ms  20ms        30ms      1',
-    't2  p2    fib     ok (cached)   2.5ms   0ms       2.5ms      1',
-    't3  p7    square  failed         10ms  20ms        30ms      2  TypeError: x is not a function at fib',
-    't4  p2    square  timeout      12.5ms    5s       5.01s      1  ran past 5000 ms and more and more and more and more and mo…',
-    't5  p2    square  canceled       40ms   0ms        40ms      1',
+    'ID  PEER  FN      CODE      ARGS  STATUS         WAIT  EXEC  TURNAROUND  TRIES  ERROR',
+    't1  p2    square  sha256-a  [3]   ok             10ms  20ms        30ms      1',
+    't2  p2    fib     sha256-a  [3]   ok (cached)   2.5ms   0ms       2.5ms      1',
+    't3  p7    square  sha256-a  [3]   failed         10ms  20ms        30ms      2  TypeError: x is not a function at fib',
+    't4  p2    square  sha256-a  [3]   timeout      12.5ms    5s       5.01s      1  ran past 5000 ms and more and more and more and more and mo…',
+    't5  p2    square  sha256-a  [3]   canceled       40ms   0ms        40ms      1',
     '5 tasks, 40% ok (2 ok, 1 failed, 1 timed out, 1 canceled); mean wait 15ms, exec 1.01s, turnaround 1.02s',
   ]);
   const rows = data.tasks as {taskId: string; args: string; cached: boolean; error: string | null}[];
@@ -191,8 +191,8 @@ test('history --tasks N shows the last N, while the summary covers them all; pla
   for (const id of ['a', 'b', 'c']) context.history.recordTask(task(id));
   const {lines, data} = await runOk(context, 'history --tasks 1');
   assert.deepEqual(lines, [
-    'ID  PEER  FN      STATUS  WAIT  EXEC  TURNAROUND  TRIES  ERROR',
-    'c   p2    square  ok      10ms  20ms        30ms      1',
+    'ID  PEER  FN      CODE      ARGS  STATUS  WAIT  EXEC  TURNAROUND  TRIES  ERROR',
+    'c   p2    square  sha256-a  [3]   ok      10ms  20ms        30ms      1',
     '3 tasks, 100% ok (3 ok, 0 failed); mean wait 10ms, exec 20ms, turnaround 30ms',
   ]);
   assert.equal((data.tasks as unknown[]).length, 1);
@@ -215,8 +215,8 @@ test('history --tasks spans runs on the same database', async (t) => {
   const {lines} = await runOk(secondRun, 'history --tasks');
   secondRun.history.close();
   assert.deepEqual(lines.slice(1), [
-    'early  p2    square  ok      10ms  20ms        30ms      1',
-    'late   p2    square  failed  10ms  20ms        30ms      1  boom',
+    'early  p2    square  sha256-a  [3]   ok      10ms  20ms        30ms      1',
+    'late   p2    square  sha256-a  [3]   failed  10ms  20ms        30ms      1  boom',
     '2 tasks, 50% ok (1 ok, 1 failed); mean wait 10ms, exec 20ms, turnaround 30ms',
   ]);
 });
