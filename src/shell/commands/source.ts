@@ -2,7 +2,7 @@
 // replayed in the console and watched in the panes. Output of every command is kept; if any
 // command failed, `source` fails too (ESOURCE) after the rest have run, unless `set -e` stops it.
 
-import {readFileSync} from 'node:fs';
+import {readFileSync, realpathSync} from 'node:fs';
 import {expectPositionals} from '../args.js';
 import type {Command} from '../command.js';
 import {ShellError} from '../errors.js';
@@ -10,13 +10,13 @@ import type {Block} from '../format.js';
 import {parseLine, stripByteOrderMark} from '../parse.js';
 import {runCommand, type InnerOutcome} from '../run-line.js';
 
-/** A file sourcing itself would otherwise recurse until the stack ran out. */
+/** Nested sources (no file twice: see the cycle check) beyond this many are refused. */
 const MAX_SOURCE_DEPTH = 8;
 /** Lab files are small; anything bigger is a mistake (a binary, a log). */
 const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
 
-/** How deep each session is in nested sources (a session's own count, not the module's). */
-const depths = new WeakMap<object, number>();
+/** The files each session is sourcing now, outermost first, as given and as resolved (a session's own). */
+const stacks = new WeakMap<object, {path: string; real: string}[]>();
 
 export const source: Command = {
   name: 'source',
@@ -30,15 +30,22 @@ export const source: Command = {
   async run(args, context) {
     expectPositionals(args, 1);
     const path = args.positionals[0]!;
-    const depth = depths.get(context.session) ?? 0;
-    if (depth >= MAX_SOURCE_DEPTH)
+    const stack = stacks.get(context.session) ?? [];
+    if (stack.length >= MAX_SOURCE_DEPTH)
       throw new ShellError('ESOURCE', `Sources nest deeper than ${MAX_SOURCE_DEPTH} files (at ${path}).`);
     const text = readSource(path);
+    // The shell has no conditions, so a file that sources one of the files sourcing it never ends.
+    const real = realpathSync(path);
+    const open = stack.findIndex((each) => each.real === real);
+    if (open !== -1) {
+      const chain = [...stack.slice(open), {path}].map((each) => each.path).join(' → ');
+      throw new ShellError('ESOURCE', `${path} is already being sourced (${chain}): it would never end.`);
+    }
     const output: Block[] = [];
     const inner: InnerOutcome[] = [];
     let ran = 0;
     let failed = 0;
-    depths.set(context.session, depth + 1);
+    stacks.set(context.session, [...stack, {path, real}]);
     try {
       for (const [index, line] of text.split(/\r?\n/).entries()) {
         let commands;
@@ -75,7 +82,7 @@ export const source: Command = {
       }
       return finish();
     } finally {
-      depths.set(context.session, depth);
+      stacks.set(context.session, stack);
     }
 
     function finish() {

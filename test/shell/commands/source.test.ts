@@ -220,29 +220,39 @@ test('a failure in a nested file names the inner FILE:LINE and fails the outer f
   ]);
 });
 
-test('a file that sources itself stops at the depth limit with a clear error', async (t) => {
+test('a file that sources itself, or one sourcing it, is refused at once as a loop', async (t) => {
   const files = tempFiles(t);
   const path = join(files.dir, 'loop.p2');
   files.write('loop.p2', `echo level\nsource ${path}\n`);
   const context = createTestContext();
   const outcome = failed(await run(context, `source ${path}`));
   assert.equal(outcome.code, 'ESOURCE');
-  const lines = linesOf(outcome);
-  assert.equal(lines.filter((line) => line === 'level').length, 8, 'eight levels ran');
-  assert.ok(
-    lines.includes(`${path}:2: Sources nest deeper than 8 files (at ${path}).`),
-    `no depth error in:\n${lines.join('\n')}`,
-  );
+  assert.deepEqual(linesOf(outcome), [
+    'level',
+    `${path}:2: ${path} is already being sourced (${path} → ${path}): it would never end.`,
+  ]);
+  // two files that source each other: the chain names both
+  const a = join(files.dir, 'a.p2');
+  const b = files.write('b.p2', `source ${a}\n`);
+  files.write('a.p2', `source ${b}\n`);
+  const pair = linesOf(failed(await run(context, `source ${a}`)));
+  assert.equal(pair[0], `${b}:1: ${a} is already being sourced (${a} → ${b} → ${a}): it would never end.`);
 });
 
-test('after hitting the depth limit, source works again at full depth', async (t) => {
+test('a chain of nine different files stops at the depth limit, and source works again after', async (t) => {
   const files = tempFiles(t);
-  const loop = join(files.dir, 'loop.p2');
-  files.write('loop.p2', `source ${loop}\n`);
   const context = createTestContext();
-  failed(await run(context, `source ${loop}`));
+  let path = files.write('deep-9.p2', 'echo too deep\n');
+  for (let level = 8; level >= 1; level--) path = files.write(`deep-${level}.p2`, `source ${path}\n`);
+  const lines = linesOf(failed(await run(context, `source ${path}`)));
+  assert.ok(
+    lines.includes(
+      `${join(files.dir, 'deep-8.p2')}:1: Sources nest deeper than 8 files (at ${join(files.dir, 'deep-9.p2')}).`,
+    ),
+    `no depth error in:\n${lines.join('\n')}`,
+  );
   // a chain of seven nested files still fits under the limit of eight
-  let path = files.write('level-7.p2', 'echo deepest\n');
+  path = files.write('level-7.p2', 'echo deepest\n');
   for (let level = 6; level >= 1; level--) path = files.write(`level-${level}.p2`, `source ${path}\n`);
   assert.deepEqual((await runOk(context, `source ${path}`)).lines, ['deepest']);
 });
