@@ -80,6 +80,9 @@ export const PaneFrame = React.memo(function PaneFrame({
       </Text>
       {height >= 2 && (
         <Box
+          // Ink re-applies a changed borderStyle without the unchanged borderTop={false}, giving the
+          // box a top border row (a blank row in the pane) when focus turns it double: remount instead
+          key={chars === DOUBLE ? 'double' : 'round'}
           width={frameWidth}
           height={height - 1}
           borderStyle={chars as BoxProps['borderStyle']}

@@ -4,8 +4,11 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {Text} from 'ink';
+import {render} from 'ink-testing-library';
+import {stripVTControlCharacters} from 'node:util';
 import React from 'react';
 import {frameTop, PaneFrame} from '../../../../src/shell/ui/components/pane-frame.js';
+import {ThemeProvider} from '../../../../src/shell/ui/theme.js';
 import {assertFits, frameLines} from '../../../support/ink-frame.js';
 
 test('the title and hint sit in the top border of a box exactly width x height', () => {
@@ -20,6 +23,26 @@ test('the title and hint sit in the top border of a box exactly width x height',
     '│                                      │',
     '╰──────────────────────────────────────╯',
   ]);
+});
+
+test('focusing a pane without colour keeps its first row: the double border adds no row on top', () => {
+  const frame = (isFocused: boolean) => (
+    <ThemeProvider isColor={false}>
+      <PaneFrame title="Top" width={20} height={4} isFocused={isFocused}>
+        <Text>first</Text>
+        <Text>second</Text>
+      </PaneFrame>
+    </ThemeProvider>
+  );
+  const view = render(frame(false));
+  view.rerender(frame(true));
+  assert.deepEqual(stripVTControlCharacters(view.lastFrame() ?? '').split('\n'), [
+    '╔═ Top ════════════╗',
+    '║first             ║',
+    '║second            ║',
+    '╚══════════════════╝',
+  ]);
+  view.unmount();
 });
 
 test('without colour the focused pane gets a double border', () => {
