@@ -1,16 +1,18 @@
-// The top pane's text above its table, and which rows the table shows. Pure. The summary packs the
-// totals (top-rows.ts) over a line or two; the sparkline draws the CPU load of the last buckets
+// The top pane's text above its table, and which rows the table shows. Pure. The summary fits the
+// totals (top-rows.ts) on one line; the sparkline draws the CPU load of the last buckets
 // with ▁…█, a blank for a bucket with no work.
 
 import type {KernelSnapshot} from '../../kernel/index.js';
 import {formatNumber, stateTone} from '../format.js';
-import {packSections, type Line, type Span} from './spans.js';
+import {lineWidth, packSections, type Line, type Span} from './spans.js';
 import {cpuHistory, summaryStates, topRows, topTotals, type CountedState} from './top-rows.js';
 
 /** Ticks per sparkline character. */
 export const CPU_BUCKET_TICKS = 5;
 const SPARK_LEVELS = '▁▂▃▄▅▆▇█';
 const SPARK_LABEL = 'cpu ';
+/** Between the summary's parts; one space when a narrow pane needs the room. */
+const SEPARATOR = '  ';
 
 /** Short state names for the summary; colours as ps gives them. */
 const STATE_LABELS: Readonly<Record<CountedState, string>> = {
@@ -22,27 +24,38 @@ const STATE_LABELS: Readonly<Record<CountedState, string>> = {
   zombie: 'zombie',
 };
 
-/** From this width the totals repeat the status line's load, cpu and mem. */
-const WIDE_TOTALS_COLUMNS = 60;
-
-/** The totals over at most `maxLines` lines: procs, states, load, cpu%, mem%. */
-export function summaryLines(snapshot: KernelSnapshot, width: number, maxLines: number): Span[][] {
+/**
+ * The totals on one line of at most `width` columns: procs and the state counts, then load, cpu% and
+ * mem% while they fit (the status line shows those too, so they are the first to go). When even the
+ * counts do not fit they close up to one space, then the last become "+N more"; the line never wraps.
+ */
+export function summaryLine(snapshot: KernelSnapshot, width: number): Span[] {
   const totals = topTotals(snapshot);
-  const parts: Line[] = [
+  const counts: Line[] = [
     [{text: `${totals.processes} proc${totals.processes === 1 ? '' : 's'}`, isBold: true}],
     ...summaryStates(totals).map((state): Line => [
       {text: `${totals[state]} ${STATE_LABELS[state]}`, tone: stateTone(state)},
     ]),
   ];
-  // load, cpu and mem are on the status line too; a narrow one-line summary keeps its room for the states
-  if (width >= WIDE_TOTALS_COLUMNS || maxLines > 1) {
-    parts.push(
-      [{text: `load ${totals.load}`}],
-      [{text: `cpu ${formatNumber(totals.cpuPercent, 0)}%`}],
-      [{text: `mem ${formatNumber(totals.memoryPercent, 1)}%`}],
-    );
+  const extras: Line[] = [
+    [{text: `load ${totals.load}`}],
+    [{text: `cpu ${formatNumber(totals.cpuPercent, 0)}%`}],
+    [{text: `mem ${formatNumber(totals.memoryPercent, 1)}%`}],
+  ];
+  const separator = joinedWidth(counts, SEPARATOR) <= width ? SEPARATOR : ' ';
+  const parts = [...counts];
+  for (const extra of extras) {
+    if (joinedWidth([...parts, extra], separator) > width) break;
+    parts.push(extra);
   }
-  return packSections([{label: [], count: parts.length, item: (i) => parts[i]!}], width, maxLines);
+  if (joinedWidth(parts, separator) <= width)
+    return parts.flatMap((part, i) => (i === 0 ? [...part] : [{text: separator, tone: 'dim' as const}, ...part]));
+  const section = {label: [], count: parts.length, item: (i: number) => parts[i]!, separator};
+  return packSections([section], width, 1)[0] ?? [];
+}
+
+function joinedWidth(parts: readonly Line[], separator: string): number {
+  return parts.reduce((sum, part) => sum + lineWidth(part), 0) + separator.length * (parts.length - 1);
 }
 
 /** "cpu ▁▃█…": one character per CPU_BUCKET_TICKS ticks, the newest at the right, filling `width`. */
@@ -66,18 +79,19 @@ export function sparkline(fractions: readonly number[]): string {
 }
 
 /**
- * How the pane's `width` x `height` inner cells are shared: the summary lines (two when a narrow pane
- * is tall enough to spare them), the sparkline when there is room, and the table's rows under its header.
+ * How the pane's `width` x `height` inner cells are shared: the summary line, the sparkline when there
+ * is room, and the table's rows under its header. `tableRows` is exactly the rows drawn, so PgUp and
+ * PgDn page by it.
  */
 export function topSections(
   snapshot: KernelSnapshot,
   width: number,
   height: number,
-): {summary: Span[][]; hasSparkline: boolean; tableRows: number} {
-  const summaryRows = height >= 8 && width < 60 ? 2 : Math.min(1, height);
-  const summary = summaryLines(snapshot, width, summaryRows);
-  const hasSparkline = height - summary.length >= 3;
-  return {summary, hasSparkline, tableRows: height - summary.length - (hasSparkline ? 1 : 0) - 1};
+): {summary: Span[] | undefined; hasSparkline: boolean; tableRows: number} {
+  const summary = height >= 1 ? summaryLine(snapshot, width) : undefined;
+  const summaryRows = summary ? 1 : 0;
+  const hasSparkline = height - summaryRows >= 3;
+  return {summary, hasSparkline, tableRows: height - summaryRows - (hasSparkline ? 1 : 0) - 1};
 }
 
 /** The largest useful scroll of the pane's table: its last screenful starts there (0 when it fits). */

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {createKernel} from '../../../src/kernel/index.js';
 import {lineText} from '../../../src/shell/ui/spans.js';
-import {rowWindow, sparkline, sparklineLine, summaryLines} from '../../../src/shell/ui/top-lines.js';
+import {
+  rowWindow,
+  sparkline,
+  sparklineLine,
+  summaryLine,
+  topSections,
+} from '../../../src/shell/ui/top-lines.js';
 
 test('the sparkline has eight levels and a blank for no work', () => {
   assert.equal(sparkline([0, 0.01, 0.125, 0.2, 0.5, 0.9, 1, 1.5]), ' ▁▁▂▄▇██');
@@ -17,17 +23,29 @@ test('the sparkline line fills the width with the newest bucket at the right', (
   assert.equal(lineText(sparklineLine(kernel.snapshot(), 12)), 'cpu    ██  █');
 });
 
-test('the summary packs the totals, rarer states only when present', () => {
+test('the summary fits one line: load, cpu and mem go first, then the counts close up, then +N more', () => {
   const kernel = createKernel({heapSize: 100});
   kernel.spawn({name: 'a', burst: 5, memory: 25});
   kernel.spawn({name: 'b', burst: 5, arrive: 50});
   kernel.tick(2);
-  const lines = summaryLines(kernel.snapshot(), 80, 1).map(lineText);
-  assert.deepEqual(lines, ['2 procs  1 run  0 ready  0 wait  1 new  load 1  cpu 100%  mem 25%']);
-  assert.deepEqual(summaryLines(kernel.snapshot(), 30, 2).map(lineText), [
-    '2 procs  1 run  0 ready',
-    '0 wait  1 new  load 1 +2 more',
-  ]);
+  const at = (width: number) => lineText(summaryLine(kernel.snapshot(), width));
+  const full = '2 procs  1 run  0 ready  0 wait  1 new  load 1  cpu 100%  mem 25%';
+  assert.equal(at(80), full);
+  assert.equal(at(full.length), full, 'a line exactly as wide as the pane fits');
+  assert.equal(at(full.length - 1), '2 procs  1 run  0 ready  0 wait  1 new  load 1  cpu 100%');
+  assert.equal(at(38), '2 procs  1 run  0 ready  0 wait  1 new');
+  assert.equal(at(34), '2 procs 1 run 0 ready 0 wait 1 new');
+  assert.equal(at(30), '2 procs 1 run 0 ready +2 more');
+});
+
+test('200 processes in a 58-column pane: one summary line, and the table gets every other row', () => {
+  const kernel = createKernel();
+  for (let i = 0; i < 200; i++) kernel.spawn({name: `q${i}`, burst: 1000});
+  kernel.tick(30);
+  const {summary, hasSparkline, tableRows} = topSections(kernel.snapshot(), 58, 13);
+  assert.equal(lineText(summary!), '200 procs  1 run  199 ready  0 wait  load 200  cpu 100%');
+  assert.equal(hasSparkline, true);
+  assert.equal(tableRows, 10, 'summary, sparkline and header take 3 of 13 rows');
 });
 
 test('the row window clamps the scroll and names the rows shown when some are hidden', () => {
@@ -41,5 +59,5 @@ test('one process is "1 proc"', () => {
   const kernel = createKernel();
   kernel.spawn({name: 'a', burst: 5});
   kernel.tick(1);
-  assert.match(lineText(summaryLines(kernel.snapshot(), 80, 1)[0]!), /^1 proc {2}1 run/);
+  assert.match(lineText(summaryLine(kernel.snapshot(), 80)), /^1 proc {2}1 run/);
 });

@@ -47,9 +47,7 @@ export const TopPane = React.memo(function TopPane({
   const rows = rowWindow(block.rows.length, tableRows, scroll);
   return (
     <PaneFrame title="Top" hint={rows.hint} width={width} height={height} isFocused={isFocused}>
-      {summary.map((spans, i) => (
-        <SpanLine key={i} spans={spans} />
-      ))}
+      {summary && <SpanLine spans={summary} />}
       {hasSparkline && <SpanLine spans={sparklineLine(snapshot, inner.width)} />}
       {tableRows >= 0 && <Table block={block} width={inner.width} from={rows.from} to={rows.to} />}
     </PaneFrame>
