@@ -49,7 +49,9 @@ export function summaryLine(snapshot: KernelSnapshot, width: number): Span[] {
     parts.push(extra);
   }
   if (joinedWidth(parts, separator) <= width)
-    return parts.flatMap((part, i) => (i === 0 ? [...part] : [{text: separator, tone: 'dim' as const}, ...part]));
+    return parts.flatMap((part, i) =>
+      i === 0 ? [...part] : [{text: separator, tone: 'dim' as const}, ...part],
+    );
   const section = {label: [], count: parts.length, item: (i: number) => parts[i]!, separator};
   return packSections([section], width, 1)[0] ?? [];
 }
