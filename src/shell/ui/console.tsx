@@ -11,16 +11,16 @@ import type {HistoryStore} from '../history-store.js';
 import type {NetAccess} from '../net-access.js';
 import {App} from './app.js';
 import {Clock} from './clock.js';
-import {downloadsScrollLimit, NO_DOWNLOADS, readDownloads} from './downloads-lines.js';
+import {downloadsListRows, downloadsScrollLimit, NO_DOWNLOADS, readDownloads} from './downloads-lines.js';
 import {DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE} from './keys.js';
 import type {Layout} from './layout.js';
 import {paneInner} from './components/pane-frame.js';
-import {schedulerScrollLimit} from './scheduler-lines.js';
-import {topScrollLimit} from './top-lines.js';
+import {schedulerListRows, schedulerScrollLimit} from './scheduler-lines.js';
+import {topScrollLimit, topSections} from './top-lines.js';
 import {createLiveContext} from './live-context.js';
 import {PaneStore} from './pane-store.js';
 import {PromptController} from './prompt-controller.js';
-import {outputScrollLimit, Scrollback} from './scrollback.js';
+import {outputRowsShown, outputScrollLimit, Scrollback} from './scrollback.js';
 import {ThemeProvider} from './theme.js';
 
 export interface ConsoleOptions {
@@ -73,12 +73,25 @@ export function createConsoleParts({
     panes,
     scrollback,
     history,
+    // the rows each view shows as drawn now; a page moves by one less, so one row stays for context
     pageRows: (target) => {
       const layout = layoutRef.current;
       if (!layout) return 10;
-      if (target === 'output') return layout.outputHeight;
+      if (target === 'output')
+        return outputRowsShown(scrollback.getState(), layout.width, layout.outputHeight);
       const box = layout.paneRows.flat().find((pane) => pane.name === target);
-      return box ? box.height - 3 : 10; // border and header rows do not scroll
+      if (!box) return 10;
+      const inner = paneInner(box.width, box.height);
+      switch (target) {
+        case 'sched':
+          return schedulerListRows(inner.height);
+        case 'top':
+          return topSections(kernel.snapshot(), inner.width, inner.height).tableRows;
+        case 'downloads':
+          return downloadsListRows(downloads() ?? NO_DOWNLOADS, inner.height);
+        default:
+          return 1; // the map does not scroll
+      }
     },
     scrollLimit: (pane) => {
       const layout = layoutRef.current;

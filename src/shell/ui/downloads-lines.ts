@@ -8,6 +8,7 @@
 //   const data = readDownloads(peer.sharing)   every transfer, the running ones, the mapped one's chunks
 //   downloadsLines(data, 78, 8)                the pane's rows
 //   downloadsHint(data)                        the border's hint: "1 running, 4 in all"
+//   downloadsListRows(data, 8)                 transfers listed at once, the page PgUp/PgDn moves by
 
 import {CHUNK_DONE, CHUNK_IN_FLIGHT} from '../../net/files/downloader.js';
 import type {Sharing, TransferView} from '../../net/files/sharing.js';
@@ -114,6 +115,13 @@ export function downloadsScrollLimit(data: DownloadsData, height: number): numbe
   if (height <= 0) return 0;
   const transfers = orderTransfers(data);
   return Math.max(0, transfers.length - downloadsRows(data, transfers, height).listRows);
+}
+
+/** The transfers a pane of `height` inner rows lists at once: what one PgUp or PgDn pages through. */
+export function downloadsListRows(data: DownloadsData, height: number): number {
+  if (height <= 0) return 0;
+  const transfers = orderTransfers(data);
+  return transfers.length === 0 ? 0 : downloadsRows(data, transfers, height).listRows;
 }
 
 /** The transfer whose chunks are mapped (if any), and the rows the list of transfers gets. */

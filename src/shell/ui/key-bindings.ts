@@ -24,7 +24,11 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   },
   {keys: 'F7 F8', label: 'speed', action: 'halve or double the clock rate'},
   {keys: 'F9', action: 'show or hide the downloads pane; Alt+4 focuses it'},
-  {keys: 'PgUp PgDn', label: 'scroll', action: 'scroll the focused pane, or the output'},
+  {
+    keys: 'PgUp PgDn',
+    label: 'scroll',
+    action: 'scroll the focused pane, or the output, a page at a time (one row stays in view)',
+  },
   {keys: 'Up Down', action: 'earlier and later command lines (kept across sessions)'},
   {keys: 'Tab', action: 'complete a command, sub-command, pid or name; twice lists the choices'},
   {keys: 'Ctrl-A Ctrl-E Ctrl-U Ctrl-K Ctrl-W Alt-B Alt-F Alt-D', action: 'line editing, as in readline'},

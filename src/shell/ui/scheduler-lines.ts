@@ -46,6 +46,11 @@ export function schedulerScrollLimit(snapshot: KernelSnapshot, width: number, he
   return Math.max(0, packSections(listSections(snapshot), width, Infinity).length - listRows);
 }
 
+/** The rows of process lists a pane of `height` inner rows shows: what one PgUp or PgDn pages through. */
+export function schedulerListRows(height: number): number {
+  return Math.max(0, schedulerRows(height).listRows);
+}
+
 /** How `height` inner rows are shared: the running line, the lists, the strip and its axis. */
 function schedulerRows(height: number): {hasStrip: boolean; hasAxis: boolean; listRows: number} {
   const hasStrip = height >= 2;

@@ -90,3 +90,21 @@ export function outputScrollLimit(rows: readonly OutputRow[], width: number, hei
   }
   return Math.max(0, rows.length - Math.max(1, shown));
 }
+
+/**
+ * How many rows of the scrollback a view `width` x `height` shows at `offset` (one row fewer when
+ * scrolled back: a row says so), as OutputView draws them: a wrapped text row takes its terminal
+ * rows, a table row one. At least 1.
+ */
+export function outputRowsShown(state: ScrollbackState, width: number, height: number): number {
+  let left = state.offset > 0 ? height - 1 : height;
+  let shown = 0;
+  for (let i = state.rows.length - 1 - state.offset; i >= 0 && left > 0; i--) {
+    const row = state.rows[i]!;
+    const need = row.kind === 'text' ? rowsOf(row.text, width) : 1;
+    if (need > left) break;
+    left -= need;
+    shown++;
+  }
+  return Math.max(1, shown);
+}

@@ -10,15 +10,24 @@ import {createKernel} from '../../../src/kernel/index.js';
 import {openHistoryStore, type HistoryStore} from '../../../src/shell/history-store.js';
 import {App} from '../../../src/shell/ui/app.js';
 import {createConsoleParts} from '../../../src/shell/ui/console.js';
+import type {NetAccess} from '../../../src/shell/net-access.js';
+import {transfer} from './downloads-fixture.js';
 
 const DEADLINE_MS = 5_000;
 const ENTER = '\r';
 
 afterEach(() => cleanup());
 
-function mount(history: HistoryStore = openHistoryStore(':memory:')) {
+function mount(history: HistoryStore = openHistoryStore(':memory:'), net?: NetAccess) {
   const kernel = createKernel();
-  const parts = createConsoleParts({kernel, history, style: new Chalk({level: 0}), hz: 10, isPaused: true});
+  const parts = createConsoleParts({
+    kernel,
+    history,
+    style: new Chalk({level: 0}),
+    hz: 10,
+    isPaused: true,
+    net,
+  });
   let exitStatus: number | undefined;
   parts.onExit((status) => (exitStatus = status));
   const view = render(<App {...parts} />);
@@ -187,6 +196,89 @@ test('PgUp in a focused pane moves it at once after PgDn went past its last row'
   const after = /rows (\d+)-(\d+) of 30/.exec(frame());
   assert.ok(after && Number(after[1]) < Number(atEnd), `PgUp moved the table up:\n${frame()}`);
   assert.equal(parts.panes.state.scroll.top, Number(after[1]) - 1);
+});
+
+test('PgDn pages the top pane by the rows it shows, less one kept for context', async () => {
+  const {enter, press, frame, waitFor} = mount();
+  await waitFor('Top');
+  await enter(Array.from({length: 40}, (_, i) => `spawn q${i + 1} --burst 1000`).join('; '));
+  await enter('step 30');
+  await press('\u001B3'); // Alt+3
+  const hint = () => /rows (\d+)-(\d+) of 40/.exec(frame())!.slice(1).map(Number) as [number, number];
+  await waitFor(/rows 1-\d+ of 40/);
+  const pages = [hint()];
+  for (let i = 0; i < 3; i++) {
+    await press('\u001B[6~'); // PgDn
+    pages.push(hint());
+  }
+  for (let i = 1; i < pages.length; i++)
+    assert.equal(
+      pages[i]![0],
+      pages[i - 1]![1],
+      `page ${i + 1} starts on the last row of page ${i}: ${pages.join(' ')}`,
+    );
+  // and what the hint counts is what is drawn: the first pid listed is the first row named
+  const shownPids = frame()
+    .split('\n')
+    .map((line) => /[│║]\s*(\d+) {2}q\d+\s+(?:READY|RUNNING)\s/.exec(line)?.[1])
+    .filter((pid) => pid !== undefined)
+    .map(Number);
+  const [from, to] = pages.at(-1)!;
+  assert.equal(shownPids.length, to - from + 1, frame());
+  assert.equal(shownPids[0], from + 1, 'pid n + 1 is row n (sorted by cpu, all but the first at 0)');
+});
+
+test('PgDn pages the scheduler pane by the lines it shows, less one kept for context', async () => {
+  const {enter, press, frame, waitFor} = mount();
+  await waitFor('Scheduler');
+  await enter(Array.from({length: 80}, (_, i) => `spawn q${i + 1} --burst 1000`).join('; '));
+  await enter('step 1');
+  await press('\u001B1'); // Alt+1
+  const lists = () =>
+    frame()
+      .split('\n')
+      .map((line) => line.slice(1, line.indexOf('│', 1)))
+      .filter((line) => /→/.test(line));
+  const before = lists();
+  await press('\u001B[6~'); // PgDn
+  const after = lists();
+  assert.ok(before.length > 1, frame());
+  // the last line's "+N more" gives way to the items it counted once there is a line below it
+  const firstItem = (line: string | undefined) => line?.replace(/^(ready)?\s*/, '').split(' → ')[0];
+  assert.equal(
+    firstItem(after[0]),
+    firstItem(before.at(-1)),
+    `${before.join('\n')}\n--\n${after.join('\n')}`,
+  );
+});
+
+test('PgDn pages the downloads pane by the transfers it lists, less one kept for context', async () => {
+  const transfers = Array.from({length: 10}, (_, i) => transfer(i + 1, {state: 'paused'}));
+  const sharing = {downloads: () => transfers, running: () => undefined};
+  const net = {config: {offline: true}, current: () => ({sharing})} as unknown as NetAccess;
+  const {press, frame, waitFor} = mount(openHistoryStore(':memory:'), net);
+  await press('\u001B[20~', '\u001B4'); // F9, Alt+4
+  await waitFor('Downloads');
+  const listed = () => [...frame().matchAll(/file-(\d+)\.bin/g)].map((match) => Number(match[1]));
+  const before = listed();
+  await press('\u001B[6~'); // PgDn
+  const after = listed();
+  assert.ok(before.length > 1, frame());
+  assert.equal(after[0], before.at(-1), `${before.join(' ')} then ${after.join(' ')}`);
+});
+
+test('PgUp pages the output by the rows it shows, less one kept for context', async () => {
+  const {enter, press, frame, waitFor} = mount();
+  await waitFor('p2pos>');
+  await enter(Array.from({length: 60}, (_, i) => `echo line${i + 1}`).join('; '));
+  const shown = () => [...frame().matchAll(/^line(\d+)$/gm)].map((match) => Number(match[1]));
+  const views = [shown()];
+  for (let i = 0; i < 3; i++) {
+    await press('\u001B[5~'); // PgUp
+    views.push(shown());
+  }
+  for (let i = 1; i < views.length; i++)
+    assert.equal(views[i]!.at(-1), views[i - 1]![0], views.map((view) => view.join(' ')).join('\n'));
 });
 
 test('PgUp on the output stops with the oldest line at the top, so PgDn comes back at once', async () => {
