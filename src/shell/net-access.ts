@@ -133,9 +133,11 @@ export function createNetAccess(options: NetAccessOptions): NetAccess {
       tracker = undefined;
       throw error;
     }
+    // The tracker in use: with twins, the one it registered with (a dead first one is passed over).
+    const inUse = peer.tracker ?? trackerAddress;
     const where = tracker
       ? `tracker on ${tracker.host}:${tracker.port}`
-      : `tracker ${trackerAddress.host}:${trackerAddress.port}${peer.isRegistered() ? '' : ' (unreachable; retrying)'}`;
+      : `tracker ${inUse.host}:${inUse.port}${peer.isRegistered() ? '' : ' (unreachable; retrying)'}`;
     options.onStarted?.(`network: ${where}, peer ${peer.id} (${peer.name}) on ${peer.host}:${peer.port}`);
     return peer;
   };

@@ -2,6 +2,7 @@
 // replicating to each other, peers and a client given both (--tracker A,B). The first tracker is
 // SIGKILLed while a download runs: everything carries on through the second within 2 s, nothing
 // registered before is lost, and the killed tracker, restarted on its data dir, catches up.
+// Then the banner of a peer and a script started after the first tracker died.
 // Needs dist/ (a before hook builds). Unit tests of the replication itself: replication.test.ts.
 
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {connect} from '../../src/net/connection.js';
+import {decodeJoinToken} from '../../src/net/join-token.js';
 import type {FileSummary, PeerInfo} from '../../src/net/messages.js';
 import {formatSecret, generateSecret} from '../../src/net/network-secret.js';
 import {ensureBuilt} from '../support/binary.js';
@@ -225,5 +227,58 @@ test(
     const peers2 = (await peersOf(a.port)).map((peer) => peer.id);
     for (const id of [seeder.id, other.id, late.id]) assert.ok(peers2.includes(id), `${id} is known again`);
     await client.end();
+  },
+);
+
+/** The last `join: p2pos --join TOKEN` line a tracker printed: its token. */
+function lastToken(proc: Proc): string {
+  const tokens = [...proc.stdout.matchAll(/^join: p2pos --join (\S+)$/gm)].map((match) => match[1]!);
+  assert.ok(tokens.length > 0, `no join line\n${proc.describe()}`);
+  return tokens.at(-1)!;
+}
+
+/** The trackers a join token names, as HOST:PORT. */
+function trackersOf(token: string): string[] {
+  return decodeJoinToken(token).trackers.map(({host, port}) => `${host}:${port}`);
+}
+
+test(
+  'after failover at start, the banner names the tracker in use, not the dead first one',
+  {timeout: TEST_TIMEOUT_MS},
+  async () => {
+    const portB = await freePort();
+    const a = await startTracker('tracker A', cluster.dataDir(), 0, portB);
+    const b = await startTracker('tracker B', cluster.dataDir(), portB, a.port);
+    await b.proc.waitFor('stderr', /replication: linked to twin/);
+    const token = (await a.proc.waitFor('stdout', /^join: p2pos --join (\S+)$/m))[1]!;
+    assert.deepEqual(trackersOf(token), [`127.0.0.1:${a.port}`, `127.0.0.1:${portB}`]);
+    await a.proc.kill();
+
+    const banner = new RegExp(`p2pos: network: tracker 127\\.0\\.0\\.1:${portB},`);
+    const peer = cluster.spawn('serve after A died', [
+      'serve',
+      '--join',
+      token,
+      '--port',
+      '0',
+      '--data',
+      cluster.dataDir(),
+    ]);
+    await peer.waitFor('stderr', new RegExp(`registered with the tracker at 127\\.0\\.0\\.1:${portB}`));
+    await peer.waitFor('stderr', /p2pos: network: /);
+    assert.match(peer.stderr, banner);
+
+    const client = cluster.spawn('script after A died', [
+      '--join',
+      token,
+      '--port',
+      '0',
+      '--data',
+      cluster.dataDir(),
+      '-c',
+      'echo hi',
+    ]);
+    await client.exited;
+    assert.match(client.stderr, banner);
   },
 );
