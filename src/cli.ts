@@ -34,7 +34,7 @@ import {recordTask} from './shell/task-history.js';
 import {DEFAULT_TRACKER_PORT, startTracker} from './net/tracker.js';
 import {parseTrackerList, type TrackerAddress} from './net/tracker-list.js';
 import {decodeJoinToken, encodeJoinToken, type JoinToken} from './net/join-token.js';
-import {loadOrCreateSecret, parseSecret} from './net/network-secret.js';
+import {keepSecret, loadOrCreateSecret, parseSecret, SECRET_FILE_NAME} from './net/network-secret.js';
 
 const FLAGS = {
   json: {type: 'boolean', default: false},
@@ -468,12 +468,16 @@ async function runTracker(): Promise<number> {
   const peerTracker = twinTracker(); // a bad --peer-tracker is refused before anything is written
   mkdirSync(dataDir, {recursive: true, mode: 0o700});
   warnIfInsecure();
-  // The network's secret: given (a twin tracker's, or one chosen), else the one this data directory
-  // keeps, made by the first tracker to start on it.
+  // The network's secret: given (a twin tracker's, or one chosen), and then kept in the data directory
+  // so a restart needs no flag (one it keeps already must be the same); else the one it keeps, made by
+  // the first tracker to start on it.
   let secret = config.isInsecure ? undefined : config.secret;
-  if (!config.isInsecure && secret === undefined) {
+  const secretPath = join(dataDir, SECRET_FILE_NAME);
+  if (secret !== undefined) {
+    if (keepSecret(dataDir, secret)) stderrLog(`keeping the network secret given in ${secretPath}`);
+  } else if (!config.isInsecure) {
     const kept = loadOrCreateSecret(dataDir);
-    if (kept.isNew) stderrLog(`made a new network secret in ${join(dataDir, 'network-secret')}`);
+    if (kept.isNew) stderrLog(`made a new network secret in ${secretPath}`);
     secret = kept.secret;
   }
   const tracker = await startTracker({

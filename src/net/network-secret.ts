@@ -3,10 +3,11 @@
 // Interface:
 //   const {secret, isNew} = loadOrCreateSecret(dataDir)  // the tracker's: kept in dataDir/network-secret
 //   const secret = loadSecret(dataDir)                    // the same file, or undefined: nothing made
+//   const isNew = keepSecret(dataDir, secret)             // a tracker given its secret keeps it there too
 //   const secret = parseSecret(text)                      // --secret / P2POS_SECRET: 64 hex characters
 //   formatSecret(secret)                                  // the same text form, for printing
 
-import {randomBytes} from 'node:crypto';
+import {randomBytes, timingSafeEqual} from 'node:crypto';
 import {
   closeSync,
   fstatSync,
@@ -79,7 +80,38 @@ export function loadOrCreateSecret(dataDir: string): {secret: Buffer; isNew: boo
   const path = join(dataDir, SECRET_FILE_NAME);
   const existing = readSecretFile(path);
   if (existing !== undefined) return {secret: existing, isNew: false};
-  const secret = generateSecret();
+  return writeSecretFile(dataDir, generateSecret());
+}
+
+/**
+ * Keep a secret given to a tracker (--join, --secret) in `dataDir`, as loadOrCreateSecret keeps one
+ * it makes, so a later start on that directory needs no flag. Returns true when it was written now,
+ * false when the directory held it already. Throws NetError EEXIST when the directory keeps another
+ * network's secret (starting would split the network, or join the wrong one), and as
+ * loadOrCreateSecret for a file that is unsafe, the wrong size or cannot be written.
+ */
+export function keepSecret(dataDir: string, secret: Uint8Array): boolean {
+  checkSecret(secret);
+  const path = join(dataDir, SECRET_FILE_NAME);
+  const existing = readSecretFile(path);
+  const written = existing === undefined ? writeSecretFile(dataDir, Buffer.from(secret)) : undefined;
+  const kept = existing ?? written!.secret; // another process's, if it wrote first
+  if (!timingSafeEqual(kept, secret))
+    throw new NetError(
+      'EEXIST',
+      `The data directory ${dataDir} keeps another network's secret (${path}), not the one given. ` +
+        'Start this tracker with a data directory of its own (--data DIR), or, to move this one to the ' +
+        `given network, delete ${path} first.`,
+    );
+  return written?.isNew === true;
+}
+
+/**
+ * Write `secret` to dataDir's secret file unless one is there: atomically, never over another.
+ * Returns the secret the file holds then (another process's, if it got there first).
+ */
+function writeSecretFile(dataDir: string, secret: Buffer): {secret: Buffer; isNew: boolean} {
+  const path = join(dataDir, SECRET_FILE_NAME);
   const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     mkdirSync(dataDir, {recursive: true, mode: 0o700});

@@ -1,5 +1,5 @@
 // The network secret: its text form, and the tracker's secret file (made once, private, reloaded
-// as it was, refused when damaged or readable by others).
+// as it was, refused when damaged or readable by others; a given one kept, never replaced).
 
 import assert from 'node:assert/strict';
 import {chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
@@ -9,6 +9,7 @@ import {test} from 'node:test';
 import {
   formatSecret,
   generateSecret,
+  keepSecret,
   loadOrCreateSecret,
   parseSecret,
   SECRET_BYTES,
@@ -86,4 +87,20 @@ test('a secret file of the wrong size is refused, not replaced', (t) => {
     message: /is 31 bytes; a secret is 32/,
   });
   assert.equal(readFileSync(path).length, SECRET_BYTES - 1);
+});
+
+test('a secret given to a tracker is kept 0600 where none is, and one kept already must be the same', (t) => {
+  const directory = join(dataDir(t), 'twin');
+  const given = generateSecret();
+  assert.equal(keepSecret(directory, given), true);
+  const path = join(directory, SECRET_FILE_NAME);
+  if (process.platform !== 'win32') assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.deepEqual(readFileSync(path), given);
+  assert.equal(keepSecret(directory, given), false, 'the same secret again is kept as it is');
+  assert.deepEqual(loadOrCreateSecret(directory), {secret: given, isNew: false});
+  assert.throws(() => keepSecret(directory, generateSecret()), {
+    code: 'EEXIST',
+    message: new RegExp(`keeps another network's secret \\(${path}\\).*--data DIR`),
+  });
+  assert.deepEqual(readFileSync(path), given, 'and it is not replaced');
 });

@@ -2,12 +2,12 @@
 // replicating to each other, peers and a client given both (--tracker A,B). The first tracker is
 // SIGKILLed while a download runs: everything carries on through the second within 2 s, nothing
 // registered before is lost, and the killed tracker, restarted on its data dir, catches up.
-// Then the banner of a peer and a script started after the first tracker died.
+// Then a twin given the secret by --join, restarted without it, and the banner after failover.
 // Needs dist/ (a before hook builds). Unit tests of the replication itself: replication.test.ts.
 
 import assert from 'node:assert/strict';
 import {randomFillSync} from 'node:crypto';
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {connect} from '../../src/net/connection.js';
@@ -241,6 +241,59 @@ function lastToken(proc: Proc): string {
 function trackersOf(token: string): string[] {
   return decodeJoinToken(token).trackers.map(({host, port}) => `${host}:${port}`);
 }
+
+/** Processes given no secret: a tracker makes its own, the rest get it from a join token. */
+const noSecret = {P2POS_SECRET: ''};
+
+/**
+ * The README's join flow for a twin: tracker A alone (making its secret), then tracker B given
+ * `--peer-tracker A --join A's-token`; A was told nothing of B. Resolves once B has linked to A.
+ */
+async function joinTwin() {
+  const dirA = cluster.dataDir();
+  const a = cluster.spawn('tracker A alone', ['tracker', '--port', '0', '--data', dirA], noSecret);
+  const portA = Number((await a.waitFor('stdout', /^tracker \S+ on \S+:(\d+)$/m))[1]);
+  const tokenA = (await a.waitFor('stdout', /^join: p2pos --join (\S+)$/m))[1]!;
+  const dirB = cluster.dataDir();
+  const argsB = (port: number) => [
+    'tracker',
+    '--port',
+    String(port),
+    '--data',
+    dirB,
+    '--peer-tracker',
+    `127.0.0.1:${portA}`,
+  ];
+  const b = cluster.spawn('tracker B', [...argsB(0), '--join', tokenA], noSecret);
+  const portB = Number((await b.waitFor('stdout', /^tracker \S+ on \S+:(\d+)$/m))[1]);
+  await b.waitFor('stderr', /replication: linked to twin/);
+  return {a, portA, dirA, tokenA, key: decodeJoinToken(tokenA).secret, b, portB, dirB, argsB};
+}
+
+test(
+  'a tracker given the secret by --join keeps it in its data dir: restarted without --join it links to its twin',
+  {timeout: TEST_TIMEOUT_MS},
+  async () => {
+    const {key, b, portB, dirB, argsB} = await joinTwin();
+    const secretFile = join(dirB, 'network-secret');
+    assert.equal(statSync(secretFile).mode & 0o777, 0o600);
+    assert.deepEqual(readFileSync(secretFile), key);
+    await b.stop();
+    const again = cluster.spawn('tracker B again', argsB(portB), noSecret);
+    await again.waitFor('stderr', /replication: linked to twin/);
+    assert.doesNotMatch(again.stderr, /made a new network secret|unreachable/);
+
+    // A data dir keeping another network's secret is refused, not silently split off.
+    const other = cluster.spawn(
+      'tracker with another secret',
+      ['tracker', '--port', '0', '--data', dirB, '--secret', formatSecret(generateSecret())],
+      noSecret,
+    );
+    const {code} = await other.exited;
+    assert.equal(code, 1, other.describe());
+    assert.match(other.stderr, /keeps another network's secret/);
+  },
+);
 
 test(
   'after failover at start, the banner names the tracker in use, not the dead first one',
