@@ -1,6 +1,8 @@
 // The console's keys, listed once: the help bar shows the short labels, F1 prints the full list,
 // and the README's key table is the same list.
 
+import type {HangingLine} from './scrollback.js';
+
 export interface KeyBinding {
   keys: string;
   /** Shown in the help bar, shortest first to go when the bar is narrow. */
@@ -41,8 +43,24 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {keys: 'Ctrl-D', label: 'exit', action: 'leave (on an empty line), as does `exit`'},
 ];
 
-/** The full list F1 prints: each binding's keys in one column, wide enough for the longest. */
-export function keyBindingLines(): string[] {
-  const width = Math.max(...KEY_BINDINGS.map((binding) => binding.keys.length)) + 2;
-  return KEY_BINDINGS.map((binding) => binding.keys.padEnd(width) + binding.action);
+/** Keys longer than this get a row of their own, their description under the others' (a man page's tagged paragraph). */
+const MAX_KEY_COLUMN_CHARS = 20;
+
+/**
+ * The full list F1 prints: keys in one column, descriptions from the next, wrapped rows hanging
+ * under the descriptions. Keys too long for the column (the line-editing chords) take a row alone.
+ */
+export function keyBindingLines(): HangingLine[] {
+  const keyWidth = Math.max(
+    ...KEY_BINDINGS.map((binding) => binding.keys.length).filter((length) => length <= MAX_KEY_COLUMN_CHARS),
+  );
+  const indent = keyWidth + 2;
+  return KEY_BINDINGS.flatMap(({keys, action}): HangingLine[] =>
+    keys.length > keyWidth
+      ? [
+          {kind: 'hanging', text: keys, indent},
+          {kind: 'hanging', text: ' '.repeat(indent) + action, indent},
+        ]
+      : [{kind: 'hanging', text: keys.padEnd(indent) + action, indent}],
+  );
 }

@@ -3,14 +3,28 @@
 // go first. Lives outside React (useSyncExternalStore) so appending does not re-render the panes.
 
 import type {Block, TableBlock} from '../format.js';
-import {textWidth} from '../text-width.js';
+import {cutToWidth, textWidth} from '../text-width.js';
 import {visibleLine} from '../visible-text.js';
 
 /** Rows kept; a `ps` of 1,000 processes fits several times over. */
 export const MAX_SCROLLBACK_ROWS = 5_000;
 
+/**
+ * A plain line whose wrapped rows start `indent` columns in, under its second column, as a man page's
+ * tagged paragraph does (F1's key list): appended as a text row with that indent.
+ */
+export interface HangingLine {
+  kind: 'hanging';
+  text: string;
+  indent: number;
+}
+
+/** What append takes: a command's blocks, or a line with a hanging indent. */
+export type OutputBlock = Block | HangingLine;
+
 export type OutputRow =
-  | {kind: 'text'; text: string}
+  /** A line of text; when it wraps, its rows after the first start `indent` columns in (@default 0). */
+  | {kind: 'text'; text: string; indent?: number}
   /** Row `index` of `table`, or its header for -1. */
   | {kind: 'table'; table: TableBlock; index: number};
 
@@ -33,11 +47,13 @@ export class Scrollback {
   getState = (): ScrollbackState => this.#state;
 
   /** Append a command's output. New output scrolls back to the bottom, as a terminal does. */
-  append(blocks: readonly Block[]): void {
+  append(blocks: readonly OutputBlock[]): void {
     for (const block of blocks) {
       if (typeof block === 'string') {
         // control characters written out; the shell's own colour codes kept
         for (const text of block.split('\n')) this.#rows.push({kind: 'text', text: visibleLine(text, true)});
+      } else if (block.kind === 'hanging') {
+        this.#rows.push({kind: 'text', text: visibleLine(block.text, false), indent: block.indent});
       } else {
         for (let index = -1; index < block.rows.length; index++)
           this.#rows.push({kind: 'table', table: block, index});
@@ -76,6 +92,39 @@ export function rowsOf(text: string, width: number): number {
   return Math.max(1, Math.ceil(textWidth(text.replace(ANSI, '')) / Math.max(1, width)));
 }
 
+/** Terminal rows an output row takes at `width` columns: a table row one, a text row as it wraps. */
+export function rowHeight(row: OutputRow, width: number): number {
+  if (row.kind === 'table') return 1;
+  return row.indent === undefined ? rowsOf(row.text, width) : wrapHanging(row.text, width, row.indent).length;
+}
+
+/** A hanging indent applies only when it leaves the text this many columns; else rows start at 0. */
+const MIN_HANGING_COLUMNS = 12;
+
+/**
+ * A plain line wrapped at `width` columns, breaking after a word where one ends in reach (else
+ * mid-word), its rows after the first indented `indent` columns so they sit under the description.
+ */
+export function wrapHanging(text: string, width: number, indent: number): string[] {
+  const columns = Math.max(1, width);
+  const hang = columns - indent >= MIN_HANGING_COLUMNS ? Math.max(0, indent) : 0;
+  const rows: string[] = [];
+  let rest = text;
+  let prefix = '';
+  while (textWidth(prefix) + textWidth(rest) > columns) {
+    const head = cutToWidth(rest, columns - prefix.length) || rest.slice(0, 1);
+    // the word that ends at the edge stays; else the break goes after the last word that fits
+    const space = rest[head.length] === ' ' ? head.length : head.lastIndexOf(' ');
+    // a break inside the leading padding would leave an empty row: cut the word instead
+    const cut = space > 0 && head.slice(0, space).trim() !== '' ? space : head.length;
+    rows.push(prefix + rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+    prefix = ' '.repeat(hang);
+  }
+  rows.push(prefix + rest);
+  return rows;
+}
+
 /**
  * The largest useful offset for a view `width` x `height` (one of its rows says it is scrolled
  * back): the oldest row then sits at the top, so scrolling further would only show blank rows.
@@ -84,7 +133,7 @@ export function outputScrollLimit(rows: readonly OutputRow[], width: number, hei
   let left = height - 1;
   let shown = 0;
   for (const row of rows) {
-    left -= row.kind === 'text' ? rowsOf(row.text, width) : 1;
+    left -= rowHeight(row, width);
     if (left < 0) break;
     shown++;
   }
@@ -100,8 +149,7 @@ export function outputRowsShown(state: ScrollbackState, width: number, height: n
   let left = state.offset > 0 ? height - 1 : height;
   let shown = 0;
   for (let i = state.rows.length - 1 - state.offset; i >= 0 && left > 0; i--) {
-    const row = state.rows[i]!;
-    const need = row.kind === 'text' ? rowsOf(row.text, width) : 1;
+    const need = rowHeight(state.rows[i]!, width);
     if (need > left) break;
     left -= need;
     shown++;

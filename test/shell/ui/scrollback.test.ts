@@ -7,7 +7,9 @@ import {tableBlock, type TableBlock} from '../../../src/shell/format.js';
 import {
   MAX_SCROLLBACK_ROWS,
   outputScrollLimit,
+  rowHeight,
   Scrollback,
+  wrapHanging,
   type OutputRow,
 } from '../../../src/shell/ui/scrollback.js';
 
@@ -151,6 +153,27 @@ test('the offset stops where the oldest row reaches the top of the view', () => 
   assert.equal(scrollback.getState().offset, 5);
   // a line that wraps takes its rows: 'line 1' (6 columns) takes 2 rows at width 4
   assert.equal(outputScrollLimit(rows, 4, 5), 8);
+});
+
+test('a line with a hanging indent wraps under its second column and counts the rows it takes', () => {
+  const scrollback = new Scrollback();
+  scrollback.append([{kind: 'hanging', text: 'F6    next sort key of the top pane', indent: 6}]);
+  const row = scrollback.getState().rows[0]!;
+  assert.deepEqual(row, {kind: 'text', text: 'F6    next sort key of the top pane', indent: 6});
+  assert.deepEqual(wrapHanging('F6    next sort key of the top pane', 24, 6), [
+    'F6    next sort key of',
+    '      the top pane',
+  ]);
+  assert.equal(rowHeight(row, 24), 2);
+  // too narrow to hang: the rows start at column 0 rather than leave a sliver
+  assert.deepEqual(wrapHanging('F6    next sort key', 14, 6), ['F6    next', 'sort key']);
+  // a word longer than the room is cut, never lost
+  assert.deepEqual(wrapHanging('ab  abcdefghijklmnopqrstuvwxyz', 16, 4), [
+    'ab',
+    '    abcdefghijkl',
+    '    mnopqrstuvwx',
+    '    yz',
+  ]);
 });
 
 test('an empty scrollback cannot be scrolled', () => {

@@ -5,7 +5,7 @@
 import {Box, Text} from 'ink';
 import React from 'react';
 import type {TableBlock} from '../../format.js';
-import {rowsOf, type OutputRow, type ScrollbackState} from '../scrollback.js';
+import {rowHeight, wrapHanging, type OutputRow, type ScrollbackState} from '../scrollback.js';
 import {Table} from './table.js';
 
 export interface OutputViewProps {
@@ -15,7 +15,8 @@ export interface OutputViewProps {
 }
 
 type Piece =
-  {kind: 'text'; text: string; rows: number} | {kind: 'table'; table: TableBlock; from: number; to: number};
+  | {kind: 'text'; text: string; rows: number; indent?: number}
+  | {kind: 'table'; table: TableBlock; from: number; to: number};
 
 /** The rows to show, newest last, grouped so consecutive rows of one table become one piece. */
 export function visiblePieces(
@@ -29,9 +30,9 @@ export function visiblePieces(
   for (let i = rows.length - 1 - offset; i >= 0 && left > 0; i--) {
     const row = rows[i]!;
     if (row.kind === 'text') {
-      const need = rowsOf(row.text, width);
+      const need = rowHeight(row, width);
       if (need > left) break;
-      pieces.unshift({kind: 'text', text: row.text, rows: need});
+      pieces.unshift({kind: 'text', text: row.text, rows: need, indent: row.indent});
       left -= need;
       continue;
     }
@@ -52,9 +53,20 @@ export const OutputView = React.memo(function OutputView({scrollback, width, hei
     <Box flexDirection="column" width={width} height={height} justifyContent="flex-end" overflow="hidden">
       {pieces.map((piece, i) =>
         piece.kind === 'text' ? (
-          <Text key={i} wrap="wrap">
-            {piece.text === '' ? ' ' : piece.text}
-          </Text>
+          piece.indent === undefined ? (
+            <Text key={i} wrap="wrap">
+              {piece.text === '' ? ' ' : piece.text}
+            </Text>
+          ) : (
+            // wrapped here, not by Ink, so the rows after the first keep their hanging indent
+            <Box key={i} flexDirection="column">
+              {wrapHanging(piece.text, width, piece.indent).map((row, j) => (
+                <Text key={j} wrap="truncate-end">
+                  {row === '' ? ' ' : row}
+                </Text>
+              ))}
+            </Box>
+          )
         ) : (
           <Table
             key={i}
