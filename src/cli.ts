@@ -91,7 +91,8 @@ const cli = parseFlags(() =>
     -c, --command STR Run STR as a script (';' separates commands)
     --tracker H:P     Join the tracker at H:P (default: start one here on 127.0.0.1:8888, or a free port);
                       H:A,H:B names twin trackers: the peer uses the first and fails over to the next
-    --peer-tracker H:P  With \`tracker\`: its twin; the two replicate every change and catch up
+    --peer-tracker H:P  With \`tracker\`: its twin; the two replicate every change and catch up (one
+                      side is enough: the twin is told; kept in --data; \`none\` forgets it)
     --join TOKEN      Join a network: its trackers and secret, as \`p2pos tracker\` prints them
     --secret HEX      The network secret (64 hex digits) every link proves; default: the token's,
                       else the one kept in --data (a tracker or a network of one makes it there)
@@ -435,14 +436,18 @@ function untilSignal(): Promise<string> {
   });
 }
 
-/** --peer-tracker: the twin tracker's address, or undefined. Exits 2 unless it is one HOST:PORT. */
-function twinTracker(): TrackerAddress | undefined {
+/**
+ * --peer-tracker: the twin tracker's address; null for `none` (forget the twin kept in the data
+ * directory); undefined when not given. Exits 2 unless it is one HOST:PORT or none.
+ */
+function twinTracker(): TrackerAddress | null | undefined {
   const text = cli.flags.peerTracker;
   if (text === undefined) return undefined;
+  if (text === 'none') return null;
   const list = parseTrackerList(text);
   if (typeof list === 'string') usageError(`Bad --peer-tracker: ${list}.`);
   if (list.length !== 1)
-    usageError(`Bad --peer-tracker \`${text}\`: expected one HOST:PORT, the twin tracker.`);
+    usageError(`Bad --peer-tracker \`${text}\`: expected one HOST:PORT, the twin tracker, or none.`);
   return list[0];
 }
 
@@ -480,6 +485,14 @@ async function runTracker(): Promise<number> {
     if (kept.isNew) stderrLog(`made a new network secret in ${secretPath}`);
     secret = kept.secret;
   }
+  /** The line to copy to every other machine: this tracker and its twin (peers fail over to it). */
+  const joinLine = (self: TrackerAddress, twin: TrackerAddress | undefined) => {
+    const trackers = [self, ...(twin === undefined ? [] : [twin])];
+    return secret === undefined
+      ? `join: p2pos --tracker ${trackers.map(({host, port}) => `${host}:${port}`).join(',')} --insecure\n`
+      : `join: p2pos --join ${encodeJoinToken({trackers, secret})}\n`;
+  };
+  let advertised: {host: string; note?: string} | undefined;
   const tracker = await startTracker({
     host: config.host,
     port: explicit ?? DEFAULT_TRACKER_PORT,
@@ -489,21 +502,18 @@ async function runTracker(): Promise<number> {
     heartbeatMs: config.heartbeatMs,
     secret,
     log: stderrLog,
+    // A tracker that named this one as its twin: the join line names both from now on.
+    onTwin(twin) {
+      if (advertised === undefined) return; // said before the first join line, which names it
+      stderrLog('the twin tracker is in the join line from now on:');
+      process.stdout.write(joinLine({host: advertised.host, port: tracker.port}, twin));
+    },
   });
   process.stdout.write(`tracker ${tracker.id} on ${tracker.host}:${tracker.port}\n`);
-  const advertised = advertisedHost(tracker.host);
+  advertised = advertisedHost(tracker.host);
   if (advertised.note !== undefined) stderrLog(advertised.note);
-  // One line to copy to every other machine, naming this tracker and its twin (peers fail over to
-  // it). It carries the secret: keep it as private as the secret.
-  const trackers = [
-    {host: advertised.host, port: tracker.port},
-    ...(peerTracker === undefined ? [] : [peerTracker]),
-  ];
-  process.stdout.write(
-    secret === undefined
-      ? `join: p2pos --tracker ${trackers.map(({host, port}) => `${host}:${port}`).join(',')} --insecure\n`
-      : `join: p2pos --join ${encodeJoinToken({trackers, secret})}\n`,
-  );
+  // It carries the secret: keep it as private as the secret.
+  process.stdout.write(joinLine({host: advertised.host, port: tracker.port}, tracker.replication.twin));
   const signal = await untilSignal();
   stderrLog(`${signal}: shutting down`);
   await tracker.close();

@@ -1,13 +1,14 @@
 // The tracker's change log (issue 6, replication.ts uses it): every state change this tracker made or
 // applied from its twin, numbered per origin (the tracker that made it: 1, 2, 3, ...), in a SQLite file
-// of its own. It also holds this tracker's id and, per replicated record, the version (at, origin) of
-// the change that last set it, for last-writer-wins.
+// of its own. It also holds this tracker's id, its twin's address (so a restart keeps the pair) and,
+// per replicated record, the version (at, origin) of the change that last set it, for last-writer-wins.
 // Interface:
 //   - openChangeLog(path) loads the file (or ':memory:'); close() closes it.
 //   - id: this tracker's id, made once and kept in the file (so cursors held by the twin stay valid).
 //   - append(change, version?) stores a change (and the record's new version) in one transaction.
 //   - cursor(origin): the highest seq stored of that origin; since(origin, seq, limits): what follows.
 //   - version(kind, key): the (at, origin) that last set a record.
+//   - setting(name) / keep(name, value): small facts kept with the log (the twin's address).
 // The id lives here, not in the registry, on purpose: seqs and id go together. A tracker that lost its
 // log starts a new origin rather than number its changes from 1 again under an id the twin has seen.
 
@@ -58,6 +59,9 @@ export interface Change {
   blob?: Buffer;
 }
 
+/** Facts kept in the log's meta table beside the id. */
+export type LogSetting = 'twin';
+
 /** Which of two changes to one record wins: the later `at`, then the greater origin id. */
 export interface Version {
   at: number;
@@ -83,6 +87,10 @@ export interface ChangeLog {
   since(origin: string, seq: number, limits: {maxChanges: number; maxBlobBytes: number}): Change[];
   /** The version of the change that last set (kind, key), or undefined. */
   version(kind: string, key: string): Version | undefined;
+  /** A fact kept with the log (`twin`: the twin tracker's HOST:PORT), or undefined. */
+  setting(name: LogSetting): string | undefined;
+  /** Keep `value` as setting `name` (undefined forgets it). Throws EIO when the write fails. */
+  keep(name: LogSetting, value: string | undefined): void;
   close(): void;
 }
 
@@ -117,6 +125,10 @@ export function openChangeLog(path: string): ChangeLog {
   const sql = {
     selectMeta: db.prepare<[string], {value: string}>('SELECT value FROM meta WHERE key = ?'),
     insertMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?)'),
+    upsertMeta: db.prepare<[string, string]>(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+    deleteMeta: db.prepare<[string]>('DELETE FROM meta WHERE key = ?'),
     insertChange: db.prepare<[string, number, string, string, number, string, Buffer | null]>(
       'INSERT INTO changes (origin, seq, kind, key, at, data, blob) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -209,6 +221,21 @@ export function openChangeLog(path: string): ChangeLog {
     version(kind, key) {
       checkOpen();
       return sql.selectVersion.get(kind, key);
+    },
+
+    setting(name) {
+      checkOpen();
+      return sql.selectMeta.get(name)?.value;
+    },
+
+    keep(name, value) {
+      checkOpen();
+      try {
+        if (value === undefined) sql.deleteMeta.run(name);
+        else sql.upsertMeta.run(name, value);
+      } catch (error) {
+        throw storeFailure(error, `Cannot keep the ${name} in change log ${path}`);
+      }
     },
 
     close() {

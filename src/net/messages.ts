@@ -160,7 +160,12 @@ export type ReplicationRequest =
   | {type: 'REPLICATE'; id: number; origin: string; changes: WireChange[]; soft: SoftChange[]}
   // CHANGES: {type, id, origin, since, limit} - "the changes of origin X after seq N", for catching up.
   // Answer: {changes, cursors} + blobs as the body; cursors is every origin the answerer holds -> its seq.
-  | {type: 'CHANGES'; id: number; origin: string; since: number; limit: number};
+  | {type: 'CHANGES'; id: number; origin: string; since: number; limit: number}
+  // TWIN: {type, id, host, port} - "I replicate with you; I listen at host:port" (a wildcard host: the
+  // address the link came from), sent each time a tracker links to the twin it was given. A tracker
+  // with no twin takes the sender as its own and keeps it. Answer: {twin: "host:port", isNew}; ERR
+  // EEXIST when the receiver already replicates with another tracker.
+  | {type: 'TWIN'; id: number; host: string; port: number};
 
 /** A logged change on the wire: its blob (if any) is the next `blobBytes` bytes of the frame body. */
 export type WireChange = Omit<Change, 'blob'> & {blobBytes: number};
@@ -373,9 +378,10 @@ const replicationChecks = {
     since: sequence,
     limit: withDefault(integer(1, MAX_REPLICATED_CHANGES), MAX_REPLICATED_CHANGES),
   }),
+  TWIN: object({id: requestId, host: string(MAX_HOST_LENGTH, 1), port: integer(1, 65535)}),
 };
 /** Requests only a tracker sends to its twin; a tracker serves them too (TRACKER_REQUESTS). */
-export const REPLICATION_REQUESTS: readonly RequestType[] = ['REPLICATE', 'CHANGES'];
+export const REPLICATION_REQUESTS: readonly RequestType[] = ['REPLICATE', 'CHANGES', 'TWIN'];
 
 const requests: {[T in RequestType]: Check<Omit<Extract<Request, {type: T}>, 'type'>>} = {
   ...replicationChecks,

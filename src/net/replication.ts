@@ -5,8 +5,11 @@
 //   const replication = openReplication({path, twin, log})       // path: the change log's SQLite file
 //   const record = replication.plug({kind, keyOf, apply})         // record(data) after each local change
 //   replication.forward(kind, key, data)                          // soft state (a heartbeat): sent, not logged
-//   replication.serve(request, connection, body)                  // the tracker's REPLICATE and CHANGES
-//   replication.start(); ...; replication.close()                 // the link to the twin
+//   replication.serve(request, connection, body)                  // the tracker's REPLICATE, CHANGES, TWIN
+//   replication.start(self); ...; replication.close()             // the link to the twin
+// The twin: the one given, else the one kept in the log (change-log.ts). A tracker that links to its
+// twin tells it so (TWIN, with where it listens); a twin with none takes it as its own and keeps it,
+// so `--peer-tracker` on one side is enough for replication both ways, across restarts of either.
 // The rule: each tracker's changes are applied everywhere in the order it made them (per-origin seq; a
 // change after a gap waits for the ones before it). Two changes to one record (a store's keyOf) from two
 // trackers: the later `at` wins, a tie goes to the greater origin id (last writer wins); a change older
@@ -60,14 +63,25 @@ export type RecordChange<T = JsonValue> = (data: T, blob?: Buffer) => Change;
 export interface ReplicationOptions {
   /** The change log's SQLite file, or ':memory:'. */
   path: string;
-  /** The twin tracker; undefined for a tracker alone (changes are still logged, for a twin added later). */
-  twin?: {host: string; port: number};
+  /**
+   * The twin tracker, kept in the log for later starts; null for none (a kept one is forgotten).
+   * @default the twin kept in the log, if any; else alone (changes are still logged, for a twin added later)
+   */
+  twin?: TwinAddress | null;
+  /** Told when a tracker's TWIN made it this tracker's twin (it is kept in the log too). */
+  onTwin?: (twin: TwinAddress) => void;
   /** This tracker's name in HELLO. @default 'tracker' */
   name?: string;
   /** Passed to the twin link as to any connection (a network secret can go here). */
   connectOptions?: {limits?: Partial<Limits>; secret?: Uint8Array};
   log?: (line: string) => void;
   now?: () => number;
+}
+
+/** Where a twin tracker listens. */
+export interface TwinAddress {
+  host: string;
+  port: number;
 }
 
 export interface ReplicationStatus {
@@ -84,16 +98,24 @@ export interface ReplicationStatus {
 export interface Replication {
   /** This tracker's persistent id (change-log.ts). */
   readonly id: string;
+  /** The twin: given, kept from an earlier start, or taken on when it said TWIN; undefined alone. */
+  readonly twin: TwinAddress | undefined;
   /** Add a store; returns the function that records its local changes. Throws EEXIST for a kind already plugged. */
   plug<T>(store: ReplicatedStore<T>): RecordChange<T>;
   /** Send soft state to the twin (the latest per kind and key), unlogged. */
   forward(kind: string, key: string, data: JsonValue): void;
-  /** Answer REPLICATE or CHANGES from the twin. Throws EPERM unless the caller said HELLO as a tracker. */
+  /**
+   * Answer REPLICATE, CHANGES or TWIN from the twin. Throws EPERM unless the caller said HELLO as a
+   * tracker; for TWIN, EEXIST when this tracker already replicates with another.
+   */
   serve(request: Request, connection: Connection, body: Buffer): Record<string, unknown> | Reply;
   /** Apply changes as they arrive from a twin (what serve() does for REPLICATE); returns the new cursor of each origin. */
   applyBatch(changes: Change[]): Record<string, number>;
-  /** Dial the twin (and again whenever the link drops). */
-  start(): void;
+  /**
+   * Dial the twin (and again whenever the link drops). With `self`, where this tracker listens, each
+   * link begins with TWIN so the twin replicates back.
+   */
+  start(self?: TwinAddress): void;
   status(): ReplicationStatus;
   /** The log, for tests and status. */
   readonly changeLog: ChangeLog;
@@ -108,7 +130,18 @@ export function openReplication(options: ReplicationOptions): Replication {
   const {id} = changeLog;
   const stores = new Map<string, ReplicatedStore<never>>();
   const soft = new Map<string, SoftChange>();
-  const twinName = options.twin && `${options.twin.host}:${options.twin.port}`;
+  let twin: TwinAddress | undefined;
+  try {
+    if (options.twin !== undefined)
+      changeLog.keep('twin', options.twin ? formatTwin(options.twin) : undefined);
+    twin = options.twin === null ? undefined : (options.twin ?? parseTwin(changeLog.setting('twin')));
+  } catch (error) {
+    changeLog.close();
+    throw error;
+  }
+  let twinName = twin && formatTwin(twin);
+  /** Where this tracker listens, told to the twin at each link (start()). */
+  let self: TwinAddress | undefined;
   let link: Connection | undefined;
   let dialing = false;
   let dialTimer: NodeJS.Timeout | undefined;
@@ -253,16 +286,72 @@ export function openReplication(options: ReplicationOptions): Replication {
     return applied;
   }
 
+  /**
+   * Tell the twin this tracker replicates with it, and where it listens: a twin with none takes it as
+   * its own. A twin that refuses (it has another) is warned about, and the link kept: this tracker's
+   * changes still reach it, but its own arrive here only when the link is made again.
+   */
+  async function announce(connection: Connection): Promise<void> {
+    if (self === undefined) return;
+    try {
+      const answer = await connection.request(
+        {type: 'TWIN', host: self.host, port: self.port},
+        TWIN_REQUEST_TIMEOUT_MS,
+      );
+      if (answer.isNew === true)
+        log(`replication: twin ${connection.remote?.peer} at ${twinName} now replicates to this tracker too`);
+    } catch (error) {
+      const code = (error as {code?: unknown}).code;
+      if (code === 'ECLOSED' || code === 'ETIMEDOUT') throw error;
+      log(
+        `replication: warning: twin ${connection.remote?.peer} at ${twinName} does not replicate to this tracker ` +
+          `(${(error as Error).message}); this tracker gets its changes only when it links, so peers using it ` +
+          `see a stale network: hand out its join line, not this tracker's, until it takes this one on.`,
+      );
+    }
+  }
+
+  /** TWIN from a tracker: take it as this tracker's twin when there is none, and keep it. */
+  function onTwin(request: Extract<Request, {type: 'TWIN'}>, connection: Connection) {
+    const callerId = connection.remote!.peer;
+    // A tracker listening on every interface is reached at the address its link came from.
+    const wildcard = request.host === '0.0.0.0' || request.host === '::';
+    const address = {
+      host: wildcard ? (connection.socket.remoteAddress ?? request.host) : request.host,
+      port: request.port,
+    };
+    if (twin !== undefined) {
+      if (isSameTracker(twin, address) || link?.remote?.peer === callerId)
+        return {twin: twinName, isNew: false};
+      throw new NetError(
+        'EEXIST',
+        `Tracker ${id} replicates with its twin at ${twinName}, and a network has two trackers, not more; ` +
+          `to pair it with ${formatTwin(address)} instead, restart it with --peer-tracker ${formatTwin(address)}.`,
+      );
+    }
+    changeLog.keep('twin', formatTwin(address));
+    twin = address;
+    twinName = formatTwin(address);
+    log(
+      `replication: tracker ${callerId} at ${twinName} replicates with this tracker; ` +
+        "it is this tracker's twin from now on (kept in its change log)",
+    );
+    options.onTwin?.(address);
+    dialDelay = RECONNECT_MIN_MS;
+    dial();
+    return {twin: twinName, isNew: true};
+  }
+
   function dial(): void {
-    if (options.twin === undefined || isClosed || link !== undefined || dialing) return;
+    if (twin === undefined || isClosed || link !== undefined || dialing) return;
     dialing = true;
-    const twin = options.twin;
+    const target = twin;
     void (async () => {
       try {
         const connection = await connect({
           ...options.connectOptions,
-          host: twin.host,
-          port: twin.port,
+          host: target.host,
+          port: target.port,
           connectTimeoutMs: TWIN_CONNECT_TIMEOUT_MS,
           hello: {peer: id, role: 'tracker', name: options.name ?? 'tracker'},
         });
@@ -282,6 +371,7 @@ export function openReplication(options: ReplicationOptions): Replication {
           log(`replication: lost twin ${connection.remote?.peer} at ${twinName}: ${reason}`);
           scheduleDial();
         });
+        await announce(connection);
         const pulled = await pull(connection);
         log(
           `replication: linked to twin ${connection.remote.peer} at ${twinName}; caught up ${pulled} change${pulled === 1 ? '' : 's'}`,
@@ -300,7 +390,7 @@ export function openReplication(options: ReplicationOptions): Replication {
   }
 
   function scheduleDial(): void {
-    if (isClosed || options.twin === undefined) return;
+    if (isClosed || twin === undefined) return;
     clearTimeout(dialTimer);
     dialTimer = setTimeout(dial, dialDelay);
     dialTimer.unref();
@@ -338,7 +428,7 @@ export function openReplication(options: ReplicationOptions): Replication {
     },
 
     forward(kind, key, data) {
-      if (options.twin === undefined) return;
+      if (twin === undefined) return;
       soft.set(`${kind}\0${key}`, {kind, key, data});
       // Soft state for a twin that is away is dropped: it is stale by the time the link is back.
       if (link === undefined) soft.clear();
@@ -365,6 +455,8 @@ export function openReplication(options: ReplicationOptions): Replication {
           const {header, body: blobs} = toWire(changes);
           return withBody({changes: header, cursors: changeLog.cursors()}, blobs);
         }
+        case 'TWIN':
+          return onTwin(request, connection);
         default:
           throw new NetError('EINVAL', `Replication does not serve ${request.type}.`);
       }
@@ -372,7 +464,12 @@ export function openReplication(options: ReplicationOptions): Replication {
 
     applyBatch,
 
-    start() {
+    get twin() {
+      return twin;
+    },
+
+    start(listening) {
+      self = listening;
       dial();
     },
 
@@ -397,6 +494,24 @@ export function openReplication(options: ReplicationOptions): Replication {
       changeLog.close();
     },
   };
+}
+
+function formatTwin({host, port}: TwinAddress): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A twin kept as HOST:PORT (or [V6]:PORT), or undefined when none is kept or it is unreadable. */
+function parseTwin(text: string | undefined): TwinAddress | undefined {
+  const match = text === undefined ? null : /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text);
+  if (match === null) return undefined;
+  const port = Number(match[2]);
+  return port >= 1 && port <= 65535 ? {host: match[1]!, port} : undefined;
+}
+
+/** Whether two addresses name one tracker: the same port, and the same host or both this machine's loopback. */
+function isSameTracker(a: TwinAddress, b: TwinAddress): boolean {
+  const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+  return a.port === b.port && (a.host === b.host || (isLoopback(a.host) && isLoopback(b.host)));
 }
 
 /** Changes as a REPLICATE or CHANGES header carries them, their blobs one after another in the body. */

@@ -57,8 +57,14 @@ export interface TrackerOptions {
   accountsDbPath?: string;
   /** Account store settings other than the file and the secret (tests lower the scrypt cost). */
   accounts?: Omit<AccountsOptions, 'secret' | 'now'>;
-  /** The twin tracker: both replicate every change to each other (replication.ts). @default none */
-  peerTracker?: {host: string; port: number};
+  /**
+   * The twin tracker: both replicate every change to each other (replication.ts). It is kept in the
+   * change log, and told at each link, so it replicates back even when it was not given this one.
+   * null forgets a kept twin. @default the twin kept in the change log, if any
+   */
+  peerTracker?: {host: string; port: number} | null;
+  /** Told when another tracker's TWIN made it this tracker's twin (the join line should name it now). */
+  onTwin?: (twin: {host: string; port: number}) => void;
   /** The change log's SQLite file. @default beside dbPath, `tracker-changes.sqlite` (':memory:' with it) */
   changesDbPath?: string;
   log?: (line: string) => void;
@@ -134,6 +140,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     replication = openReplication({
       path: options.changesDbPath ?? pathBeside(options.dbPath, 'changes'),
       twin: options.peerTracker,
+      onTwin: options.onTwin,
       connectOptions: {limits: options.limits, secret: options.secret},
       log,
       now,
@@ -177,6 +184,7 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     switch (request.type) {
       case 'REPLICATE':
       case 'CHANGES':
+      case 'TWIN':
         return replication.serve(request, connection, body);
       case 'REGISTER': {
         // A peer listening on every interface registers the address it reached us from.
@@ -362,9 +370,12 @@ export async function startTracker(options: TrackerOptions): Promise<Tracker> {
     `tracker ${id} listening on ${server.host}:${server.port} (${options.secret ? 'TLS, network secret' : 'plain TCP, --insecure'})`,
   );
 
-  replication.start();
-  if (options.peerTracker !== undefined)
-    log(`tracker ${id} replicates with its twin at ${options.peerTracker.host}:${options.peerTracker.port}`);
+  replication.start({host: server.host, port: server.port});
+  const {twin} = replication;
+  if (twin !== undefined)
+    log(
+      `tracker ${id} replicates with its twin at ${twin.host}:${twin.port}${options.peerTracker ? '' : ' (kept from an earlier start)'}`,
+    );
 
   let isClosed = false;
   return {

@@ -1,6 +1,6 @@
 // Replication between twin trackers (src/net/replication.ts, change-log.ts, tracker-replication.ts):
 // apply idempotence, per-origin ordering, last-writer-wins, catch-up from a cursor, ids that survive a
-// restart; then two in-process trackers on 127.0.0.1 replicating peers and files over real TCP.
+// restart, a twin taken on by TWIN and kept; then two in-process trackers on 127.0.0.1 replicating peers and files over real TCP.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -190,6 +190,43 @@ test('the tracker id and every cursor survive a restart of the change log', (t) 
   assert.deepEqual(again.changeLog.cursors(), {[id]: 1, 'tracker-twin': 1});
   const recordAgain = again.plug(noteStore().store);
   assert.equal(recordAgain({key: 'c', text: 'C'}).seq, 2, 'numbering goes on');
+});
+
+test('a tracker with no twin takes the one that says TWIN, keeps it across restarts, and refuses a third', async (t) => {
+  const file = path.join(tempDir(t), 'tracker-changes.sqlite');
+  const closed = {host: '127.0.0.1', port: await freePort()}; // dialled, never answered: nothing listens
+  const taken: unknown[] = [];
+  const first = openReplication({path: file, onTwin: (twin) => taken.push(twin)});
+  assert.equal(first.twin, undefined);
+  const twin = (request: {host: string; port: number}, connection = twinConnection) =>
+    first.serve({type: 'TWIN', id: 1, ...request}, connection, Buffer.alloc(0));
+  assert.deepEqual(twin(closed), {twin: `127.0.0.1:${closed.port}`, isNew: true});
+  assert.deepEqual(first.twin, closed);
+  assert.deepEqual(taken, [closed], 'the tracker is told, to print a join line naming both');
+  assert.deepEqual(twin({host: 'localhost', port: closed.port}), {
+    twin: `127.0.0.1:${closed.port}`,
+    isNew: false,
+  });
+  const third = {
+    remote: {type: 'HELLO', v: 1, peer: 'tracker-third', role: 'tracker', name: 't'},
+  } as unknown as Connection;
+  assert.throws(() => twin({host: '127.0.0.1', port: closed.port + 1}, third), {
+    code: 'EEXIST',
+    message: new RegExp(
+      `twin at 127\\.0\\.0\\.1:${closed.port}.*--peer-tracker 127\\.0\\.0\\.1:${closed.port + 1}`,
+    ),
+  });
+  const peer = {remote: {type: 'HELLO', v: 1, peer: 'p-1', role: 'peer', name: 'p'}} as unknown as Connection;
+  assert.throws(() => twin(closed, peer), {code: 'EPERM'});
+  first.close();
+
+  const again = openReplication({path: file});
+  assert.deepEqual(again.twin, closed, 'kept in the change log');
+  again.close();
+  const alone = openReplication({path: file, twin: null});
+  assert.equal(alone.twin, undefined, 'null forgets it');
+  alone.close();
+  assert.equal(open(t, file).twin, undefined);
 });
 
 test('registry and file registry apply replicated changes idempotently, unregistration and unsharing too', (t) => {

@@ -2,7 +2,7 @@
 // replicating to each other, peers and a client given both (--tracker A,B). The first tracker is
 // SIGKILLed while a download runs: everything carries on through the second within 2 s, nothing
 // registered before is lost, and the killed tracker, restarted on its data dir, catches up.
-// Then a twin given the secret by --join, restarted without it, and the banner after failover.
+// Then the README's join flow for a twin (B names A, A takes B on), and the banner after failover.
 // Needs dist/ (a before hook builds). Unit tests of the replication itself: replication.test.ts.
 
 import assert from 'node:assert/strict';
@@ -242,6 +242,21 @@ function trackersOf(token: string): string[] {
   return decodeJoinToken(token).trackers.map(({host, port}) => `${host}:${port}`);
 }
 
+/** Ask one tracker, as a client of the protocol holding `key`. */
+async function askWith(key: Buffer, port: number, message: Record<string, unknown> & {type: string}) {
+  const link = await connect({
+    host: '127.0.0.1',
+    port,
+    secret: key,
+    hello: {peer: 'test-observer', role: 'client', name: 'test'},
+  });
+  try {
+    return await link.request(message as never);
+  } finally {
+    link.close('done');
+  }
+}
+
 /** Processes given no secret: a tracker makes its own, the rest get it from a join token. */
 const noSecret = {P2POS_SECRET: ''};
 
@@ -269,6 +284,56 @@ async function joinTwin() {
   await b.waitFor('stderr', /replication: linked to twin/);
   return {a, portA, dirA, tokenA, key: decodeJoinToken(tokenA).secret, b, portB, dirB, argsB};
 }
+
+test(
+  'a twin added with --peer-tracker A --join TOKEN is taken on by A: replication runs both ways, also after A restarts',
+  {timeout: TEST_TIMEOUT_MS},
+  async () => {
+    const {a, portA, dirA, tokenA, key, portB} = await joinTwin();
+    await a.waitFor('stderr', /replication: tracker \S+ at 127\.0\.0\.1:\d+ replicates with this tracker/);
+    await a.waitFor('stderr', /replication: linked to twin/);
+    await a.until(
+      () => (trackersOf(lastToken(a)).length === 2 ? true : undefined),
+      'a join line naming both',
+    );
+    assert.deepEqual(trackersOf(lastToken(a)), [`127.0.0.1:${portA}`, `127.0.0.1:${portB}`]);
+
+    // What happens at A from now on reaches B: a user, and a peer that heartbeats at A only.
+    await askWith(key, portA, {type: 'USERADD', name: 'carol', password: 'carol-password'});
+    const peer = cluster.spawn(
+      'serve on A',
+      ['serve', '--join', tokenA, '--port', '0', '--data', cluster.dataDir(), '--name', 'on-a'],
+      noSecret,
+    );
+    const peerId = (await peer.waitFor('stderr', /peer (p-[0-9a-f]+) \(on-a\) listening on/))[1]!;
+    await until(
+      async () =>
+        ((await askWith(key, portB, {type: 'PEERS'})).peers as PeerInfo[]).find(
+          (entry) => entry.id === peerId && entry.alive && Date.now() - entry.lastHeartbeat < 1_000,
+        ),
+      'B to list the peer that registered at A, heartbeating',
+    );
+    await until(
+      () => askWith(key, portB, {type: 'LOGIN', name: 'carol', password: 'carol-password'}),
+      'B to know the user added at A',
+    );
+
+    // A restarted without --peer-tracker keeps B as its twin and names it in its join line.
+    await a.stop();
+    const again = cluster.spawn(
+      'tracker A again',
+      ['tracker', '--port', String(portA), '--data', dirA],
+      noSecret,
+    );
+    await again.waitFor(
+      'stderr',
+      /replicates with its twin at 127\.0\.0\.1:\d+ \(kept from an earlier start\)/,
+    );
+    await again.waitFor('stderr', /replication: linked to twin/);
+    await again.waitFor('stdout', /^join: /m);
+    assert.deepEqual(trackersOf(lastToken(again)), [`127.0.0.1:${portA}`, `127.0.0.1:${portB}`]);
+  },
+);
 
 test(
   'a tracker given the secret by --join keeps it in its data dir: restarted without --join it links to its twin',
