@@ -153,7 +153,11 @@ test("a task's wait behind another task in the sandbox counts as waiting, not as
   const busy = 'function main(x){ const end = Date.now() + 300; while (Date.now() < end); return x }';
   await runOk(context, `exec -e '${busy}' 1 --bg --no-cache`);
   const second = await runOk(context, `exec -e '${busy}' 2 --no-cache`);
-  const {waitingMs, execMs, turnaroundMs} = second.data.timings as Record<string, number>;
+  const {waitingMs, execMs, turnaroundMs} = second.data.timings as {
+    waitingMs: number;
+    execMs: number;
+    turnaroundMs: number;
+  };
   // it ran for about 300 ms after the first one's 300 ms: the sandbox runs one task at a time
   assert.ok(execMs >= 290 && execMs < turnaroundMs - 150, `exec ${execMs} of ${turnaroundMs} ms`);
   assert.ok(waitingMs >= 150, `waited ${waitingMs} ms`);
@@ -169,6 +173,7 @@ test("quota lists remote peers only: this peer's own keys are not a quota's busi
     'this peer is not its own remote user',
   );
   assert.match(String(lines.at(-1)), /^limits per peer: \d+ tasks a minute, 1000 keys, /);
+  await runOk(context, 'kv del mine'); // the kv test below lists every key
 });
 
 test('kv keeps JSON values under any key, __proto__ included', async () => {
