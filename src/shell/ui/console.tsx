@@ -11,7 +11,14 @@ import type {HistoryStore} from '../history-store.js';
 import type {NetAccess} from '../net-access.js';
 import {App} from './app.js';
 import {Clock} from './clock.js';
-import {downloadsListRows, downloadsScrollLimit, NO_DOWNLOADS, readDownloads} from './downloads-lines.js';
+import {
+  downloadsListRows,
+  downloadsScrollLimit,
+  NO_DOWNLOADS,
+  readDownloads,
+  watchStalls,
+  type StallMarks,
+} from './downloads-lines.js';
 import {DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE} from './keys.js';
 import type {Layout} from './layout.js';
 import {paneInner} from './components/pane-frame.js';
@@ -131,9 +138,13 @@ export function createConsoleParts({
     );
   }
   // Read by the downloads pane once the peer is up; nothing starts the network for it.
+  let stallMarks: StallMarks = new Map();
   const downloads = () => {
     const peer = net?.current();
-    return peer === undefined ? undefined : readDownloads(peer.sharing);
+    if (peer === undefined) return undefined;
+    const watched = watchStalls(readDownloads(peer.sharing), stallMarks, Date.now());
+    stallMarks = watched.marks;
+    return watched.data;
   };
   return {
     kernel,

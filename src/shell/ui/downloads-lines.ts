@@ -6,6 +6,7 @@
 // partial if some are, else missing.
 // Interface:
 //   const data = readDownloads(peer.sharing)   every transfer, the running ones, the mapped one's chunks
+//   watchStalls(data, marks, Date.now())       the same, naming the running ones that stand still
 //   downloadsLines(data, 78, 8)                the pane's rows
 //   downloadsHint(data)                        the border's hint: "1 running, 4 in all"
 //   downloadsListRows(data, 8)                 transfers listed at once, the page PgUp/PgDn moves by
@@ -41,6 +42,8 @@ export interface DownloadsData {
   running: ReadonlySet<number>;
   /** The transfer whose chunks are mapped, with each chunk's state (CHUNK_MISSING, _IN_FLIGHT, _DONE). */
   focus: {id: number; chunks: Uint8Array} | undefined;
+  /** Ids of running transfers that have moved nothing for STALL_MS (watchStalls); shown as stalled. */
+  stalled?: ReadonlySet<number>;
 }
 
 export const NO_DOWNLOADS: DownloadsData = {transfers: [], running: new Set(), focus: undefined};
@@ -70,6 +73,38 @@ export function readDownloads(sharing: Pick<Sharing, 'downloads' | 'running'>): 
   const id = pickFocus(transfers, running);
   const chunks = id === undefined ? undefined : sharing.running(id)?.chunkMap();
   return {transfers, running, focus: id === undefined || chunks === undefined ? undefined : {id, chunks}};
+}
+
+/** A running transfer with nothing in flight that has fetched nothing for this long shows as stalled. */
+export const STALL_MS = 3_000;
+
+/** Running transfers seen with nothing in flight: their bytes done then, and since when (ms). */
+export type StallMarks = ReadonlyMap<number, {bytesDone: number; since: number}>;
+
+/**
+ * Which running transfers stand still at `now` (ms): nothing in flight and no byte fetched since the
+ * first read that found them so. Returns the marks to pass next time and the data with `stalled`
+ * holding those standing still for STALL_MS or more (their rate still averages the bytes that came
+ * before, so the rate alone would go on promising an ETA). Pure: the caller keeps the marks.
+ */
+export function watchStalls(
+  data: DownloadsData,
+  marks: StallMarks,
+  now: number,
+): {data: DownloadsData; marks: StallMarks} {
+  const next = new Map<number, {bytesDone: number; since: number}>();
+  const stalled = new Set<number>();
+  for (const view of data.transfers) {
+    if (!data.running.has(view.id) || view.state !== 'active' || view.inFlight > 0) continue;
+    const mark = marks.get(view.id);
+    const kept =
+      mark !== undefined && mark.bytesDone === view.bytesDone
+        ? mark
+        : {bytesDone: view.bytesDone, since: now};
+    next.set(view.id, kept);
+    if (now - kept.since >= STALL_MS) stalled.add(view.id);
+  }
+  return {data: stalled.size === 0 ? data : {...data, stalled}, marks: next};
 }
 
 /** The transfer to map: the newest running one, or none. */
@@ -105,7 +140,7 @@ export function downloadsLines(data: DownloadsData, width: number, height: numbe
     return [fitLine([{text: 'no downloads: `download ID|NAME` starts one', tone: 'dim'}], width)];
   const {map, listRows} = downloadsRows(data, transfers, height);
   const first = Math.max(0, Math.min(Math.floor(scroll), transfers.length - listRows));
-  const lines = transferLines(transfers.slice(first, first + listRows), data.running, width);
+  const lines = transferLines(transfers.slice(first, first + listRows), data, width);
   if (map) lines.push(...mapLines(map.view, map.chunks, width, height - lines.length));
   return lines.slice(0, height);
 }
@@ -147,9 +182,13 @@ function stateTone(state: string): Tone {
   }
 }
 
+/** The state a transfer's line shows: 'stalled' for a running one that stands still (watchStalls). */
+function lineState(view: TransferView, data: DownloadsData): string {
+  return data.stalled?.has(view.id) === true ? 'stalled' : shownState(view, data.running.has(view.id));
+}
+
 /** After the percent: rate, peers and ETA while it runs; else how it stands. */
-function details(view: TransferView, isRunning: boolean): Line {
-  const state = shownState(view, isRunning);
+function details(view: TransferView, state: string): Line {
   if (state === 'active') {
     const peers = `${view.peers} peer${view.peers === 1 ? '' : 's'}`;
     return [{text: `${formatRate(view.rate)}  ${peers}  eta ${formatEta(view.etaSeconds)}`}];
@@ -160,27 +199,31 @@ function details(view: TransferView, isRunning: boolean): Line {
   return [{text: state, tone: stateTone(state)}];
 }
 
-/** One line per transfer, names and bars in columns so the bars line up. */
-function transferLines(
-  views: readonly TransferView[],
-  running: ReadonlySet<number>,
-  width: number,
-): Span[][] {
+/**
+ * One line per transfer, names and bars in columns so the bars line up. The state word (done, failed,
+ * paused, stalled, ...) always shows whole: the bar shrinks for it, down to nothing; a failure's
+ * message and a running transfer's figures are cut at the edge instead.
+ */
+function transferLines(views: readonly TransferView[], data: DownloadsData, width: number): Span[][] {
   const longest = Math.max(...views.map((view) => view.name.length));
   const nameWidth = Math.max(1, Math.min(longest, MAX_NAME_CHARS, Math.max(4, Math.floor(width / 4))));
-  // a failure's message is cut at the edge rather than take the bars' room
+  const states = views.map((view) => lineState(view, data));
+  // a failure's message past its code is cut at the edge rather than take the bars' room
   const detailWidth = Math.min(
     MAX_DETAIL_CHARS,
     Math.max(
-      ...views.map((view) =>
-        view.state === 'failed' ? 'failed'.length : lineWidth(details(view, running.has(view.id))),
+      ...views.map((view, i) =>
+        states[i] === 'failed' ? failureWidth(view.error) : lineWidth(details(view, states[i]!)),
       ),
     ),
   );
+  const stateWidth = Math.max(...states.map((state) => (state === 'active' ? 0 : state.length)));
   const fixed = nameWidth + GAP.length + 1 + 4 + GAP.length; // name, bar, " 42%", details
-  const barCells = Math.max(MIN_BAR_CELLS, width - fixed - detailWidth);
-  return views.map((view) => {
-    const isRunning = running.has(view.id);
+  let barCells = Math.max(MIN_BAR_CELLS, width - fixed - detailWidth);
+  if (fixed + barCells + stateWidth > width) barCells = Math.max(0, width - fixed - stateWidth);
+  const detailRoom = width - fixed - barCells;
+  return views.map((view, i) => {
+    const state = states[i]!;
     const fraction = doneFraction(view);
     const done = Math.floor(fraction * barCells);
     const name =
@@ -188,17 +231,32 @@ function transferLines(
     const line: Span[] = [
       {text: padText(name, nameWidth)},
       {text: GAP},
-      {text: BAR_DONE.repeat(done), tone: stateTone(shownState(view, isRunning))},
+      {text: BAR_DONE.repeat(done), tone: stateTone(state)},
       {text: BAR_LEFT.repeat(barCells - done), tone: 'dim'},
       {text: ` ${formatPercent(fraction).padStart(4)}`},
       {text: GAP},
-      ...details(view, isRunning),
+      ...fitDetails(details(view, state), state, detailRoom),
     ];
     return fitLine(
       line.filter((span) => span.text.length > 0),
       width,
     );
   });
+}
+
+/** Room for "failed: ENOPEER…": the state, the error's code, and a mark that the message goes on. */
+function failureWidth(error: string | null): number {
+  const code = /^E[A-Z0-9]+\b/.exec(error ?? '')?.[0];
+  if (code === undefined) return 'failed'.length;
+  return `failed: ${code}`.length + (error!.length > code.length ? 1 : 0);
+}
+
+/** A transfer's details in `room` columns: cut at the edge, but never through the state word. */
+function fitDetails(line: Line, state: string, room: number): Span[] {
+  if (lineWidth(line) <= room) return [...line];
+  // "failed: E…" says less than "failed" alone until a few characters of the message fit
+  if (state !== 'active' && room < state.length + 4) return [{text: state, tone: stateTone(state)}];
+  return fitLine(line, room);
 }
 
 /** The map's title, rows and legend in `rows` lines: the legend goes first, then the title. */

@@ -14,6 +14,8 @@ import {
   orderTransfers,
   pickFocus,
   readDownloads,
+  STALL_MS,
+  watchStalls,
 } from '../../../src/shell/ui/downloads-lines.js';
 import {lineText, lineWidth} from '../../../src/shell/ui/spans.js';
 import {chunks, fixture, transfer} from './downloads-fixture.js';
@@ -117,6 +119,52 @@ test('the list scrolls, clamped so the last rows stay full', () => {
   assert.deepEqual(names(99), ['file-2.bin', 'file-1.bin']);
   assert.equal(downloadsScrollLimit(data, 2), 3, 'PgDn stops where the last rows are full');
   assert.equal(downloadsScrollLimit(data, 9), 0);
+});
+
+test('how a transfer ended always shows whole: the bar shrinks for it, at every width', () => {
+  const data = fixture();
+  const failedOnly = {...NO_DOWNLOADS, transfers: [data.transfers[1]!]};
+  const paused = {
+    ...NO_DOWNLOADS,
+    transfers: [transfer(4, {state: 'paused', name: 'a-rather-long-name.iso'})],
+  };
+  for (const width of [24, 30, 40, 60, 80, 120, 160]) {
+    const lines = text(downloadsLines(failedOnly, width, 3));
+    assert.match(lines[0]!, /\bfailed(: |$)/, `${width}: ${lines[0]}`);
+    const all = text(downloadsLines(data, width, 8));
+    assert.match(all[1]!, /\bfailed(: |$)/, `${width}: ${all[1]}`);
+    assert.match(all[2]!, /\bdone\b/, `${width}: ${all[2]}`);
+    assert.match(text(downloadsLines(paused, width, 3))[0]!, /\bpaused$/, `${width}`);
+    for (const line of [...lines, ...all]) assert.ok(line.length <= width, line);
+  }
+  // the bars leave room for the failure's code; the rest of the message is cut at the edge
+  assert.equal(
+    text(downloadsLines(failedOnly, 60, 3))[0],
+    'file-2.bin  ██████████░░░░░░░░░░░░░░░  40%  failed: ENOPEER…',
+  );
+});
+
+test('a running transfer with nothing in flight that fetches nothing for STALL_MS shows as stalled, with no ETA', () => {
+  const stuck = (bytesDone: number) => ({
+    ...fixture(),
+    transfers: [transfer(3, {inFlight: 0, bytesDone, rate: 1.2e6, etaSeconds: 18})],
+  });
+  let watched = watchStalls(stuck(100), new Map(), 1_000);
+  assert.equal(watched.data.stalled, undefined);
+  watched = watchStalls(stuck(100), watched.marks, 1_000 + STALL_MS - 1);
+  assert.equal(watched.data.stalled, undefined, 'not yet');
+  watched = watchStalls(stuck(100), watched.marks, 1_000 + STALL_MS);
+  assert.deepEqual([...watched.data.stalled!], [3]);
+  const line = text(downloadsLines(watched.data, 60, 1))[0]!;
+  assert.match(line, /  0%  stalled$/);
+  assert.doesNotMatch(line, /eta|MB\/s/);
+  // a byte more, or a chunk in flight, and it runs again
+  assert.equal(watchStalls(stuck(200), watched.marks, 1_000 + STALL_MS + 1).data.stalled, undefined);
+  const inFlight = {...stuck(100), transfers: [transfer(3, {bytesDone: 100})]};
+  assert.equal(watchStalls(inFlight, watched.marks, 1_000 + STALL_MS + 1).data.stalled, undefined);
+  // a transfer that no run drives is stopped, not stalled
+  const notRunning = {...stuck(100), running: new Set<number>()};
+  assert.equal(watchStalls(notRunning, watched.marks, 1_000 + 2 * STALL_MS).data.stalled, undefined);
 });
 
 test('no transfers: one line saying how to start one, and no hint', () => {
