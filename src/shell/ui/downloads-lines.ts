@@ -78,33 +78,46 @@ export function readDownloads(sharing: Pick<Sharing, 'downloads' | 'running'>): 
 /** A running transfer with nothing in flight that has fetched nothing for this long shows as stalled. */
 export const STALL_MS = 3_000;
 
-/** Running transfers seen with nothing in flight: their bytes done then, and since when (ms). */
-export type StallMarks = ReadonlyMap<number, {bytesDone: number; since: number}>;
+/** Per running transfer: its bytes done when last seen to move, since when (ms), and whether it stalled. */
+export type StallMarks = ReadonlyMap<number, {bytesDone: number; since: number; isStalled: boolean}>;
 
 /**
- * Which running transfers stand still at `now` (ms): nothing in flight and no byte fetched since the
- * first read that found them so. Returns the marks to pass next time and the data with `stalled`
- * holding those standing still for STALL_MS or more (their rate still averages the bytes that came
- * before, so the rate alone would go on promising an ETA). Pure: the caller keeps the marks.
+ * Which running transfers stand still at `now` (ms): no byte fetched for STALL_MS and nothing in
+ * flight. A stalled one stays so until a byte comes (a retry of a dead peer puts a chunk in flight
+ * for a moment). Returns the marks to pass next time and the data with `stalled` naming them: their
+ * rate still averages the bytes that came before, so it alone would go on promising an ETA. Pure:
+ * the caller keeps the marks.
  */
 export function watchStalls(
   data: DownloadsData,
   marks: StallMarks,
   now: number,
 ): {data: DownloadsData; marks: StallMarks} {
-  const next = new Map<number, {bytesDone: number; since: number}>();
+  const next = new Map<number, {bytesDone: number; since: number; isStalled: boolean}>();
   const stalled = new Set<number>();
   for (const view of data.transfers) {
-    if (!data.running.has(view.id) || view.state !== 'active' || view.inFlight > 0) continue;
+    if (!data.running.has(view.id) || view.state !== 'active') continue;
     const mark = marks.get(view.id);
     const kept =
       mark !== undefined && mark.bytesDone === view.bytesDone
         ? mark
-        : {bytesDone: view.bytesDone, since: now};
-    next.set(view.id, kept);
-    if (now - kept.since >= STALL_MS) stalled.add(view.id);
+        : {bytesDone: view.bytesDone, since: now, isStalled: false};
+    const isStalled = kept.isStalled || (now - kept.since >= STALL_MS && inFlight(view, data) === 0);
+    next.set(view.id, {...kept, isStalled});
+    if (isStalled) stalled.add(view.id);
   }
   return {data: stalled.size === 0 ? data : {...data, stalled}, marks: next};
+}
+
+/**
+ * Chunks in flight as the pane shows them: the mapped transfer's from its chunk map (a dropped peer's
+ * chunks are missing again there at once, while their requests still count until they time out).
+ */
+function inFlight(view: TransferView, data: DownloadsData): number {
+  if (data.focus?.id !== view.id) return view.inFlight;
+  let count = 0;
+  for (const state of data.focus.chunks) if (state === CHUNK_IN_FLIGHT) count += 1;
+  return count;
 }
 
 /** The transfer to map: the newest running one, or none. */

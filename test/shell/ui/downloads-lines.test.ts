@@ -148,6 +148,7 @@ test('a running transfer with nothing in flight that fetches nothing for STALL_M
   const stuck = (bytesDone: number) => ({
     ...fixture(),
     transfers: [transfer(3, {inFlight: 0, bytesDone, rate: 1.2e6, etaSeconds: 18})],
+    focus: undefined,
   });
   let watched = watchStalls(stuck(100), new Map(), 1_000);
   assert.equal(watched.data.stalled, undefined);
@@ -158,10 +159,22 @@ test('a running transfer with nothing in flight that fetches nothing for STALL_M
   const line = text(downloadsLines(watched.data, 60, 1))[0]!;
   assert.match(line, /  0%  stalled$/);
   assert.doesNotMatch(line, /eta|MB\/s/);
-  // a byte more, or a chunk in flight, and it runs again
+  // a chunk in flight for a moment (a retry of a dead peer) does not end it; a byte does
+  const retrying = {...stuck(100), transfers: [transfer(3, {bytesDone: 100, inFlight: 1})]};
+  assert.deepEqual([...watchStalls(retrying, watched.marks, 1_000 + STALL_MS + 1).data.stalled!], [3]);
   assert.equal(watchStalls(stuck(200), watched.marks, 1_000 + STALL_MS + 1).data.stalled, undefined);
-  const inFlight = {...stuck(100), transfers: [transfer(3, {bytesDone: 100})]};
-  assert.equal(watchStalls(inFlight, watched.marks, 1_000 + STALL_MS + 1).data.stalled, undefined);
+  // not stalled while chunks are in flight, however long the last byte was
+  const slow = {...stuck(100), transfers: [transfer(3, {bytesDone: 100, inFlight: 4})]};
+  let waiting = watchStalls(slow, new Map(), 0);
+  waiting = watchStalls(slow, waiting.marks, 10 * STALL_MS);
+  assert.equal(waiting.data.stalled, undefined);
+  // the mapped transfer counts what its map shows in flight: none here, whatever requests still wait
+  const mapped = {
+    ...stuck(100),
+    transfers: [transfer(3, {bytesDone: 100, inFlight: 4})],
+    focus: {id: 3, chunks: chunks('####......')},
+  };
+  assert.deepEqual([...watchStalls(mapped, waiting.marks, 11 * STALL_MS).data.stalled!], [3]);
   // a transfer that no run drives is stopped, not stalled
   const notRunning = {...stuck(100), running: new Set<number>()};
   assert.equal(watchStalls(notRunning, watched.marks, 1_000 + 2 * STALL_MS).data.stalled, undefined);
