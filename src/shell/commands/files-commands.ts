@@ -8,7 +8,7 @@ import {NetError} from '../../net/net-error.js';
 import {ProtocolError, RequestError} from '../../net/errors.js';
 import {MAX_CHUNK_SIZE, MIN_CHUNK_SIZE} from '../../net/files/manifest.js';
 import {safeFileName} from '../../net/files/names.js';
-import {SHORT_ID_DIGITS, type Downloading, type Sharing} from '../../net/files/sharing.js';
+import {SHORT_ID_DIGITS, type Downloading, type Sharing, type TransferView} from '../../net/files/sharing.js';
 import {parseBytes} from '../../net/files/upload-limit.js';
 import {expectPositionals, flagInteger, flagText, runSubcommand, toInteger, type Args} from '../args.js';
 import type {Command, Context, Result} from '../command.js';
@@ -42,6 +42,21 @@ function isConsole(context: Context): boolean {
 }
 
 const shortId = (fileId: string) => fileId.slice(0, SHORT_ID_DIGITS);
+
+/** Hears how a background download ended, as one line; `isFailure` for a failed one. */
+export type DownloadEndListener = (line: string, isFailure: boolean) => void;
+
+const endListeners = new WeakMap<Context, DownloadEndListener>();
+
+/**
+ * Hear how each download that `download` leaves running under `context` ends: one line,
+ * `download 2 done: PATH, 10.0 MiB, 12.5 MB/s` or `download 2 failed: ENOPEER: …`. The console
+ * prints it, since its `download` returns at once. A pause (`downloads stop` says so itself) is not
+ * reported.
+ */
+export function onDownloadEnd(context: Context, listener: DownloadEndListener): void {
+  endListeners.set(context, listener);
+}
 
 /**
  * Run a call into the sharing service, turning errors of its file modules (FileError, PartialFileError,
@@ -170,11 +185,15 @@ export const files: Command = {
   },
 };
 
+/** MB/s of the bytes this run fetched (a resume's chunks already here do not count) over `ms`. */
+function rateOf(view: TransferView, ms: number, bytesBefore: number): number {
+  return ms > 0 ? Math.max(0, view.size - bytesBefore) / 1e3 / ms : 0;
+}
+
 /** What `download` prints once the file is in place, and its JSON. */
 function finished(handle: Downloading, path: string, ms: number, bytesBefore: number): Result {
   const view = handle.view();
-  const fetched = Math.max(0, view.size - bytesBefore);
-  const mbPerS = ms > 0 ? fetched / 1e3 / ms : 0;
+  const mbPerS = rateOf(view, ms, bytesBefore);
   const resumed =
     view.resumedChunks > 0
       ? `, resumed with ${view.resumedChunks} of ${view.chunkCount} chunks already here`
@@ -194,6 +213,16 @@ function finished(handle: Downloading, path: string, ms: number, bytesBefore: nu
       resumedChunks: view.resumedChunks,
     },
   };
+}
+
+/** A failed download's code and message, saying how to resume when the downloader's message does not. */
+function failureOf(handle: Downloading, error: unknown): {code: string; message: string} {
+  const failure = codedError(error) as Error & {code?: string};
+  const code = failure.code ?? 'EIO';
+  const resume = SAYS_RESUME.has(code)
+    ? ''
+    : ` The partial file is kept: \`download ${shortId(handle.fileId)}\` to the same place resumes it.`;
+  return {code, message: `${failure.message}${resume}`};
 }
 
 export const download: Command = {
@@ -225,6 +254,21 @@ export const download: Command = {
     const handle = await coded(() => sharing.download(ref, {dest, peers, force: args.flags.has('force')}));
     const before = handle.view();
     if (args.flags.has('bg') || isConsole(context)) {
+      const listener = endListeners.get(context);
+      if (listener !== undefined) {
+        handle.done.then(
+          (path) => {
+            const view = handle.view();
+            const mbPerS = rateOf(view, performance.now() - started, before.bytesDone);
+            const figures = `${formatBytes(view.size)}, ${mbPerS.toFixed(1)} MB/s`;
+            listener(`download ${before.id} done: ${path}, ${figures}`, false);
+          },
+          (error: unknown) => {
+            const {code, message} = failureOf(handle, error);
+            if (code !== 'ECANCELED') listener(`download ${before.id} failed: ${code}: ${message}`, true);
+          },
+        );
+      }
       const resumed =
         before.resumedChunks > 0
           ? `, resuming at ${before.resumedChunks} of ${before.chunkCount} chunks`
@@ -241,12 +285,8 @@ export const download: Command = {
     try {
       path = await handle.done;
     } catch (error) {
-      const failure = codedError(error) as Error & {code?: string};
-      const code = failure.code ?? 'EIO';
-      const resume = SAYS_RESUME.has(code)
-        ? ''
-        : ` The partial file is kept: \`download ${shortId(handle.fileId)}\` to the same place resumes it.`;
-      throw new RequestError(code, `${failure.message}${resume}`);
+      const failure = failureOf(handle, error);
+      throw new RequestError(failure.code, failure.message);
     }
     return finished(handle, path, performance.now() - started, before.bytesDone);
   },

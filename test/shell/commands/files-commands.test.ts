@@ -12,6 +12,7 @@ import {generateSecret} from '../../../src/net/network-secret.js';
 import type {Peer} from '../../../src/net/peer.js';
 import {createSandboxPool, type SandboxPool} from '../../../src/net/sandbox/pool.js';
 import type {Context} from '../../../src/shell/command.js';
+import {onDownloadEnd} from '../../../src/shell/commands/files-commands.js';
 import {createNetAccess, type NetAccess} from '../../../src/shell/net-access.js';
 import {PaneStore} from '../../../src/shell/ui/pane-store.js';
 import {createTestContext, run, runFails, runOk} from '../../support/shell-context.js';
@@ -269,6 +270,8 @@ test('--bg, and any download in the console, returns at once; downloads shows it
   assert.equal(done.find((view) => view.id === id)?.state, 'done');
 
   const console: Context = {...context, panes: new PaneStore()};
+  const ended: string[] = [];
+  onDownloadEnd(console, (line) => ended.push(line));
   const live = await runOk(console, `download bg.bin ${outDir()}`);
   assert.equal(
     live.lines[1],
@@ -276,7 +279,43 @@ test('--bg, and any download in the console, returns at once; downloads shows it
   );
   const handle = sharing.running(live.data.id as number);
   assert.ok(handle, 'still running when the command has returned');
-  assert.equal(readFileSync(await handle.done).length, 512 * 1024);
+  const path = await handle.done;
+  assert.equal(readFileSync(path).length, 512 * 1024);
+  // the console hears how it ended, in one line
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(ended.length, 1, ended.join('\n'));
+  assert.match(
+    ended[0]!,
+    new RegExp(`^download ${live.data.id} done: .*bg\\.bin, 512\\.0 KiB, \\d+\\.\\d MB/s$`),
+  );
+  assert.ok(ended[0]!.includes(path), ended[0]);
+});
+
+test('a background download that fails says why in one line; a paused one says nothing', async () => {
+  const failures: Record<string, [code: string, message: string]> = {
+    'gone.bin': ['ENOPEER', 'No live peer has the 24 missing chunks.'],
+    'paused.bin': ['ECANCELED', 'Download of paused.bin stopped by `downloads stop`.'],
+  };
+  let id = 0;
+  const sharing = {
+    download: async (ref: string) => {
+      const view = {id: ++id, fileId: 'ab'.repeat(32), name: ref, size: 1024, bytesDone: 0, resumedChunks: 0};
+      const [code, message] = failures[ref]!;
+      const done = Promise.reject(Object.assign(new Error(message), {code}));
+      return {...view, path: `/tmp/${ref}`, done, view: () => view};
+    },
+  };
+  const console = {
+    ...createTestContext(),
+    panes: new PaneStore(),
+    net: {peer: async () => ({sharing})} as unknown as NetAccess,
+  };
+  const ended: [string, boolean][] = [];
+  onDownloadEnd(console, (line, isFailure) => ended.push([line, isFailure]));
+  await runOk(console, 'download gone.bin');
+  await runOk(console, 'download paused.bin');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(ended, [['download 1 failed: ENOPEER: No live peer has the 24 missing chunks.', true]]);
 });
 
 test('downloads stop pauses a running download; download again resumes from the verified chunks', async () => {
