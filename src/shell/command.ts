@@ -50,6 +50,11 @@ export interface Context {
    * script mode, where there is no Ctrl-C to catch (a signal ends the whole script); see untilDone().
    */
   interruptible?<T>(work: Promise<T>, what: string, onInterrupt?: () => void): Promise<T>;
+  /**
+   * Show a line after the command that caused it has returned (a background download ended): the
+   * console's output. Absent in script mode, where a command's output is all it prints.
+   */
+  notify?: (line: Block) => void;
 }
 
 /** `work`, interruptible by Ctrl-C where the front end has one (context.interruptible). */

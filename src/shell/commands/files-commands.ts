@@ -43,21 +43,6 @@ function isConsole(context: Context): boolean {
 
 const shortId = (fileId: string) => fileId.slice(0, SHORT_ID_DIGITS);
 
-/** Hears how a background download ended, as one line; `isFailure` for a failed one. */
-export type DownloadEndListener = (line: string, isFailure: boolean) => void;
-
-const endListeners = new WeakMap<Context, DownloadEndListener>();
-
-/**
- * Hear how each download that `download` leaves running under `context` ends: one line,
- * `download 2 done: PATH, 10.0 MiB, 12.5 MB/s` or `download 2 failed: ENOPEER: …`. The console
- * prints it, since its `download` returns at once. A pause (`downloads stop` says so itself) is not
- * reported.
- */
-export function onDownloadEnd(context: Context, listener: DownloadEndListener): void {
-  endListeners.set(context, listener);
-}
-
 /**
  * Run a call into the sharing service, turning errors of its file modules (FileError, PartialFileError,
  * DownloadError, the transfer store's) into RequestErrors with the same code and message. The runner
@@ -254,18 +239,21 @@ export const download: Command = {
     const handle = await coded(() => sharing.download(ref, {dest, peers, force: args.flags.has('force')}));
     const before = handle.view();
     if (args.flags.has('bg') || isConsole(context)) {
-      const listener = endListeners.get(context);
-      if (listener !== undefined) {
+      // The console's download returns at once: how it ends comes later, as a line of output.
+      const {notify} = context;
+      if (notify !== undefined) {
         handle.done.then(
           (path) => {
             const view = handle.view();
             const mbPerS = rateOf(view, performance.now() - started, before.bytesDone);
             const figures = `${formatBytes(view.size)}, ${mbPerS.toFixed(1)} MB/s`;
-            listener(`download ${before.id} done: ${path}, ${figures}`, false);
+            notify(`download ${before.id} done: ${path}, ${figures}`);
           },
           (error: unknown) => {
             const {code, message} = failureOf(handle, error);
-            if (code !== 'ECANCELED') listener(`download ${before.id} failed: ${code}: ${message}`, true);
+            // a pause (`downloads stop` says so itself) is not reported
+            if (code !== 'ECANCELED')
+              notify(context.style.red(`download ${before.id} failed: ${code}: ${message}`));
           },
         );
       }

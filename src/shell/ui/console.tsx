@@ -7,7 +7,6 @@ import {render} from 'ink';
 import React from 'react';
 import type {Kernel} from '../../kernel/index.js';
 import type {PasswordDefaults} from '../command.js';
-import {onDownloadEnd} from '../commands/files-commands.js';
 import type {HistoryStore} from '../history-store.js';
 import type {NetAccess} from '../net-access.js';
 import {App} from './app.js';
@@ -122,7 +121,7 @@ export function createConsoleParts({
     onExit: (status) => onExit(status),
   });
   // `download` returns at once here; how the download ends comes as a line of output.
-  onDownloadEnd(context, (line, isFailure) => scrollback.append([isFailure ? style.red(line) : line]));
+  context.notify = (line) => scrollback.append([line]);
   // useradd, login and passwd ask here when no password file or variable names one (issue 6).
   context.readSecret = prompt.readSecret;
   scrollback.append([

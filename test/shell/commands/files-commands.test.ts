@@ -12,7 +12,6 @@ import {generateSecret} from '../../../src/net/network-secret.js';
 import type {Peer} from '../../../src/net/peer.js';
 import {createSandboxPool, type SandboxPool} from '../../../src/net/sandbox/pool.js';
 import type {Context} from '../../../src/shell/command.js';
-import {onDownloadEnd} from '../../../src/shell/commands/files-commands.js';
 import {createNetAccess, type NetAccess} from '../../../src/shell/net-access.js';
 import {PaneStore} from '../../../src/shell/ui/pane-store.js';
 import {createTestContext, run, runFails, runOk} from '../../support/shell-context.js';
@@ -269,9 +268,8 @@ test('--bg, and any download in the console, returns at once; downloads shows it
   const done = (await runOk(context, 'downloads')).data.downloads as {id: number; state: string}[];
   assert.equal(done.find((view) => view.id === id)?.state, 'done');
 
-  const console: Context = {...context, panes: new PaneStore()};
   const ended: string[] = [];
-  onDownloadEnd(console, (line) => ended.push(line));
+  const console: Context = {...context, panes: new PaneStore(), notify: (line) => ended.push(String(line))};
   const live = await runOk(console, `download bg.bin ${outDir()}`);
   assert.equal(
     live.lines[1],
@@ -305,17 +303,17 @@ test('a background download that fails says why in one line; a paused one says n
       return {...view, path: `/tmp/${ref}`, done, view: () => view};
     },
   };
-  const console = {
+  const ended: string[] = [];
+  const console: Context = {
     ...createTestContext(),
     panes: new PaneStore(),
     net: {peer: async () => ({sharing})} as unknown as NetAccess,
+    notify: (line) => ended.push(String(line)),
   };
-  const ended: [string, boolean][] = [];
-  onDownloadEnd(console, (line, isFailure) => ended.push([line, isFailure]));
   await runOk(console, 'download gone.bin');
   await runOk(console, 'download paused.bin');
   await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(ended, [['download 1 failed: ENOPEER: No live peer has the 24 missing chunks.', true]]);
+  assert.deepEqual(ended, ['download 1 failed: ENOPEER: No live peer has the 24 missing chunks.']);
 });
 
 test('downloads stop pauses a running download; download again resumes from the verified chunks', async () => {
