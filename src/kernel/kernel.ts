@@ -765,14 +765,20 @@ export class Kernel {
     if (taskId !== undefined) this.liveTasks.delete(taskId);
     this.log('exit', process.pid, status === 0 ? reason : `${reason} (status ${status})`);
 
-    // Give back what it held: memory, semaphore units (SEM_UNDO), resources.
+    // Give back what it held: memory and resources; semaphore units only when a signal ended it.
     for (const addr of process.blocks) this.heap.release(addr);
     const freedMemory = process.blocks.length > 0;
     if (freedMemory) ownBlocks(process).length = 0;
-    for (const [name, count] of [...process.semHolds]) {
-      const semaphore = this.semaphores.get(name)!;
-      for (let i = 0; i < count; i++) this.signalSemaphore(semaphore, process.pid);
-    }
+    // A semaphore is a count, not a lock: a producer that exits after its waits on `empty` has
+    // moved items, not taken locks, so a normal exit undoes nothing (the textbook's semaphore).
+    // A killed process (kill, deadlock recovery) gives back the units it took and did not signal,
+    // as a robust mutex is released when its owner dies, so recovery can unblock the others.
+    if (isKilled)
+      for (const [name, count] of [...process.semHolds]) {
+        const semaphore = this.semaphores.get(name)!;
+        for (let i = 0; i < count; i++) this.signalSemaphore(semaphore, process.pid);
+      }
+    else if (process.semHolds.size > 0) this.forgetSemaphoreHolds(process);
     if (process.allocation.size > 0) this.releaseResources(process, new Map(process.allocation), false);
 
     // Orphans go to init, which reaps the ones already dead.
@@ -1109,6 +1115,15 @@ export class Kernel {
     if (wait?.kind === 'sem' && !wait.viaShell) waiter.pc++;
     this.unblock(waiter, 'wake');
     return waiter.pid;
+  }
+
+  /** A process ended normally: its units stay taken, but no one holds them any more (no wait-for edge). */
+  private forgetSemaphoreHolds(process: Process): void {
+    for (const [name, count] of process.semHolds) {
+      const semaphore = this.semaphores.get(name)!;
+      for (let i = 0; i < count; i++) sem.dropHold(semaphore, process.pid);
+    }
+    ownAmounts(process, 'semHolds').clear();
   }
 
   private addSemHold(process: Process, name: string): void {

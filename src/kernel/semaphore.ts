@@ -1,7 +1,7 @@
 // Counting and binary semaphores. Waiters block in FIFO order; a signal hands its unit straight
 // to the first waiter. The table also remembers who holds units (a successful wait not yet
-// matched by a signal from the same process) so the wait-for graph has edges and an exiting
-// process gives its units back, as SysV's SEM_UNDO does.
+// matched by a signal from the same process) so the wait-for graph has edges and a killed process
+// gives its units back (a normal exit undoes nothing: kernel.ts exit()).
 
 import type {Process} from './process.js';
 import {FifoQueue} from './scheduler/ready-queue.js';

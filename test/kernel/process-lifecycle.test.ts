@@ -282,3 +282,38 @@ test('with avoidance off a request beyond the claim raises the claim, and the Ba
     (error: KernelError) => error.code === 'EPERM',
   );
 });
+
+test('a normal exit undoes no semaphore wait: producer and consumer leave the textbook counts', () => {
+  const kernel = createKernel({scheduler: 'rr', schedulerOptions: {quantum: 1}});
+  kernel.semCreate('empty', 2);
+  kernel.semCreate('full', 0);
+  kernel.semCreate('mutex', 1);
+  const produce = 'sem wait empty, sem wait mutex, cpu 1, sem signal mutex, sem signal full';
+  const consume = 'sem wait full, sem wait mutex, cpu 1, sem signal mutex, sem signal empty';
+  kernel.spawn({name: 'producer', program: [produce, produce, produce].join(', ')});
+  kernel.spawn({name: 'consumer', program: [consume, consume].join(', ')});
+  kernel.tick(100);
+  const value = (name: string) => kernel.semaphoreViews().find((view) => view.name === name)!;
+  // three items made, two taken, in a buffer of two: one full slot, one empty; nobody holds anything
+  assert.deepEqual(
+    ['empty', 'full', 'mutex'].map((name) => [value(name).value, value(name).holders]),
+    [
+      [1, []],
+      [1, []],
+      [1, []],
+    ],
+  );
+});
+
+test('a killed process gives back the semaphore units it took, so the others can go on', () => {
+  const kernel = createKernel({scheduler: 'rr', schedulerOptions: {quantum: 1}});
+  kernel.semCreate('M', 1);
+  const holder = kernel.spawn({name: 'holder', program: 'sem wait M, cpu 50, sem signal M'});
+  const next = kernel.spawn({name: 'next', program: 'sem wait M, cpu 1'});
+  kernel.tick(3);
+  assert.equal(kernel.process(next)!.state, 'waiting', 'next waits for M');
+  kernel.kill(holder, 'KILL');
+  kernel.tick(5);
+  assert.equal(kernel.process(next)!.state, 'terminated', 'M came back when its holder was killed');
+  assert.equal(kernel.process(next)!.exitStatus, 0);
+});
