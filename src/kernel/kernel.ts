@@ -608,7 +608,7 @@ export class Kernel {
   private block(process: Process, wait: WaitReason): void {
     if (this.running === process) {
       this.running = undefined;
-      process.sliceUsed = 0;
+      if (!this.policy.keepsSliceWhenBlocked) process.sliceUsed = 0;
     } else if (process.state === 'ready') {
       this.policy.remove(process);
       process.readyTime += this.time - process.readySince;

@@ -1,6 +1,7 @@
 // Multilevel Feedback Queue: run the first process of the highest non-empty level, round robin
-// within a level. A new process enters the top level; one that uses its whole quantum drops a
-// level; one that blocks first keeps its level. A process preempted by a higher level goes back
+// within a level. A new process enters the top level; one that uses its whole quantum at a level
+// drops a level, counting every run there, so blocking just before the quantum ends does not keep a
+// process on top for ever (OSTEP ch. 8, rule 4); one that blocks keeps its level and what it used. A process preempted by a higher level goes back
 // to the head of its own level with the rest of its quantum. Every `boost` ticks all processes
 // return to the top level with a fresh quantum, the running one included, so long jobs cannot
 // starve (OSTEP ch. 8, rule 5).
@@ -45,6 +46,7 @@ export function createMlfq(options: SchedulerOptions): SchedulerPolicy {
   return {
     name: 'mlfq',
     isPreemptive: true,
+    keepsSliceWhenBlocked: true,
     get size() {
       return size;
     },

@@ -26,6 +26,12 @@ export interface SchedulerOptions {
 export interface SchedulerPolicy {
   readonly name: SchedulerName;
   readonly isPreemptive: boolean;
+  /**
+   * A process keeps the part of its quantum it used when it blocks, and resumes it on waking (MLFQ's
+   * allotment, OSTEP rule 4: blocking just before the quantum ends must not keep a process at its
+   * level for ever). Otherwise a process that blocks gets a whole quantum next time (round robin).
+   */
+  readonly keepsSliceWhenBlocked?: boolean;
   /** Number of ready processes. */
   readonly size: number;
   /** Add a process that just became ready. */

@@ -84,3 +84,13 @@ test('sched mlfq given again puts every process at the top level, the running on
   assert.match(queue, /running: 2 a \(remaining 25, slice 0 L0\)/);
   assert.match(queue, /ready: +3 b L0/);
 });
+
+test('MLFQ counts every run at a level: blocking just before the quantum ends does not keep a process on top', async () => {
+  const context = createTestContext();
+  await runOk(context, 'sched mlfq --quantum 4 --boost 1000');
+  // 3 ticks of CPU, then a short io, again and again: under the gameable rule it never used a whole quantum
+  await runOk(context, "spawn gamer --prog 'cpu 3, io 1, cpu 3, io 1, cpu 3, io 1, cpu 3'");
+  await runOk(context, 'spawn hog --burst 30; tick 12');
+  const queue = (await runOk(context, 'sched queue')).lines.join('\n');
+  assert.match(queue, /2 gamer L1/, `the gamer used its 4 ticks at L0 over two runs and dropped:\n${queue}`);
+});
