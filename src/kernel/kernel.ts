@@ -1608,7 +1608,7 @@ export class Kernel {
           pid: p.pid,
           name: p.name,
           arrival: p.arrival,
-          burst: p.burst,
+          burst: usedBurst(p),
           firstRun: p.firstRun ?? null,
           completion: p.completion ?? null,
           waiting: view.waiting,
@@ -1919,6 +1919,15 @@ export function formatAmounts(amounts: Amounts): string {
   return [...amounts].map(([name, count]) => `${name}=${count}`).join(' ');
 }
 
+/**
+ * The CPU burst a table shows: what the program asks for, or once it has finished on its own, what it
+ * used (a program that exits early never runs the rest, and waiting = turnaround - burst must hold).
+ * A killed process shows what it asked for: what it would have needed.
+ */
+function usedBurst(process: Process): number {
+  return process.completion !== undefined && !process.isKilled ? process.cpuTime : process.burst;
+}
+
 function exitRecord(process: Process): ExitRecord {
   const completion = process.completion!;
   const record: ExitRecord = {
@@ -1927,7 +1936,7 @@ function exitRecord(process: Process): ExitRecord {
     arrival: process.arrival,
     firstRun: process.firstRun ?? null,
     completion,
-    burst: process.burst,
+    burst: usedBurst(process),
     cpuTime: process.cpuTime,
     waiting: process.readyTime,
     turnaround: completion - process.arrival,

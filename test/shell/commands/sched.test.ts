@@ -94,3 +94,17 @@ test('MLFQ counts every run at a level: blocking just before the quantum ends do
   const queue = (await runOk(context, 'sched queue')).lines.join('\n');
   assert.match(queue, /2 gamer L1/, `the gamer used its 4 ticks at L0 over two runs and dropped:\n${queue}`);
 });
+
+test('a program that exits early shows the CPU it used as its burst, so waiting = turnaround - burst holds', async () => {
+  const context = createTestContext();
+  await runOk(context, "spawn early --prog 'cpu 1, exit 3, cpu 5'; spawn later --burst 2; wait all");
+  const rows = (await runOk(context, 'sched stats')).data.processes as {
+    name: string;
+    burst: number;
+    waiting: number;
+    turnaround: number;
+  }[];
+  const early = rows.find((row) => row.name === 'early')!;
+  assert.equal(early.burst, 1, 'it ran one tick of its six');
+  for (const row of rows) assert.equal(row.waiting, row.turnaround - row.burst, row.name);
+});
