@@ -651,6 +651,7 @@ export class Kernel {
           const semaphore = this.semaphore(op.name);
           if (sem.tryTake(semaphore, process.pid)) {
             this.addSemHold(process, op.name);
+            this.log('sem-take', process.pid, op.name); // as for the shell's take: each signal has its take
             process.pc++;
           } else {
             this.block(process, {kind: 'sem', name: op.name, viaShell: false});
@@ -1217,6 +1218,7 @@ export class Kernel {
     queue.sent++;
     const receiver = mq.receiverFor(queue, message);
     if (receiver) {
+      this.logSend(queue, message);
       queue.receivers.remove(receiver);
       queue.received++;
       const wait = receiver.wait;
@@ -1229,8 +1231,15 @@ export class Kernel {
       queue.sent--;
       return false;
     }
+    this.logSend(queue, message);
     queue.messages.push(message);
     return true;
+  }
+
+  /** A message goes into `queue` (to a waiting receiver or the queue itself): each recv has its send. */
+  private logSend(queue: mq.MessageQueue, message: mq.Message): void {
+    const to = message.to === undefined ? '' : ` for ${message.to}`;
+    this.log('send', message.from, `"${message.text}" to ${queue.name}${to}`);
   }
 
   private receive(process: Process, queue: mq.MessageQueue, message: mq.Message): void {

@@ -66,6 +66,7 @@ export type EventKind =
   | 'free'
   | 'sem-take'
   | 'signal'
+  | 'send'
   | 'recv'
   | 'grant'
   | 'release';

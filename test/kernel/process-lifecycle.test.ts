@@ -317,3 +317,16 @@ test('a killed process gives back the semaphore units it took, so the others can
   assert.equal(kernel.process(next)!.state, 'terminated', 'M came back when its holder was killed');
   assert.equal(kernel.process(next)!.exitStatus, 0);
 });
+
+test("the event log has a take for each signal and a send for each recv, a program's as the shell's", () => {
+  const kernel = createKernel();
+  kernel.semCreate('M', 1);
+  kernel.mqCreate('Q');
+  kernel.spawn({name: 'a', program: 'sem wait M, mq send Q hi, cpu 1, sem signal M, mq recv Q'});
+  kernel.tick(3);
+  const kinds = kernel.recentEvents().map((event) => `${event.kind} ${event.detail}`.trim());
+  assert.deepEqual(
+    kinds.filter((kind) => /^(sem-take|signal|send|recv) /.test(kind)),
+    ['sem-take M', 'send "hi" to Q', 'signal M', 'recv "hi" from Q'],
+  );
+});
