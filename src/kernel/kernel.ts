@@ -782,11 +782,11 @@ export class Kernel {
     else if (process.semHolds.size > 0) this.forgetSemaphoreHolds(process);
     if (process.allocation.size > 0) this.releaseResources(process, new Map(process.allocation), false);
 
-    // Orphans go to init, which reaps the ones already dead.
+    // Orphans go to init; the ones already dead are reaped, and their records keep this parent.
     for (const childPid of process.children) {
       const child = this.processes.get(childPid)!;
-      child.ppid = INIT_PID;
       if (child.state === 'zombie') this.reap(child);
+      else child.ppid = INIT_PID;
     }
     if (process.children.size > 0) ownChildren(process).clear();
 
@@ -935,10 +935,13 @@ export class Kernel {
       return [process.pid];
     }
     const descendants = this.descendantsOf(process);
-    this.exit(process, 128 + number, `killed by SIG${signal}`, true);
-    for (const child of descendants) {
+    // The deepest first (a child's pid is always above its parent's), so each one dies while its
+    // parent still stands and its record keeps that parent, as pstree showed it.
+    for (let i = descendants.length - 1; i >= 0; i--) {
+      const child = descendants[i]!;
       if (isLive(child)) this.exit(child, 128 + number, `killed with its ancestor ${process.pid}`, true);
     }
+    this.exit(process, 128 + number, `killed by SIG${signal}`, true);
     return [process.pid, ...descendants.map((child) => child.pid)];
   }
 

@@ -330,3 +330,20 @@ test("the event log has a take for each signal and a send for each recv, a progr
     ['sem-take M', 'send "hi" to Q', 'signal M', 'recv "hi" from Q'],
   );
 });
+
+test('killing a parent ends its subtree, and each record keeps the parent it had when it died', () => {
+  const kernel = createKernel();
+  const parent = kernel.spawn({name: 'parent', burst: 20});
+  const child = kernel.spawn({name: 'child', burst: 20, parent});
+  const grandchild = kernel.spawn({name: 'grandchild', burst: 20, parent: child});
+  kernel.tick(1);
+  assert.deepEqual(kernel.kill(parent), [parent, child, grandchild]);
+  assert.deepEqual(
+    [parent, child, grandchild].map((pid) => [kernel.process(pid)!.ppid, kernel.process(pid)!.state]),
+    [
+      [1, 'terminated'],
+      [parent, 'terminated'],
+      [child, 'terminated'],
+    ],
+  );
+});
