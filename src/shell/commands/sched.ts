@@ -151,6 +151,10 @@ function showQueue({kernel, style}: Context): Result {
   };
 }
 
+function averageText(average: number, over: number): string {
+  return over === 0 ? '-' : formatNumber(average);
+}
+
 function showStats({kernel}: Context): Result {
   const stats = kernel.schedulerStats();
   const dash = (value: number | null) => (value === null ? '-' : String(value));
@@ -169,7 +173,8 @@ function showStats({kernel}: Context): Result {
   ];
   const killed = stats.killed > 0 ? `, ${stats.killed} killed` : '';
   lines.push(
-    `average waiting ${formatNumber(stats.avgWaiting)}, turnaround ${formatNumber(stats.avgTurnaround)}, response ${formatNumber(stats.avgResponse)} (${stats.finished} finished${killed})`,
+    // nothing finished yet: no average to give (the JSON says 0), not an average of 0
+    `average waiting ${averageText(stats.avgWaiting, stats.finished)}, turnaround ${averageText(stats.avgTurnaround, stats.finished)}, response ${formatNumber(stats.avgResponse)} (${stats.finished} finished${killed})`,
     `throughput ${formatNumber(stats.throughput, 4)} per tick, CPU utilisation ${formatPercent(stats.cpuUtilization)}, context switches ${stats.contextSwitches}, t=${stats.time}`,
   );
   return {lines, data: {...stats}};

@@ -108,3 +108,10 @@ test('a program that exits early shows the CPU it used as its burst, so waiting 
   assert.equal(early.burst, 1, 'it ran one tick of its six');
   for (const row of rows) assert.equal(row.waiting, row.turnaround - row.burst, row.name);
 });
+
+test('sched stats before anything finished gives no waiting or turnaround average, not an average of 0', async () => {
+  const context = createTestContext();
+  await runOk(context, 'sched rr --quantum 2; spawn P1 --burst 9; spawn P2 --burst 9; tick 5');
+  const {lines} = await runOk(context, 'sched stats');
+  assert.match(lines.join('\n'), /^average waiting -, turnaround -, response 1 \(0 finished\)$/m);
+});
