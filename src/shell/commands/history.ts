@@ -66,7 +66,7 @@ export const history: Command = {
               },
             ]),
           ];
-    lines.push(summaryLine(summary));
+    lines.push(summaryLine(summary, rows.length));
     return {lines, data: {processes: rows, summary}};
   },
 };
@@ -75,8 +75,10 @@ function statusText(row: HistoryRow): string {
   return row.reason === 'exited' ? String(row.exitStatus) : `${row.exitStatus} (${row.reason})`;
 }
 
-function summaryLine(summary: HistorySummary): string {
-  const processes = `${summary.processes} ${summary.processes === 1 ? 'process' : 'processes'}`;
+/** The figures over every stored row; when fewer rows are `shown`, it says the summary is of them all. */
+function summaryLine(summary: HistorySummary, shown: number): string {
+  const count = `${summary.processes} ${summary.processes === 1 ? 'process' : 'processes'}`;
+  const processes = shown < summary.processes ? `all ${count} (the last ${shown} shown)` : count;
   const boots = `${summary.boots} ${summary.boots === 1 ? 'boot' : 'boots'}`;
   const killed =
     summary.killed > 0 ? ` (${summary.processes - summary.killed} finished, ${summary.killed} killed)` : '';

@@ -69,7 +69,7 @@ test('history N shows only the last N, while the summary covers them all', async
   assert.equal(lines.length, 3);
   assert.match(lines[1]!, /^\s+1\s+4\s+c\s/);
   assert.equal((data.processes as unknown[]).length, 1);
-  assert.match(lines[2]!, /^3 processes, 1 boot;/);
+  assert.match(lines[2]!, /^all 3 processes \(the last 1 shown\), 1 boot;/);
 });
 
 test('history spans runs: a second boot on the same database adds to the first', async (t) => {
