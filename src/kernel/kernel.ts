@@ -1453,9 +1453,12 @@ export class Kernel {
       const pid = chooseVictim(input, report);
       if (pid === undefined) break;
       const victim = this.processes.get(pid)!;
+      const others = report.deadlocked
+        .filter((other) => other !== pid)
+        .map((other) => this.processes.get(other)!);
       const reason =
-        `deadlocked with ${report.deadlocked.filter((other) => other !== pid).join(', ') || 'itself'}; ` +
-        `lowest priority (${victim.priority}) and least CPU used (${victim.cpuTime}) among them`;
+        `deadlocked with ${others.map((other) => other.pid).join(', ') || 'itself'}; ` +
+        victimReason(victim, others);
       this.exit(victim, 128 + SIGNAL_NUMBERS.KILL, 'deadlock recovery', true);
       victims.push({pid, name: victim.name, reason});
     }
@@ -1929,6 +1932,16 @@ export function describeWait(wait: WaitReason): string {
 
 export function formatAmounts(amounts: Amounts): string {
   return [...amounts].map(([name, count]) => `${name}=${count}`).join(' ');
+}
+
+/** Why `victim` was chosen over `others`, naming the rule that decided (deadlock.ts chooseVictim). */
+function victimReason(victim: Process, others: readonly Process[]): string {
+  const samePriority = others.filter((other) => other.priority === victim.priority);
+  if (samePriority.length === 0) return `lowest priority (${victim.priority}) among them`;
+  const sameCpu = samePriority.filter((other) => other.cpuTime === victim.cpuTime);
+  if (sameCpu.length === 0)
+    return `lowest priority (${victim.priority}, as ${samePriority.map((p) => p.pid).join(', ')}), then least CPU used (${victim.cpuTime})`;
+  return `lowest priority (${victim.priority}) and least CPU used (${victim.cpuTime}), as ${sameCpu.map((p) => p.pid).join(', ')}; then the highest pid`;
 }
 
 /**

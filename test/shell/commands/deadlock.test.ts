@@ -237,7 +237,7 @@ test('deadlock lists the wait-for edges, the cycle and both deadlocked processes
 test('deadlock --recover kills one victim, and the other then finishes', async () => {
   const context = await semaphoreDeadlock();
   const {lines, data} = await runOk(context, 'deadlock --recover');
-  const reason = 'deadlocked with 2; lowest priority (0) and least CPU used (2) among them';
+  const reason = 'deadlocked with 2; lowest priority (0) and least CPU used (2), as 2; then the highest pid';
   assert.deepEqual(lines.slice(-2), ['deadlocked: 2, 3', `killed pid 3 (q): ${reason}`]);
   assert.deepEqual(data.victims, [{pid: 3, name: 'q', reason}]);
   assert.deepEqual(data.deadlocked, [2, 3]);
@@ -299,4 +299,24 @@ test('deadlock takes no arguments', async () => {
   const context = createTestContext();
   await runFails(context, 'deadlock now', 'EUSAGE');
   await runFails(context, 'deadlock --kill', 'EUSAGE');
+});
+
+test('the recovery reason names the rule that chose the victim: priority, then CPU used, then pid', async () => {
+  const context = createTestContext();
+  await runOk(context, 'sched rr --quantum 1; sem create A; sem create B');
+  // q has the lower priority (the smaller number): it is chosen for that alone
+  await runOk(
+    context,
+    "spawn p --priority 1 --prog 'sem wait A, cpu 2, sem wait B, cpu 1, sem signal B, sem signal A'",
+  );
+  await runOk(
+    context,
+    "spawn q --priority 0 --prog 'sem wait B, cpu 2, sem wait A, cpu 1, sem signal A, sem signal B'",
+  );
+  await runOk(context, 'tick 8');
+  const {data} = await runOk(context, 'deadlock --recover');
+  assert.match(
+    (data.victims as {reason: string}[])[0]!.reason,
+    /^deadlocked with \d; lowest priority \(\d\) among them$/,
+  );
 });
