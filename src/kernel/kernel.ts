@@ -285,6 +285,16 @@ export class Kernel {
   }
 
   /**
+   * Do what is due at this instant without letting time pass: dispatch, and run the zero-time ops
+   * (a signal, an exit) of whoever gets the CPU. `wait` settles before it decides to tick, so a
+   * process whose last ops take no time ends now, not after a tick in which nothing ran.
+   */
+  settle(): void {
+    this.schedule();
+    this.changed();
+  }
+
+  /**
    * Whether nothing can happen without the shell's help: no process can run, wake or arrive, and
    * no task is out (finishTask, called from outside, would move things on).
    */

@@ -74,6 +74,7 @@ export function createScriptContext(
     async block(isDone, what, timeout = options.defaultTimeout) {
       const start = kernel.now;
       let sinceCheck = 0;
+      kernel.settle(); // what is due now happens now: a last signal and exit at t=3 end the wait at 3
       while (!isDone()) {
         if (kernel.isStalled()) throw new ShellError('ESTALL', stallMessage(kernel, what));
         if (kernel.isAwaitingTasks()) {
@@ -93,6 +94,7 @@ export function createScriptContext(
         let ticks = Math.min(Math.max(1, kernel.quietTicks()), MAX_TICKS);
         if (timeout !== undefined) ticks = Math.min(ticks, start + timeout - kernel.now);
         kernel.tick(ticks);
+        kernel.settle();
         sinceCheck += ticks;
         if (sinceCheck >= TICKS_PER_SLICE) {
           sinceCheck = 0;

@@ -115,3 +115,14 @@ test('sched stats before anything finished gives no waiting or turnaround averag
   const {lines} = await runOk(context, 'sched stats');
   assert.match(lines.join('\n'), /^average waiting -, turnaround -, response 1 \(0 finished\)$/m);
 });
+
+test('wait all ends at the tick the last process ends, when its last ops take no time', async () => {
+  const context = createTestContext();
+  await runOk(context, "sem create S 0; spawn A --prog 'cpu 1, io 2, sem signal S'");
+  assert.deepEqual((await runOk(context, 'wait all')).lines, ['all done at t=3']);
+  const stats = (await runOk(context, 'sched stats')).data as {cpuUtilization: number; throughput: number};
+  assert.deepEqual([stats.cpuUtilization, stats.throughput], [1 / 3, 1 / 3]);
+  // exit as the first op: done at once, no tick in which nothing ran
+  await runOk(context, "spawn D --prog 'exit 2'");
+  assert.deepEqual((await runOk(context, 'wait all')).lines, ['all done at t=3']);
+});
