@@ -903,7 +903,7 @@ export class Kernel {
 
   /**
    * Send a signal. TERM and KILL end the process and all its descendants; STOP parks it until
-   * CONT. Returns the pids affected. Throws ESRCH for an unknown or finished pid, EPERM for init.
+   * CONT, and a TERM to a stopped process waits for the CONT (POSIX). Returns the pids affected. Throws ESRCH for an unknown or finished pid, EPERM for init.
    */
   kill(pid: number, signal: Signal = 'TERM'): number[] {
     const process = this.processOrThrow(pid);
@@ -942,6 +942,15 @@ export class Kernel {
       process.isStopped = false;
       this.log('continue', process.pid);
       if (process.state === 'waiting' && process.wait?.kind === 'stopped') this.unblock(process, 'continue');
+      if (!process.isTermPending) return [process.pid];
+      process.isTermPending = false; // delivered now: the process ends as it would have at the TERM
+      return this.signalOne(process, 'TERM');
+    }
+    if (signal === 'TERM' && process.isStopped) {
+      // POSIX holds it until CONT; KILL is the signal that ends a stopped process at once
+      if (process.isTermPending) return [];
+      process.isTermPending = true;
+      this.log('pending', process.pid, 'SIGTERM, until CONT');
       return [process.pid];
     }
     const descendants = this.descendantsOf(process);

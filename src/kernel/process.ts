@@ -44,6 +44,8 @@ export interface Process {
   state: ProcessState;
   wait: WaitReason | undefined;
   isStopped: boolean;
+  /** A TERM that came while stopped: held until CONT, as POSIX holds it (KILL is never held). */
+  isTermPending: boolean;
   /** Index of the op being run; program.length means the program is done. */
   pc: number;
   /** Ticks left in the current cpu or io op. */
@@ -126,6 +128,7 @@ export function createProcess(fields: {
     nextAgeAt: 0,
     wait: undefined,
     isStopped: false,
+    isTermPending: false,
     waitingSince: 0,
     wakeAt: 0,
     blockedTime: 0,

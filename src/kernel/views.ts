@@ -60,6 +60,7 @@ export type EventKind =
   | 'exit'
   | 'stop'
   | 'continue'
+  | 'pending'
   | 'nice'
   | 'sched'
   | 'malloc'

@@ -22,7 +22,8 @@ export const kill: Command = {
   summary: 'Signal a process or a process group',
   details: [
     'TERM (the default) and KILL end the process and all its descendants (exit status 143 and 137).',
-    'STOP parks a process in WAITING(stopped) until CONT. init (pid 1) cannot be signalled.',
+    'STOP parks a process in WAITING(stopped) until CONT. A TERM to a stopped process is held until',
+    '  CONT, as POSIX holds it; KILL ends a stopped process at once. init (pid 1) cannot be signalled.',
     'Signal numbers work too: -9 is KILL, -15 TERM, -18 CONT, -19 STOP.',
   ],
   rawWords: true,
@@ -55,10 +56,30 @@ export const kill: Command = {
     if ((group === undefined) === (target === undefined))
       throw new ShellError('EUSAGE', 'Give a PID or -g GROUP.');
     const pids = group !== undefined ? kernel.killGroup(group, signal) : kernel.kill(toPid(target!), signal);
-    const lines =
-      pids.length === 0
-        ? [`nothing to do (already ${signal === 'STOP' ? 'stopped' : 'running'})`]
-        : [`${VERBS[signal]} ${listPids(pids)}`];
+    const hasEnded = (pid: number) => kernel.process(pid)?.state === 'terminated';
+    if (pids.length === 0) {
+      const already = signal === 'STOP' ? 'stopped' : signal === 'CONT' ? 'running' : 'holding a TERM';
+      return {lines: [`nothing to do (already ${already})`], data: {signal, pids, group: group ?? null}};
+    }
+    const lines: string[] = [];
+    if (signal === 'TERM') {
+      // a stopped process holds the TERM until CONT (POSIX); the others end now
+      const ended = pids.filter(hasEnded);
+      const held = pids.filter((pid) => !hasEnded(pid));
+      if (ended.length > 0) lines.push(`terminated ${listPids(ended)}`);
+      if (held.length > 0)
+        lines.push(
+          `TERM held for stopped ${listPids(held)} until CONT (\`kill -CONT PID\`); \`kill -KILL PID\` ends it now`,
+        );
+    } else if (signal === 'CONT') {
+      // a process continued with a TERM held ends now, its descendants with it
+      const continued = pids.filter(
+        (pid) => !kernel.process(pid)?.exitReason?.startsWith('killed with its ancestor'),
+      );
+      const ended = pids.filter(hasEnded);
+      lines.push(`continued ${listPids(continued)}`);
+      if (ended.length > 0) lines.push(`the TERM held then terminated ${listPids(ended)}`);
+    } else lines.push(`${VERBS[signal]} ${listPids(pids)}`);
     return {lines, data: {signal, pids, group: group ?? null}};
   },
 };

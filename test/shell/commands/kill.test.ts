@@ -35,3 +35,20 @@ test('kill refuses a signal or a group given twice instead of taking the last', 
     assert.match(await runFails(context, line, 'EUSAGE'), message, line);
   assert.deepEqual(kernelState(context), before, 'nothing was signalled');
 });
+
+test('a TERM to a stopped process is held until CONT, as POSIX holds it; KILL ends it at once', async () => {
+  const context = createTestContext();
+  await runOk(context, 'spawn A --burst 5; spawn C --burst 5 --parent 2; tick 1; kill -STOP 2');
+  assert.deepEqual((await runOk(context, 'kill -TERM 2')).lines, [
+    'TERM held for stopped 2 until CONT (`kill -CONT PID`); `kill -KILL PID` ends it now',
+  ]);
+  assert.equal(context.kernel.process(2)!.state, 'waiting', 'still there, stopped');
+  assert.deepEqual((await runOk(context, 'kill -TERM 2')).lines, ['nothing to do (already holding a TERM)']);
+  assert.deepEqual((await runOk(context, 'kill -CONT 2')).lines, [
+    'continued 2',
+    'the TERM held then terminated 2 and 3',
+  ]);
+  assert.equal(context.kernel.process(2)!.exitStatus, 143);
+  await runOk(context, 'spawn B --burst 5; kill -STOP 4');
+  assert.deepEqual((await runOk(context, 'kill -KILL 4')).lines, ['killed 4']);
+});
