@@ -3,6 +3,7 @@
 // columns after it in line. Interface:
 //   textWidth('编辑器')       6
 //   cutToWidth('编辑器', 5)   '编辑' (never half a character)
+//   clipToWidth('abcdef', 4)  'abc…' (cut with an ellipsis when it does not fit)
 
 import stringWidth from 'string-width';
 
@@ -26,4 +27,9 @@ export function cutToWidth(text: string, width: number): string {
     end = index + segment.length;
   }
   return text.slice(0, end);
+}
+
+/** `text` if it fits in `width` cells, else its start and an ellipsis, `width` cells in all. */
+export function clipToWidth(text: string, width: number): string {
+  return textWidth(text) > width ? `${cutToWidth(text, width - 1)}…` : text;
 }

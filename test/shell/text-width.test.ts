@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {cutToWidth, textWidth} from '../../src/shell/text-width.js';
+import {clipToWidth, cutToWidth, textWidth} from '../../src/shell/text-width.js';
 
 test('wide characters take two cells, ASCII one', () => {
   const rows: [string, number][] = [
@@ -26,4 +26,11 @@ test('a cut keeps whole characters within the width', () => {
     ['abc', 0, ''],
   ];
   for (const [text, width, cut] of rows) assert.equal(cutToWidth(text, width), cut, `${text} in ${width}`);
+});
+
+test('clipToWidth keeps what fits and cuts the rest to an ellipsis, by cells', () => {
+  assert.equal(clipToWidth('abcdef', 6), 'abcdef');
+  assert.equal(clipToWidth('abcdef', 4), 'abc…');
+  assert.equal(clipToWidth('编辑器', 5), '编辑…');
+  assert.equal(clipToWidth('编辑器', 4), '编…');
 });

@@ -9,6 +9,7 @@ import {expectPositionals, flagInteger, flagText, type Args} from '../args.js';
 import {untilDone, type Command, type Result} from '../command.js';
 import {ShellError} from '../errors.js';
 import {tableBlock} from '../format.js';
+import {clipToWidth} from '../text-width.js';
 import {hasNonFiniteNumber, parseValue, peerOf} from './net-commands.js';
 
 export const DEFAULT_TASK_TIMEOUT_MS = 30_000;
@@ -303,7 +304,7 @@ export const tasks: Command = {
             value: (task) => `${((task.finishedAt ?? now) - task.submittedAt).toFixed(0)} ms`,
             align: 'right',
           },
-          {header: 'RESULT', value: (task) => clipped(resultText(task), RESULT_COLUMN_CHARS)},
+          {header: 'RESULT', value: (task) => clipToWidth(resultText(task), RESULT_COLUMN_CHARS)},
           {header: 'ERROR', value: (task) => task.error ?? ''},
         ]),
         `${mine.length} submitted; running here for anyone: ${load.tasks}, queued: ${load.queue}`,
@@ -341,10 +342,6 @@ function resultText(task: SubmittedTask): string {
   if (task.state !== 'done') return '';
   if (!('result' in task)) return `(${task.resultBytes} bytes of JSON: not kept)`;
   return JSON.stringify(task.result) ?? 'undefined';
-}
-
-function clipped(text: string, chars: number): string {
-  return text.length > chars ? `${text.slice(0, chars - 1)}…` : text;
 }
 
 export const cancel: Command = {

@@ -5,6 +5,7 @@ import {expectPositionals, toInteger} from '../args.js';
 import type {Command, Result} from '../command.js';
 import {ShellError} from '../errors.js';
 import {formatNumber, formatPercent, tableBlock, type Block, type Tone} from '../format.js';
+import {clipToWidth} from '../text-width.js';
 import {
   HistoryStoreError,
   type HistoryRow,
@@ -105,7 +106,7 @@ function taskHistory(store: HistoryStore, limit: number): Result {
             {header: 'FN', value: (row) => row.fn, align: 'left'},
             // the code's SHA-256, short as git shows a commit; the args as stored (JSON), clipped
             {header: 'CODE', value: (row) => row.codeHash.slice(0, CODE_HASH_CHARS), align: 'left'},
-            {header: 'ARGS', value: (row) => clipText(row.args, ARGS_COLUMN_CHARS), align: 'left'},
+            {header: 'ARGS', value: (row) => clipToWidth(row.args, ARGS_COLUMN_CHARS), align: 'left'},
             {
               header: 'STATUS',
               value: (row) => (row.cached ? `${row.status} (cached)` : row.status),
@@ -128,10 +129,6 @@ const CODE_HASH_CHARS = 8;
 /** Characters of a task's args shown; the JSON has them as stored. */
 const ARGS_COLUMN_CHARS = 16;
 
-function clipText(text: string, chars: number): string {
-  return text.length > chars ? `${text.slice(0, chars - 1)}…` : text;
-}
-
 const TASK_STATUS_TONES: Record<TaskRow['status'], Tone | undefined> = {
   ok: undefined,
   failed: 'red',
@@ -147,7 +144,7 @@ function formatMs(ms: number): string {
 function errorText(error: string | null): string {
   if (error === null) return '';
   const line = error.replace(/\s+/g, ' ');
-  return line.length > TASK_ERROR_COLUMN_CHARS ? `${line.slice(0, TASK_ERROR_COLUMN_CHARS - 1)}…` : line;
+  return clipToWidth(line, TASK_ERROR_COLUMN_CHARS);
 }
 
 function taskSummaryLine(summary: TaskSummary): string {

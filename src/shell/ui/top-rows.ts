@@ -9,7 +9,7 @@
 
 import {INIT_PID, type GanttSegment, type KernelSnapshot, type ProcessState} from '../../kernel/index.js';
 import {formatNumber, formatSize, stateTone, tableBlock, type Column, type TableBlock} from '../format.js';
-import {cutToWidth, textWidth} from '../text-width.js';
+import {clipToWidth} from '../text-width.js';
 
 /** Columns `top` can sort by. */
 export const TOP_SORT_KEYS = ['cpu', 'mem', 'pid', 'name', 'state', 'pri', 'time'] as const;
@@ -241,8 +241,7 @@ export function topTable(rows: readonly TopRow[], options: TopTableOptions = {})
   const {sortKey, maxNameChars = Infinity, columns = TOP_COLUMNS} = options;
   const header = (key: TopSortKey) =>
     SORT_HEADERS[key] + (key === sortKey ? (TOP_SORT_DESCENDING[key] ? '▼' : '▲') : '');
-  const name = (row: TopRow) =>
-    textWidth(row.name) > maxNameChars ? `${cutToWidth(row.name, maxNameChars - 1)}…` : row.name;
+  const name = (row: TopRow) => clipToWidth(row.name, maxNameChars);
   const all: Record<TopSortKey, Column<TopRow>> = {
     pid: {header: header('pid'), value: (row) => row.pid, align: 'right'},
     name: {header: header('name'), value: name, align: 'left'},
