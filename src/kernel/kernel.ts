@@ -290,8 +290,9 @@ export class Kernel {
    * process whose last ops take no time ends now, not after a tick in which nothing ran.
    */
   settle(): void {
+    const before = this.eventSeq; // a dispatch or preemption logs an event; nothing due, no change
     this.schedule();
-    this.changed();
+    if (this.eventSeq !== before) this.changed();
   }
 
   /**
@@ -903,7 +904,8 @@ export class Kernel {
 
   /**
    * Send a signal. TERM and KILL end the process and all its descendants; STOP parks it until
-   * CONT, and a TERM to a stopped process waits for the CONT (POSIX). Returns the pids affected. Throws ESRCH for an unknown or finished pid, EPERM for init.
+   * CONT, and a TERM to a stopped process waits for the CONT (POSIX). Returns the pids affected.
+   * Throws ESRCH for an unknown or finished pid, EPERM for init.
    */
   kill(pid: number, signal: Signal = 'TERM'): number[] {
     const process = this.processOrThrow(pid);

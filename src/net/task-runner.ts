@@ -76,8 +76,7 @@ interface Job {
   resolve: (outcome: TaskOutcome) => void;
 }
 
-/** Whom a remote task or memory key is charged to: its user when there is one, else the submitting peer. */
-/** `ms` rounded to the microsecond: the sandbox measures with performance.now(), to more digits than mean anything. */
+/** `ms` rounded to the microsecond: the sandbox measures with performance.now(), to digits that mean nothing. */
 function microseconds(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
@@ -87,6 +86,7 @@ const REFUSAL_LOG_MS = 10_000;
 /** Peers and users whose last refusal is remembered for that. */
 const MAX_REFUSAL_KEYS = 1_000;
 
+/** Whom a remote task or memory key is charged to: its user when there is one, else the submitting peer. */
 export function quotaKey(peerId: string, user: string | null): string {
   return user === null ? peerId : `user:${user}`;
 }
