@@ -105,10 +105,27 @@ export function chooseVictim(input: DeadlockInput, report: DeadlockReport): numb
   return victim?.pid;
 }
 
-function isBetterVictim(a: DeadlockProcess, b: DeadlockProcess): boolean {
+type VictimFacts = Pick<DeadlockProcess, 'pid' | 'priority' | 'cpuTime'>;
+
+function isBetterVictim(a: VictimFacts, b: VictimFacts): boolean {
   if (a.priority !== b.priority) return a.priority < b.priority;
   if (a.cpuTime !== b.cpuTime) return a.cpuTime < b.cpuTime;
   return a.pid > b.pid;
+}
+
+/**
+ * Which of chooseVictim's rules set `victim` apart from `others`: its priority alone, its CPU time
+ * among `ties` of the same priority, or its pid among `ties` of the same priority and CPU time.
+ */
+export function victimRule(
+  victim: VictimFacts,
+  others: readonly VictimFacts[],
+): {rule: 'priority' | 'cpu' | 'pid'; ties: number[]} {
+  const samePriority = others.filter((other) => other.priority === victim.priority);
+  if (samePriority.length === 0) return {rule: 'priority', ties: []};
+  const sameCpu = samePriority.filter((other) => other.cpuTime === victim.cpuTime);
+  if (sameCpu.length === 0) return {rule: 'cpu', ties: samePriority.map((other) => other.pid)};
+  return {rule: 'pid', ties: sameCpu.map((other) => other.pid)};
 }
 
 // Graph reduction. Returns, per row, whether the process can eventually run. The reduced set is the

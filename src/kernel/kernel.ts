@@ -11,6 +11,7 @@
 import {findSafeSequence, checkRequest, type BankerState, type SafetyResult} from './bankers.js';
 import {
   chooseVictim,
+  victimRule,
   findDeadlocked,
   type DeadlockInput,
   type DeadlockReport,
@@ -1955,14 +1956,14 @@ export function formatAmounts(amounts: Amounts): string {
   return [...amounts].map(([name, count]) => `${name}=${count}`).join(' ');
 }
 
-/** Why `victim` was chosen over `others`, naming the rule that decided (deadlock.ts chooseVictim). */
+/** Why `victim` was chosen over `others`, in words: the rule of deadlock.ts that decided. */
 function victimReason(victim: Process, others: readonly Process[]): string {
-  const samePriority = others.filter((other) => other.priority === victim.priority);
-  if (samePriority.length === 0) return `lowest priority (${victim.priority}) among them`;
-  const sameCpu = samePriority.filter((other) => other.cpuTime === victim.cpuTime);
-  if (sameCpu.length === 0)
-    return `lowest priority (${victim.priority}, as ${samePriority.map((p) => p.pid).join(', ')}), then least CPU used (${victim.cpuTime})`;
-  return `lowest priority (${victim.priority}) and least CPU used (${victim.cpuTime}), as ${sameCpu.map((p) => p.pid).join(', ')}; then the highest pid`;
+  const {rule, ties} = victimRule(victim, others);
+  const as = ties.join(', ');
+  if (rule === 'priority') return `lowest priority (${victim.priority}) among them`;
+  if (rule === 'cpu')
+    return `lowest priority (${victim.priority}, as ${as}), then least CPU used (${victim.cpuTime})`;
+  return `lowest priority (${victim.priority}) and least CPU used (${victim.cpuTime}), as ${as}; then the highest pid`;
 }
 
 /**

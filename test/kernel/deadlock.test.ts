@@ -4,7 +4,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import type {DeadlockInput, DeadlockProcess, Wait} from '../../src/kernel/deadlock.js';
-import {MAX_LISTED_CYCLES, chooseVictim, findDeadlocked} from '../../src/kernel/deadlock.js';
+import {MAX_LISTED_CYCLES, chooseVictim, findDeadlocked, victimRule} from '../../src/kernel/deadlock.js';
 import {KernelBug} from '../../src/kernel/errors.js';
 
 /** A live process with no resources, priority 0 and no CPU time unless given. */
@@ -363,4 +363,11 @@ test('malformed input is a KernelBug', () => {
       }),
     KernelBug,
   );
+});
+
+test('victimRule names the rule of chooseVictim that set the victim apart', () => {
+  const p = (pid: number, priority: number, cpuTime: number) => ({pid, priority, cpuTime});
+  assert.deepEqual(victimRule(p(3, 0, 9), [p(2, 5, 1)]), {rule: 'priority', ties: []});
+  assert.deepEqual(victimRule(p(3, 0, 1), [p(2, 0, 4), p(4, 5, 0)]), {rule: 'cpu', ties: [2]});
+  assert.deepEqual(victimRule(p(3, 0, 2), [p(2, 0, 2)]), {rule: 'pid', ties: [2]});
 });
