@@ -48,14 +48,19 @@ export interface InnerOutcome {
   outcome: Outcome;
 }
 
-/** Whether `line` gives one of its commands a secret inline (a flag with a saferWay: --password P). */
+/**
+ * Whether `line` gives one of its commands a secret inline (a flag with a saferWay: --password P),
+ * read as runCommand reads it. Words of such a command that do not parse count as holding one.
+ */
 export function holdsInlineSecret(line: readonly CommandLine[]): boolean {
   return line.some(({words: [name, ...words]}) => {
-    const flags = findCommand(name ?? '')?.flags ?? {};
-    const secrets = Object.keys(flags).filter((flag) => flags[flag]!.saferWay !== undefined);
-    return words.some((word) =>
-      secrets.some((flag) => word === `--${flag}` || word.startsWith(`--${flag}=`)),
-    );
+    const command = findCommand(name ?? '');
+    if (command?.flags === undefined || command.rawWords) return false;
+    try {
+      return secretWarnings(parseArgs(words, command.flags), command.flags).length > 0;
+    } catch {
+      return Object.values(command.flags).some((flag) => flag.saferWay !== undefined);
+    }
   });
 }
 
