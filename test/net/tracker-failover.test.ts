@@ -373,29 +373,14 @@ test(
     await a.proc.kill();
 
     const banner = new RegExp(`p2pos: network: tracker 127\\.0\\.0\\.1:${portB},`);
-    const peer = cluster.spawn('serve after A died', [
-      'serve',
-      '--join',
-      token,
-      '--port',
-      '0',
-      '--data',
-      cluster.dataDir(),
-    ]);
+    // each joins with the token naming the dead A first, from a data dir of its own
+    const joined = () => ['--join', token, '--port', '0', '--data', cluster.dataDir()];
+    const peer = cluster.spawn('serve after A died', ['serve', ...joined()]);
     await peer.waitFor('stderr', new RegExp(`registered with the tracker at 127\\.0\\.0\\.1:${portB}`));
     await peer.waitFor('stderr', /p2pos: network: /);
     assert.match(peer.stderr, banner);
 
-    const client = cluster.spawn('script after A died', [
-      '--join',
-      token,
-      '--port',
-      '0',
-      '--data',
-      cluster.dataDir(),
-      '-c',
-      'echo hi',
-    ]);
+    const client = cluster.spawn('script after A died', [...joined(), '-c', 'echo hi']);
     await client.exited;
     assert.match(client.stderr, banner);
   },
